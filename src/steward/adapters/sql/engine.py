@@ -1,0 +1,68 @@
+"""Engines for the supported databases, set up for many processes writing at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from steward.domain.errors import InvalidInputError
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgresql://` and pick psycopg 3, the driver Steward ships with."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInputError(f"malformed database URL {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in ("postgresql", "sqlite"):
+        raise InvalidInputError(
+            f"unsupported database {backend!r} in STEWARD_DATABASE_URL: use sqlite or postgresql"
+        )
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front so two of them never deadlock upgrading a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engines(url: str) -> tuple[Engine, Engine]:
+    """(writer, reader) engines. PostgreSQL uses one engine for both."""
+    url = normalise_url(url)
+    if is_sqlite(url):
+        return _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False)
+    engine = create_engine(url, pool_pre_ping=True)
+    return engine, engine

@@ -1,0 +1,1 @@
+"""Alembic migrations of Steward's schema."""

@@ -1,0 +1,345 @@
+"""The read side: listings with keyset paging, one-record lookups and the audit stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from steward.adapters.sql import tables as t
+from steward.domain.audit import GENESIS_HASH, AuditEvent, StoredRow
+from steward.domain.entities import (
+    Kpi,
+    Member,
+    Model,
+    Project,
+    StageChange,
+    Version,
+    VersionRecord,
+    VersionSummary,
+)
+from steward.domain.errors import InvalidInputError
+from steward.services.ports import (
+    MAX_PAGE_SIZE,
+    AuditQuery,
+    ChainHead,
+    Page,
+    PageRequest,
+    VersionQuery,
+)
+
+_OPS = {
+    ">=": lambda c, v: c >= v,
+    "<=": lambda c, v: c <= v,
+    ">": lambda c, v: c > v,
+    "<": lambda c, v: c < v,
+    "==": lambda c, v: c == v,
+    "!=": lambda c, v: c != v,
+}
+
+
+def _cursor(page: PageRequest) -> int | None:
+    if page.limit < 1 or page.limit > MAX_PAGE_SIZE:
+        raise InvalidInputError(
+            f"page size must be between 1 and {MAX_PAGE_SIZE}, got {page.limit}"
+        )
+    if page.after is None:
+        return None
+    if not page.after.isdigit():
+        raise InvalidInputError(f"malformed page cursor {page.after!r}")
+    return int(page.after)
+
+
+def _page(rows: Sequence[Any], limit: int, key: str) -> tuple[Sequence[Any], str | None]:
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, str(getattr(rows[-1], key))
+    return rows, None
+
+
+class SqlReadSession:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    # Projects -------------------------------------------------------------------------------
+
+    def _members(self, project_ids: list[int]) -> dict[int, list[Member]]:
+        members: dict[int, list[Member]] = {pid: [] for pid in project_ids}
+        if project_ids:
+            rows = self._conn.execute(
+                select(t.project_members)
+                .where(t.project_members.c.project_id.in_(project_ids))
+                .order_by(t.project_members.c.person, t.project_members.c.role)
+            ).all()
+            for row in rows:
+                members[row.project_id].append(Member(row.person, row.role))
+        return members
+
+    @staticmethod
+    def _project(row: Any, members: list[Member]) -> Project:
+        return Project(
+            id=row.id,
+            name=row.name,
+            purpose=row.purpose,
+            business_objective=row.business_objective,
+            owner=row.owner,
+            kpis=tuple(Kpi(**k) for k in json.loads(row.kpis)),
+            created_at=row.created_at,
+            created_by=row.created_by,
+            members=tuple(members),
+        )
+
+    def list_projects(self, page: PageRequest) -> Page[Project]:
+        after = _cursor(page)
+        stmt = select(t.projects).order_by(t.projects.c.id).limit(page.limit + 1)
+        if after is not None:
+            stmt = stmt.where(t.projects.c.id > after)
+        rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "id")
+        members = self._members([r.id for r in rows])
+        return Page([self._project(r, members[r.id]) for r in rows], cursor)
+
+    def get_project(self, name: str) -> Project | None:
+        row = self._conn.execute(select(t.projects).where(t.projects.c.name == name)).first()
+        if row is None:
+            return None
+        return self._project(row, self._members([row.id])[row.id])
+
+    # Models ---------------------------------------------------------------------------------
+
+    def _model_select(self) -> Select[Any]:
+        return select(t.models, t.projects.c.name.label("project")).join(
+            t.projects, t.projects.c.id == t.models.c.project_id
+        )
+
+    @staticmethod
+    def _model(row: Any) -> Model:
+        return Model(
+            id=row.id,
+            project=row.project,
+            name=row.name,
+            description=row.description,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            version_count=row.version_count,
+        )
+
+    def list_models(self, project: str | None, page: PageRequest) -> Page[Model]:
+        after = _cursor(page)
+        stmt = self._model_select().order_by(t.models.c.id).limit(page.limit + 1)
+        if project is not None:
+            stmt = stmt.where(t.projects.c.name == project)
+        if after is not None:
+            stmt = stmt.where(t.models.c.id > after)
+        rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "id")
+        return Page([self._model(r) for r in rows], cursor)
+
+    def get_model(self, project: str, name: str) -> Model | None:
+        row = self._conn.execute(
+            self._model_select().where(t.projects.c.name == project, t.models.c.name == name)
+        ).first()
+        return None if row is None else self._model(row)
+
+    # Versions -------------------------------------------------------------------------------
+
+    def search_versions(self, query: VersionQuery, page: PageRequest) -> Page[VersionSummary]:
+        after = _cursor(page)
+        v, m, p, s = t.versions, t.models, t.projects, t.version_state
+        stmt = (
+            select(
+                v.c.id,
+                p.c.name.label("project"),
+                m.c.name.label("model"),
+                v.c.number,
+                s.c.stage,
+                v.c.created_at,
+                v.c.created_by,
+                v.c.artifact_sha256,
+            )
+            .select_from(v)
+            .join(m, m.c.id == v.c.model_id)
+            .join(p, p.c.id == m.c.project_id)
+            .join(s, s.c.version_id == v.c.id)
+        )
+        conditions: list[ColumnElement[bool]] = []
+        if query.project is not None:
+            conditions.append(p.c.name == query.project)
+        if query.model is not None:
+            if query.project is None:
+                raise InvalidInputError("filtering by model needs the project too")
+            conditions.append(m.c.name == query.model)
+        if query.stage is not None:
+            conditions.append(s.c.stage == query.stage)
+        for i, (key, value) in enumerate(query.tags):
+            tag = t.version_tags.alias(f"tag{i}")
+            stmt = stmt.join(
+                tag, and_(tag.c.version_id == v.c.id, tag.c.key == key, tag.c.value == value)
+            )
+        for i, metric in enumerate(query.metrics):
+            mt = t.version_metrics.alias(f"metric{i}")
+            stmt = stmt.join(
+                mt,
+                and_(
+                    mt.c.version_id == v.c.id,
+                    mt.c.key == metric.key,
+                    _OPS[metric.op](mt.c.value, metric.value),
+                ),
+            )
+        if after is not None:
+            conditions.append(v.c.id < after)
+        stmt = stmt.where(*conditions).order_by(v.c.id.desc()).limit(page.limit + 1)
+        rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "id")
+        return Page(
+            [
+                VersionSummary(
+                    id=r.id,
+                    project=r.project,
+                    model=r.model,
+                    number=r.number,
+                    stage=r.stage,
+                    created_at=r.created_at,
+                    created_by=r.created_by,
+                    artifact_digest=r.artifact_sha256,
+                )
+                for r in rows
+            ],
+            cursor,
+        )
+
+    def get_version(self, project: str, model: str, number: int) -> Version | None:
+        v, m, p, s = t.versions, t.models, t.projects, t.version_state
+        row = self._conn.execute(
+            select(v.c.id, v.c.record, v.c.record_sha256, s.c.stage)
+            .join(m, m.c.id == v.c.model_id)
+            .join(p, p.c.id == m.c.project_id)
+            .join(s, s.c.version_id == v.c.id)
+            .where(p.c.name == project, m.c.name == model, v.c.number == number)
+        ).first()
+        if row is None:
+            return None
+        tags = self._conn.execute(
+            select(t.version_tags.c.key, t.version_tags.c.value)
+            .where(t.version_tags.c.version_id == row.id)
+            .order_by(t.version_tags.c.key)
+        ).all()
+        data = json.loads(row.record)
+        data.pop("ref", None)
+        return Version(
+            id=row.id,
+            record=VersionRecord(**data),
+            record_digest=row.record_sha256,
+            stage=row.stage,
+            tags={r.key: r.value for r in tags},
+        )
+
+    def stage_history(self, project: str, model: str, until: str | None) -> list[StageChange]:
+        c, v, m, p = t.stage_changes, t.versions, t.models, t.projects
+        stmt = (
+            select(c, v.c.number)
+            .join(v, v.c.id == c.c.version_id)
+            .join(m, m.c.id == c.c.model_id)
+            .join(p, p.c.id == m.c.project_id)
+            .where(p.c.name == project, m.c.name == model)
+            .order_by(c.c.audit_seq)
+        )
+        if until is not None:
+            stmt = stmt.where(c.c.at <= until)
+        return [
+            StageChange(
+                version_ref=f"{project}/{model}/{r.number}",
+                from_stage=r.from_stage,
+                to_stage=r.to_stage,
+                at=r.at,
+                actor=r.actor,
+                reason=r.reason,
+                audit_seq=r.audit_seq,
+            )
+            for r in self._conn.execute(stmt).all()
+        ]
+
+    # Audit ----------------------------------------------------------------------------------
+
+    def chain_head(self) -> ChainHead:
+        row = self._conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
+        return ChainHead(row.seq, row.hash, row.ts)
+
+    def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]:
+        after = _cursor(page)
+        a = t.audit_events
+        conditions: list[ColumnElement[bool]] = []
+        if query.entity_type is not None:
+            conditions.append(a.c.entity_type == query.entity_type)
+        if query.entity_id is not None:
+            conditions.append(a.c.entity_id == query.entity_id)
+        if query.actor is not None:
+            conditions.append(a.c.actor == query.actor)
+        if query.action is not None:
+            conditions.append(a.c.action == query.action)
+        if query.since is not None:
+            conditions.append(a.c.ts >= query.since)
+        if query.until is not None:
+            conditions.append(a.c.ts <= query.until)
+        if after is not None:
+            conditions.append(a.c.seq < after if query.newest_first else a.c.seq > after)
+        order = a.c.seq.desc() if query.newest_first else a.c.seq
+        prev = t.audit_events.alias("prev")
+        stmt = (
+            select(a, prev.c.hash.label("prev_hash"))
+            .outerjoin(prev, prev.c.seq == a.c.seq - 1)
+            .where(*conditions)
+            .order_by(order)
+            .limit(page.limit + 1)
+        )
+        rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "seq")
+        events: list[AuditEvent] = []
+        for r in rows:
+            events.append(
+                AuditEvent(
+                    seq=r.seq,
+                    ts=r.ts,
+                    actor=r.actor,
+                    action=r.action,
+                    entity_type=r.entity_type,
+                    entity_id=r.entity_id,
+                    reason=r.reason,
+                    payload_json=r.payload,
+                    prev_hash=r.prev_hash or GENESIS_HASH,
+                    hash=r.hash,
+                )
+            )
+        return Page(events, cursor)
+
+    def audit_event(self, seq: int) -> AuditEvent | None:
+        page = self.audit_events(AuditQuery(), PageRequest(limit=1, after=str(seq - 1)))
+        return page.items[0] if page.items and page.items[0].seq == seq else None
+
+    def audit_rows(self, after_seq: int, until_seq: int, batch: int) -> Iterator[StoredRow]:
+        """Stream raw rows for verification in keyset batches (bounded memory on any driver)."""
+        a = t.audit_events
+        columns = (
+            a.c.seq,
+            a.c.ts,
+            a.c.actor,
+            a.c.action,
+            a.c.entity_type,
+            a.c.entity_id,
+            a.c.reason,
+            a.c.payload,
+            a.c.hash,
+        )
+        last = after_seq
+        while True:
+            rows = self._conn.execute(
+                select(*columns)
+                .where(a.c.seq > last, a.c.seq <= until_seq)
+                .order_by(a.c.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+            if len(rows) < batch:
+                return

@@ -1,0 +1,79 @@
+"""Schema revisions: create a fresh database, refuse an outdated one, upgrade on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from steward.domain.errors import SchemaOutdatedError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Any constant works: it only has to be the same in every Steward process.
+_PG_MIGRATION_LOCK = 7_401_355_210
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> list[str]:
+    script = ScriptDirectory.from_config(_config())
+    return [rev.revision for rev in script.walk_revisions()]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Bring the schema to `revision`, one process at a time; return the revision reached."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        command.upgrade(_config(conn), revision)
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_current(engine: Engine, create_if_empty: bool = True) -> None:
+    """Create an empty database's schema; refuse one at another revision with what to do."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        if tables & {"projects", "audit_events"}:
+            raise SchemaOutdatedError(
+                "the database has Steward tables but no schema revision: it was not created by "
+                "Steward's migrations and cannot be used"
+            )
+        if create_if_empty:
+            upgrade(engine)
+            return
+        raise SchemaOutdatedError("the database has no Steward schema: run `steward db upgrade`")
+    if current in known_revisions():
+        raise SchemaOutdatedError(
+            f"the database schema is at revision {current} but this Steward needs {head}: "
+            "run `steward db upgrade`"
+        )
+    raise SchemaOutdatedError(
+        f"the database schema is at revision {current}, which this Steward does not know: "
+        "it was written by a newer Steward; upgrade Steward"
+    )

@@ -1,0 +1,147 @@
+"""Table definitions. Migrations under `migrations/` create them; this module only describes them
+for queries. Times are fixed-width UTC text (see domain.audit.format_ts) so that they compare and
+sort the same way in every database."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+TS = String(27)
+PERSON = String(200)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("purpose", Text, nullable=False),
+    Column("business_objective", Text, nullable=False),
+    Column("owner", PERSON, nullable=False),
+    Column("kpis", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", PERSON, nullable=False),
+)
+
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True),
+    Column("person", PERSON, primary_key=True),
+    Column("role", String(64), primary_key=True),
+    Column("added_at", TS, nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", PERSON, nullable=False),
+    Column("version_count", Integer, nullable=False),
+    UniqueConstraint("project_id", "name", name="uq_models_project_name"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", PERSON, nullable=False),
+    Column("artifact_sha256", String(64), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("record_sha256", String(64), nullable=False),
+    UniqueConstraint("model_id", "number", name="uq_versions_model_number"),
+    Index("ix_versions_model_id_id", "model_id", "id"),
+)
+
+# Current stage of each version: derived state, kept beside the append-only stage_changes.
+version_state = Table(
+    "version_state",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), primary_key=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("since", TS, nullable=False),
+    Index("ix_version_state_model_stage", "model_id", "stage"),
+    Index("ix_version_state_stage_version", "stage", "version_id"),
+)
+
+stage_changes = Table(
+    "stage_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
+    Column("from_stage", String(32), nullable=True),
+    Column("to_stage", String(32), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("actor", PERSON, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_stage_changes_model_seq", "model_id", "audit_seq"),
+    Index("ix_stage_changes_version", "version_id", "to_stage"),
+)
+
+version_tags = Table(
+    "version_tags",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+    Index("ix_version_tags_key_value_version", "key", "value", "version_id"),
+)
+
+version_metrics = Table(
+    "version_metrics",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+    Index("ix_version_metrics_key_value", "key", "value", "version_id"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("ts", TS, nullable=False),
+    Column("actor", PERSON, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(300), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_entity", "entity_type", "entity_id", "seq"),
+    Index("ix_audit_actor", "actor", "seq"),
+    Index("ix_audit_ts", "ts"),
+)
+
+# One row: the last link of the chain. Writers lock it first, which serialises them.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("ts", TS, nullable=True),
+)

@@ -1,0 +1,279 @@
+"""The write side: one transaction that locks the chain head, applies changes, appends the audit
+events and moves the head, then commits once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, delete, insert, select, update
+
+from steward.adapters.sql import tables as t
+from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain_event, format_ts
+from steward.domain.entities import Kpi, VersionRecord
+from steward.services.ports import VersionHandle
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+class SqlWriteSession:
+    def __init__(self, conn: Connection, actor: str) -> None:
+        self._conn = conn
+        self.actor = actor
+        head = conn.execute(
+            select(t.audit_head.c.seq, t.audit_head.c.hash, t.audit_head.c.ts)
+            .where(t.audit_head.c.id == 1)
+            .with_for_update()
+        ).one()
+        self._seq: int = head.seq
+        self._hash: str = head.hash
+        now = format_ts(datetime.now(UTC))
+        # Never let the chain's clock run backwards, whatever the clocks of other writers say.
+        self.now = max(now, head.ts) if head.ts else now
+        self._events: list[AuditEvent] = []
+
+    # Audit ----------------------------------------------------------------------------------
+
+    def record(self, event: PendingEvent) -> AuditEvent:
+        chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
+        self._events.append(chained)
+        self._seq, self._hash = chained.seq, chained.hash
+        return chained
+
+    def commit(self) -> None:
+        if self._events:
+            self._conn.execute(
+                insert(t.audit_events),
+                [
+                    {
+                        "seq": e.seq,
+                        "ts": e.ts,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "entity_type": e.entity_type,
+                        "entity_id": e.entity_id,
+                        "reason": e.reason,
+                        "payload": e.payload_json,
+                        "hash": e.hash,
+                    }
+                    for e in self._events
+                ],
+            )
+            self._conn.execute(
+                update(t.audit_head)
+                .where(t.audit_head.c.id == 1)
+                .values(seq=self._seq, hash=self._hash, ts=self.now)
+            )
+        self._conn.commit()
+        self._events = []
+
+    # Projects -------------------------------------------------------------------------------
+
+    def project_id(self, name: str) -> int | None:
+        return self._conn.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar()
+
+    def add_project(
+        self, name: str, purpose: str, business_objective: str, owner: str, kpis: tuple[Kpi, ...]
+    ) -> int:
+        result = self._conn.execute(
+            insert(t.projects).values(
+                name=name,
+                purpose=purpose,
+                business_objective=business_objective,
+                owner=owner,
+                kpis=json.dumps([k.as_dict() for k in kpis]),
+                created_at=self.now,
+                created_by=self.actor,
+            )
+        )
+        return _new_id(result)
+
+    def add_member(self, project_id: int, person: str, role: str) -> bool:
+        exists = self._conn.execute(
+            select(t.project_members.c.person).where(
+                t.project_members.c.project_id == project_id,
+                t.project_members.c.person == person,
+                t.project_members.c.role == role,
+            )
+        ).first()
+        if exists:
+            return False
+        self._conn.execute(
+            insert(t.project_members).values(
+                project_id=project_id, person=person, role=role, added_at=self.now
+            )
+        )
+        return True
+
+    def remove_member(self, project_id: int, person: str, role: str) -> bool:
+        result = self._conn.execute(
+            delete(t.project_members).where(
+                t.project_members.c.project_id == project_id,
+                t.project_members.c.person == person,
+                t.project_members.c.role == role,
+            )
+        )
+        return bool(result.rowcount)
+
+    # Models and versions --------------------------------------------------------------------
+
+    def model_id(self, project_id: int, name: str) -> int | None:
+        return self._conn.execute(
+            select(t.models.c.id).where(
+                t.models.c.project_id == project_id, t.models.c.name == name
+            )
+        ).scalar()
+
+    def add_model(self, project_id: int, name: str, description: str) -> int:
+        result = self._conn.execute(
+            insert(t.models).values(
+                project_id=project_id,
+                name=name,
+                description=description,
+                created_at=self.now,
+                created_by=self.actor,
+                version_count=0,
+            )
+        )
+        return _new_id(result)
+
+    def next_version_number(self, model_id: int) -> int:
+        number = self._conn.execute(
+            update(t.models)
+            .where(t.models.c.id == model_id)
+            .values(version_count=t.models.c.version_count + 1)
+            .returning(t.models.c.version_count)
+        ).scalar_one()
+        return int(number)
+
+    def add_version(
+        self, model_id: int, record: VersionRecord, record_digest: str, stage: str
+    ) -> int:
+        result = self._conn.execute(
+            insert(t.versions).values(
+                model_id=model_id,
+                number=record.number,
+                created_at=record.created_at,
+                created_by=record.created_by,
+                artifact_sha256=record.artifact["sha256"],
+                record=canonical_json(record.as_dict()),
+                record_sha256=record_digest,
+            )
+        )
+        version_id = _new_id(result)
+        if record.metrics:
+            self._conn.execute(
+                insert(t.version_metrics),
+                [
+                    {"version_id": version_id, "key": k, "value": v}
+                    for k, v in record.metrics.items()
+                ],
+            )
+        return version_id
+
+    def version(self, project: str, model: str, number: int) -> VersionHandle | None:
+        row = self._conn.execute(
+            select(t.versions.c.id, t.versions.c.model_id, t.version_state.c.stage)
+            .join(t.models, t.models.c.id == t.versions.c.model_id)
+            .join(t.projects, t.projects.c.id == t.models.c.project_id)
+            .outerjoin(t.version_state, t.version_state.c.version_id == t.versions.c.id)
+            .where(
+                t.projects.c.name == project,
+                t.models.c.name == model,
+                t.versions.c.number == number,
+            )
+        ).first()
+        if row is None:
+            return None
+        return VersionHandle(row.id, row.model_id, f"{project}/{model}/{number}", row.stage or "")
+
+    def stage_holders(self, model_id: int, stage: str) -> list[VersionHandle]:
+        rows = self._conn.execute(
+            select(
+                t.versions.c.id,
+                t.versions.c.number,
+                t.models.c.name,
+                t.projects.c.name.label("project"),
+            )
+            .join(t.version_state, t.version_state.c.version_id == t.versions.c.id)
+            .join(t.models, t.models.c.id == t.versions.c.model_id)
+            .join(t.projects, t.projects.c.id == t.models.c.project_id)
+            .where(t.version_state.c.model_id == model_id, t.version_state.c.stage == stage)
+            .order_by(t.versions.c.id)
+        ).all()
+        return [
+            VersionHandle(r.id, model_id, f"{r.project}/{r.name}/{r.number}", stage) for r in rows
+        ]
+
+    def held_stage_before(self, version_id: int, stage: str) -> bool:
+        return (
+            self._conn.execute(
+                select(t.stage_changes.c.id)
+                .where(
+                    t.stage_changes.c.version_id == version_id, t.stage_changes.c.to_stage == stage
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def move_stage(
+        self, version: VersionHandle, to_stage: str, reason: str | None, audit_seq: int
+    ) -> None:
+        self._conn.execute(
+            insert(t.stage_changes).values(
+                version_id=version.id,
+                model_id=version.model_id,
+                from_stage=version.stage or None,
+                to_stage=to_stage,
+                at=self.now,
+                actor=self.actor,
+                reason=reason,
+                audit_seq=audit_seq,
+            )
+        )
+        if version.stage:
+            self._conn.execute(
+                update(t.version_state)
+                .where(t.version_state.c.version_id == version.id)
+                .values(stage=to_stage, since=self.now)
+            )
+        else:
+            self._conn.execute(
+                insert(t.version_state).values(
+                    version_id=version.id, model_id=version.model_id, stage=to_stage, since=self.now
+                )
+            )
+
+    # Tags -----------------------------------------------------------------------------------
+
+    def tags(self, version_id: int) -> dict[str, str]:
+        rows = self._conn.execute(
+            select(t.version_tags.c.key, t.version_tags.c.value).where(
+                t.version_tags.c.version_id == version_id
+            )
+        ).all()
+        return {r.key: r.value for r in rows}
+
+    def set_tag(self, version_id: int, key: str, value: str) -> None:
+        changed = self._conn.execute(
+            update(t.version_tags)
+            .where(t.version_tags.c.version_id == version_id, t.version_tags.c.key == key)
+            .values(value=value)
+        ).rowcount
+        if not changed:
+            self._conn.execute(
+                insert(t.version_tags).values(version_id=version_id, key=key, value=value)
+            )
+
+    def remove_tag(self, version_id: int, key: str) -> None:
+        self._conn.execute(
+            delete(t.version_tags).where(
+                t.version_tags.c.version_id == version_id, t.version_tags.c.key == key
+            )
+        )

@@ -1,0 +1,100 @@
+"""Composition root: builds engines, stores and services from settings. Nothing here runs at
+import time; callers ask for a container when they need one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from steward.adapters.artifacts import LocalArtifactStore
+from steward.adapters.sql import schema
+from steward.adapters.sql.engine import make_engines
+from steward.adapters.sql.store import SqlStore
+from steward.config import Settings
+from steward.domain.errors import StorageUnavailableError
+from steward.services.audit import AuditTrail
+from steward.services.inventory import Inventory
+
+
+@dataclass
+class Container:
+    settings: Settings
+    store: SqlStore
+    artifacts: LocalArtifactStore
+    inventory: Inventory
+    audit: AuditTrail
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def safe_url(settings: Settings) -> str:
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def open_engines(settings: Settings) -> tuple[Engine, Engine]:
+    return make_engines(settings.resolved_database_url)
+
+
+def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
+    writer, reader = open_engines(settings)
+    try:
+        schema.ensure_current(writer, create_if_empty=create_if_empty)
+    except OperationalError as exc:
+        writer.dispose()
+        reader.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageUnavailableError(
+            f"cannot open the database {safe_url(settings)}: {reason}"
+        ) from None
+    except BaseException:
+        writer.dispose()
+        reader.dispose()
+        raise
+    store = SqlStore(writer, reader)
+    artifacts = LocalArtifactStore(settings.resolved_artifact_root)
+    return Container(
+        settings=settings,
+        store=store,
+        artifacts=artifacts,
+        inventory=Inventory(store, artifacts),
+        audit=AuditTrail(store),
+    )
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    """(revision before, revision after)."""
+    writer, reader = open_engines(settings)
+    try:
+        before = schema.current_revision(writer)
+        after = schema.upgrade(writer, revision)
+        return before, after
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageUnavailableError(
+            f"cannot open the database {safe_url(settings)}: {reason}"
+        ) from None
+    finally:
+        writer.dispose()
+        reader.dispose()
+
+
+def database_status(settings: Settings) -> dict[str, str | None]:
+    writer, reader = open_engines(settings)
+    try:
+        return {
+            "database": safe_url(settings),
+            "revision": schema.current_revision(writer),
+            "head": schema.head_revision(),
+        }
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageUnavailableError(
+            f"cannot open the database {safe_url(settings)}: {reason}"
+        ) from None
+    finally:
+        writer.dispose()
+        reader.dispose()

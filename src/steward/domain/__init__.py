@@ -1,0 +1,1 @@
+"""Steward's domain: entities, rules and the audit chain. Standard library and pydantic only."""

@@ -1,0 +1,74 @@
+"""The one error hierarchy. Entrypoints map these to exit codes and HTTP statuses."""
+
+from __future__ import annotations
+
+
+class StewardError(Exception):
+    """Base of every error Steward raises on purpose. Its message is one line for the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFoundError(StewardError):
+    """A named project, model, version or event does not exist."""
+
+    exit_code = 3
+
+
+class ConflictError(StewardError):
+    """The change collides with existing state (a duplicate name, a concurrent change)."""
+
+    exit_code = 4
+
+
+class InvalidInputError(StewardError):
+    """The caller gave a value Steward cannot accept (a malformed tag, a bad metric)."""
+
+    exit_code = 2
+
+
+class PermissionDeniedError(StewardError):
+    """The actor may not do this."""
+
+    exit_code = 5
+
+
+class GateBlockedError(StewardError):
+    """A promotion was refused; `reasons` lists every unmet requirement."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = list(reasons or [])
+
+
+class PolicyInvalidError(StewardError):
+    """A policy file failed validation."""
+
+    exit_code = 2
+
+
+class IntegrityBrokenError(StewardError):
+    """Stored data no longer matches its digest: a tampered audit row or a corrupted artifact."""
+
+    exit_code = 7
+
+
+class SchemaOutdatedError(StewardError):
+    """The database schema is older (or newer) than this version of Steward expects."""
+
+    exit_code = 8
+
+
+class StorageUnavailableError(StewardError):
+    """The database or artifact store cannot be reached."""
+
+    exit_code = 9

@@ -1,0 +1,1 @@
+"""Ways in: the command line now, the HTTP API and web dashboard later."""

@@ -1,0 +1,1 @@
+"""The `steward` command line (Typer + Rich), in noun-verb form."""

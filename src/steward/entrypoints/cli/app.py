@@ -1,0 +1,63 @@
+"""The `steward` command: noun-verb subcommands, `--json` on every command, errors as one line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from steward.domain.errors import StewardError
+from steward.entrypoints.cli import audit, db, model, project, version
+from steward.sdk import Client
+
+app = typer.Typer(
+    name="steward",
+    help="Steward: inventory, lineage, gates and a tamper-evident audit trail for ML models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(project.app, name="project")
+app.add_typer(model.app, name="model")
+app.add_typer(version.app, name="version")
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", help="Steward home (env STEWARD_HOME; default ~/.steward)."
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="SQLAlchemy URL (env STEWARD_DATABASE_URL; default SQLite in the home).",
+    ),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Who is acting (env STEWARD_ACTOR; default: your login)."
+    ),
+) -> None:
+    """Settings come from these options, then STEWARD_* variables, then $STEWARD_HOME/config.toml."""
+    made: list[Client] = []
+
+    def factory() -> Client:
+        if not made:
+            made.append(Client(home=home, database_url=database_url, actor=actor))
+            ctx.call_on_close(made[0].close)
+        return made[0]
+
+    ctx.obj = factory
+
+
+def main() -> None:
+    try:
+        app(prog_name="steward")
+    except StewardError as exc:
+        sys.stderr.write(f"steward: error: {exc.message}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("steward: interrupted\n")
+        sys.exit(130)

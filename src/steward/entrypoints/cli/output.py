@@ -1,0 +1,50 @@
+"""Printing: Rich tables for people, JSON for scripts, one plain line on stderr for errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from steward.sdk import Client
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of tables.")
+LIMIT_OPTION = typer.Option(50, "--limit", min=1, max=1000, help="Rows per page (1-1000).")
+AFTER_OPTION = typer.Option(None, "--after", help="Cursor printed by the previous page.")
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+
+def client(ctx: typer.Context) -> Client:
+    factory: Callable[[], Client] = ctx.obj
+    return factory()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    grid = Table(title=title, title_justify="left", show_lines=False)
+    for i, column in enumerate(columns):
+        # Identifiers and times stay on one line; only the last column wraps.
+        grid.add_column(column, overflow="fold", no_wrap=i < len(columns) - 1)
+    for row in rows:
+        grid.add_row(*["" if cell is None else str(cell) for cell in row])
+    console.print(grid)
+
+
+def next_page_hint(cursor: str | None) -> None:
+    if cursor is not None:
+        console.print(f"[dim]more: --after {cursor}[/dim]")
+
+
+def fail(message: str, code: int = 1) -> None:
+    sys.stderr.write(f"steward: error: {message}\n")
+    raise typer.Exit(code)

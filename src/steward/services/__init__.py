@@ -1,0 +1,1 @@
+"""Use cases. The only layer that starts and commits transactions (through the unit of work)."""

@@ -1,0 +1,123 @@
+"""Audit use cases: verify the chain, read the log, export it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from steward.domain.audit import GENESIS_HASH, AuditEvent, ChainReport, StoredRow, verify_rows
+from steward.services.ports import AuditQuery, Page, PageRequest, Store
+
+VERIFY_BATCH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    broken_seq: int | None
+    problem: str | None
+    seconds: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.checked / self.seconds if self.seconds > 0 else float("inf")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "broken_seq": self.broken_seq,
+            "problem": self.problem,
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.events_per_second) if self.seconds > 0 else None,
+        }
+
+
+class AuditTrail:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def verify(self, on_progress: Callable[[int, int], None] | None = None) -> VerifyResult:
+        """Recompute every link and compare the end of the chain with the recorded head, so that
+        changed, inserted, reordered and deleted events (also at the end) are all found."""
+        started = time.perf_counter()
+        with self._store.read() as q:
+            head = q.chain_head()
+            rows = q.audit_rows(0, head.seq, VERIFY_BATCH)
+            report = verify_rows(_reporting(rows, head.seq, on_progress))
+        seconds = time.perf_counter() - started
+        if report.ok:
+            report = _compare_with_head(report, head.seq, head.hash)
+        return VerifyResult(
+            ok=report.ok,
+            checked=report.checked,
+            head_seq=head.seq,
+            head_hash=head.hash,
+            broken_seq=report.broken_seq,
+            problem=report.problem,
+            seconds=seconds,
+        )
+
+    def log(
+        self, query: AuditQuery | None = None, page: PageRequest | None = None
+    ) -> Page[AuditEvent]:
+        with self._store.read() as q:
+            return q.audit_events(query or AuditQuery(), page or PageRequest())
+
+    def export(self, query: AuditQuery | None = None, batch: int = 1000) -> Iterator[AuditEvent]:
+        """All matching events in sequence order, read page by page."""
+        query = query or AuditQuery()
+        cursor: str | None = None
+        while True:
+            with self._store.read() as q:
+                page = q.audit_events(query, PageRequest(limit=batch, after=cursor))
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+
+def _reporting(
+    rows: Iterator[StoredRow], total: int, on_progress: Callable[[int, int], None] | None
+) -> Iterator[StoredRow]:
+    if on_progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, start=1):
+        if count % VERIFY_BATCH == 0:
+            on_progress(count, total)
+        yield row
+    on_progress(total, total)
+
+
+def _compare_with_head(report: ChainReport, head_seq: int, head_hash: str) -> ChainReport:
+    if report.last_seq < head_seq:
+        return ChainReport(
+            report.checked,
+            report.last_seq,
+            report.last_hash,
+            report.last_seq + 1,
+            f"the chain ends at event {report.last_seq} but its head records event {head_seq}: "
+            "events were removed",
+        )
+    if (
+        report.last_seq > head_seq
+        or (head_seq and report.last_hash != head_hash)
+        or (head_seq == 0 and report.last_hash != GENESIS_HASH)
+    ):
+        return ChainReport(
+            report.checked,
+            report.last_seq,
+            report.last_hash,
+            head_seq + 1 if report.last_seq > head_seq else head_seq,
+            f"the chain's last event ({report.last_seq}) does not match its recorded head "
+            f"(event {head_seq}): the end of the chain was rewritten",
+        )
+    return report

@@ -1,0 +1,523 @@
+"""Inventory use cases: projects, members, models, versions, stages and tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from steward.domain.audit import PendingEvent
+from steward.domain.entities import Kpi, Member, Model, Project, StageChange, Version, VersionRecord
+from steward.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.domain.naming import (
+    ModelRef,
+    VersionRef,
+    check_metrics,
+    check_name,
+    check_person,
+    check_role,
+    check_tag_key,
+    check_tags,
+)
+from steward.domain.stages import DEFAULT_STAGES, StageGraph
+from steward.services.ports import (
+    ArtifactStore,
+    Page,
+    PageRequest,
+    ReadSession,
+    Store,
+    VersionHandle,
+    VersionQuery,
+    WriteSession,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Facts captured from the training process when a version is registered."""
+
+    artifact_format: str
+    framework: dict[str, Any] = field(default_factory=dict)
+    signature: dict[str, Any] = field(default_factory=dict)
+    training_data: dict[str, Any] | None = None
+    validation_data: dict[str, Any] | None = None
+    code: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StageHolding:
+    version: str
+    since: str
+    actor: str
+    reason: str | None
+    audit_seq: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "since": self.since,
+            "actor": self.actor,
+            "reason": self.reason,
+            "audit_seq": self.audit_seq,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ModelAtTime:
+    model: str
+    time: str
+    stages: dict[str, list[StageHolding]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "time": self.time,
+            "stages": {s: [h.as_dict() for h in hs] for s, hs in self.stages.items()},
+        }
+
+
+def _check_reason(reason: str | None, required: bool) -> str | None:
+    text = (reason or "").strip()
+    if required and not text:
+        raise InvalidInputError("a reason is required for this change (use --reason)")
+    if "\x00" in text:
+        raise InvalidInputError("the reason contains a NUL character")
+    return text or None
+
+
+def _text_field(label: str, value: str, limit: int = 10_000) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{label} must be text")
+    if len(value) > limit:
+        raise InvalidInputError(f"{label} is longer than {limit} characters")
+    return value.strip()
+
+
+class Inventory:
+    """The registry of projects, models and versions. Every change writes one audit event per
+    fact, in the transaction that makes the change."""
+
+    def __init__(
+        self, store: Store, artifacts: ArtifactStore, stages: StageGraph = DEFAULT_STAGES
+    ) -> None:
+        self._store = store
+        self._artifacts = artifacts
+        self._stages = stages
+
+    # Projects -------------------------------------------------------------------------------
+
+    def create_project(
+        self,
+        actor: str,
+        name: str,
+        *,
+        purpose: str = "",
+        business_objective: str = "",
+        owner: str | None = None,
+        kpis: list[Kpi] | None = None,
+        members: list[Member] | None = None,
+        reason: str | None = None,
+    ) -> Project:
+        check_name("project", name)
+        owner_name = check_person("owner", owner or actor)
+        checked_kpis = tuple(
+            Kpi(
+                _text_field("KPI name", k.name, 200),
+                _text_field("KPI description", k.description),
+                _text_field("KPI target", k.target, 200),
+            )
+            for k in (kpis or [])
+        )
+        if any(not k.name for k in checked_kpis):
+            raise InvalidInputError("every KPI needs a name")
+        checked_members = [
+            Member(check_person("member", m.person), check_role(m.role)) for m in members or []
+        ]
+        with self._store.write(actor) as tx:
+            if tx.project_id(name) is not None:
+                raise ConflictError(f"project {name!r} already exists")
+            project_id = tx.add_project(
+                name,
+                _text_field("purpose", purpose),
+                _text_field("business objective", business_objective),
+                owner_name,
+                checked_kpis,
+            )
+            tx.record(
+                PendingEvent(
+                    "project.created",
+                    "project",
+                    name,
+                    {
+                        "purpose": purpose.strip(),
+                        "business_objective": business_objective.strip(),
+                        "owner": owner_name,
+                        "kpis": [k.as_dict() for k in checked_kpis],
+                    },
+                    _check_reason(reason, False),
+                )
+            )
+            for member in dict.fromkeys(checked_members):
+                tx.add_member(project_id, member.person, member.role)
+                tx.record(
+                    PendingEvent(
+                        "project.member_added",
+                        "project",
+                        name,
+                        {"person": member.person, "role": member.role},
+                    )
+                )
+            tx.commit()
+        return self.get_project(name)
+
+    def add_member(
+        self, actor: str, project: str, person: str, role: str, reason: str | None = None
+    ) -> Project:
+        person, role = check_person("member", person), check_role(role)
+        with self._store.write(actor) as tx:
+            project_id = self._project_id(tx, project)
+            if not tx.add_member(project_id, person, role):
+                raise ConflictError(f"{person} already holds role {role!r} in project {project!r}")
+            tx.record(
+                PendingEvent(
+                    "project.member_added",
+                    "project",
+                    project,
+                    {"person": person, "role": role},
+                    _check_reason(reason, False),
+                )
+            )
+            tx.commit()
+        return self.get_project(project)
+
+    def remove_member(
+        self, actor: str, project: str, person: str, role: str, reason: str | None = None
+    ) -> Project:
+        with self._store.write(actor) as tx:
+            project_id = self._project_id(tx, project)
+            if not tx.remove_member(project_id, person, role):
+                raise NotFoundError(f"{person} does not hold role {role!r} in project {project!r}")
+            tx.record(
+                PendingEvent(
+                    "project.member_removed",
+                    "project",
+                    project,
+                    {"person": person, "role": role},
+                    _check_reason(reason, False),
+                )
+            )
+            tx.commit()
+        return self.get_project(project)
+
+    def list_projects(self, page: PageRequest | None = None) -> Page[Project]:
+        with self._store.read() as q:
+            return q.list_projects(page or PageRequest())
+
+    def get_project(self, name: str) -> Project:
+        with self._store.read() as q:
+            project = q.get_project(name)
+        if project is None:
+            raise NotFoundError(f"unknown project {name!r}")
+        return project
+
+    # Models ---------------------------------------------------------------------------------
+
+    def create_model(
+        self, actor: str, project: str, name: str, description: str = "", reason: str | None = None
+    ) -> Model:
+        check_name("model", name)
+        with self._store.write(actor) as tx:
+            project_id = self._project_id(tx, project)
+            if tx.model_id(project_id, name) is not None:
+                raise ConflictError(f"model {project}/{name} already exists")
+            self._add_model(tx, project_id, project, name, description, reason)
+            tx.commit()
+        return self.get_model(ModelRef(project, name))
+
+    def list_models(
+        self, project: str | None = None, page: PageRequest | None = None
+    ) -> Page[Model]:
+        with self._store.read() as q:
+            if project is not None and q.get_project(project) is None:
+                raise NotFoundError(f"unknown project {project!r}")
+            return q.list_models(project, page or PageRequest())
+
+    def get_model(self, ref: ModelRef) -> Model:
+        with self._store.read() as q:
+            model = q.get_model(ref.project, ref.model)
+            if model is None:
+                if q.get_project(ref.project) is None:
+                    raise NotFoundError(f"unknown project {ref.project!r}")
+                raise NotFoundError(f"unknown model {ref}")
+        return model
+
+    # Versions -------------------------------------------------------------------------------
+
+    def register_version(
+        self,
+        actor: str,
+        project: str,
+        model: str,
+        artifact: bytes,
+        lineage: Lineage,
+        *,
+        metrics: dict[str, float] | None = None,
+        tags: dict[str, str] | None = None,
+        documentation: dict[str, str] | None = None,
+        description: str = "",
+        parent: VersionRef | None = None,
+        reason: str | None = None,
+    ) -> Version:
+        """Store the artifact and record an immutable version; the model is created on first use."""
+        check_name("project", project)
+        check_name("model", model)
+        checked_metrics = check_metrics(metrics)
+        checked_tags = check_tags(tags)
+        docs = {
+            check_tag_key(k): _text_field(f"documentation field {k!r}", v)
+            for k, v in (documentation or {}).items()
+        }
+        if not artifact:
+            raise InvalidInputError("the model artifact is empty")
+        # The artifact goes in first: content-addressed, so a failed transaction leaves at most an
+        # unreferenced blob, never a version whose artifact is missing.
+        stored = self._artifacts.put(artifact)
+        with self._store.write(actor) as tx:
+            project_id = self._project_id(tx, project)
+            if (
+                parent is not None
+                and tx.version(parent.project, parent.model, parent.number) is None
+            ):
+                raise NotFoundError(f"unknown parent version {parent}")
+            model_id = tx.model_id(project_id, model)
+            if model_id is None:
+                model_id = self._add_model(tx, project_id, project, model, "", None)
+            number = tx.next_version_number(model_id)
+            record = VersionRecord(
+                project=project,
+                model=model,
+                number=number,
+                created_at=tx.now,
+                created_by=actor,
+                description=_text_field("description", description),
+                artifact={
+                    "sha256": stored.digest,
+                    "size": stored.size,
+                    "format": lineage.artifact_format,
+                },
+                framework=lineage.framework,
+                signature=lineage.signature,
+                training_data=lineage.training_data,
+                validation_data=lineage.validation_data,
+                code=lineage.code,
+                environment=lineage.environment,
+                metrics=checked_metrics,
+                documentation=docs,
+                parent=str(parent) if parent else None,
+            )
+            digest = record.digest()
+            version_id = tx.add_version(model_id, record, digest, self._stages.initial)
+            event = tx.record(
+                PendingEvent(
+                    "version.registered",
+                    "version",
+                    record.ref,
+                    {
+                        "record_sha256": digest,
+                        "artifact_sha256": stored.digest,
+                        "metrics": checked_metrics,
+                        "stage": self._stages.initial,
+                        "parent": record.parent,
+                    },
+                    _check_reason(reason, False),
+                )
+            )
+            handle = VersionHandle(version_id, model_id, record.ref, "")
+            tx.move_stage(handle, self._stages.initial, None, event.seq)
+            for key, value in checked_tags.items():
+                tx.set_tag(version_id, key, value)
+            if checked_tags:
+                tx.record(
+                    PendingEvent("version.tagged", "version", record.ref, {"tags": checked_tags})
+                )
+            tx.commit()
+        return self.get_version(VersionRef(project, model, number))
+
+    def search_versions(
+        self, query: VersionQuery | None = None, page: PageRequest | None = None
+    ) -> Page[Any]:
+        query = query or VersionQuery()
+        if query.stage is not None:
+            self._stages.check_stage(query.stage)
+        with self._store.read() as q:
+            if query.project is not None and q.get_project(query.project) is None:
+                raise NotFoundError(f"unknown project {query.project!r}")
+            return q.search_versions(query, page or PageRequest())
+
+    def get_version(self, ref: VersionRef) -> Version:
+        with self._store.read() as q:
+            version = q.get_version(ref.project, ref.model, ref.number)
+            if version is None:
+                self._explain_missing(q, ref)
+        assert version is not None
+        return version
+
+    def load_artifact(self, ref: VersionRef) -> tuple[bytes, str]:
+        """The artifact bytes, checked against the digest in the version record."""
+        version = self.get_version(ref)
+        return self._artifacts.get(version.record.artifact["sha256"]), version.record.artifact[
+            "format"
+        ]
+
+    def move_stage(self, actor: str, ref: VersionRef, stage: str, reason: str | None) -> Version:
+        self._stages.check_stage(stage)
+        why = _check_reason(reason, True)
+        with self._store.write(actor) as tx:
+            handle = self._version(tx, ref)
+            self._stages.check_move(handle.stage, stage, tx.held_stage_before(handle.id, stage))
+            displaced_to = self._stages.displaced_to(stage)
+            if displaced_to is not None:
+                for holder in tx.stage_holders(handle.model_id, stage):
+                    event = tx.record(
+                        PendingEvent(
+                            "version.stage_changed",
+                            "version",
+                            holder.ref,
+                            {"from": stage, "to": displaced_to, "displaced_by": handle.ref},
+                            f"displaced from {stage} by {handle.ref}",
+                        )
+                    )
+                    tx.move_stage(holder, displaced_to, event.reason, event.seq)
+            event = tx.record(
+                PendingEvent(
+                    "version.stage_changed",
+                    "version",
+                    handle.ref,
+                    {"from": handle.stage, "to": stage},
+                    why,
+                )
+            )
+            tx.move_stage(handle, stage, why, event.seq)
+            tx.commit()
+        return self.get_version(ref)
+
+    def set_tags(
+        self, actor: str, ref: VersionRef, tags: dict[str, str], reason: str | None = None
+    ) -> Version:
+        checked = check_tags(tags)
+        if not checked:
+            raise InvalidInputError("no tags given: expected one or more key=value")
+        with self._store.write(actor) as tx:
+            handle = self._version(tx, ref)
+            current = tx.tags(handle.id)
+            changed = {k: v for k, v in checked.items() if current.get(k) != v}
+            for key, value in changed.items():
+                tx.set_tag(handle.id, key, value)
+            if changed:
+                tx.record(
+                    PendingEvent(
+                        "version.tagged",
+                        "version",
+                        handle.ref,
+                        {
+                            "tags": changed,
+                            "previous": {k: current[k] for k in changed if k in current},
+                        },
+                        _check_reason(reason, False),
+                    )
+                )
+            tx.commit()
+        return self.get_version(ref)
+
+    def remove_tags(
+        self, actor: str, ref: VersionRef, keys: list[str], reason: str | None = None
+    ) -> Version:
+        for key in keys:
+            check_tag_key(key)
+        with self._store.write(actor) as tx:
+            handle = self._version(tx, ref)
+            current = tx.tags(handle.id)
+            missing = [k for k in keys if k not in current]
+            if missing:
+                raise NotFoundError(f"version {ref} has no tag {missing[0]!r}")
+            for key in keys:
+                tx.remove_tag(handle.id, key)
+            tx.record(
+                PendingEvent(
+                    "version.untagged",
+                    "version",
+                    handle.ref,
+                    {"removed": {k: current[k] for k in keys}},
+                    _check_reason(reason, False),
+                )
+            )
+            tx.commit()
+        return self.get_version(ref)
+
+    def model_at(self, ref: ModelRef, time: str) -> ModelAtTime:
+        """Which version held each stage of a model at `time`, and the event that put it there."""
+        with self._store.read() as q:
+            if q.get_model(ref.project, ref.model) is None:
+                if q.get_project(ref.project) is None:
+                    raise NotFoundError(f"unknown project {ref.project!r}")
+                raise NotFoundError(f"unknown model {ref}")
+            history = q.stage_history(ref.project, ref.model, time)
+        latest: dict[str, StageChange] = {}
+        for change in history:  # ordered by audit sequence, so the last one wins
+            latest[change.version_ref] = change
+        stages: dict[str, list[StageHolding]] = {}
+        for change in sorted(latest.values(), key=lambda c: c.audit_seq):
+            stages.setdefault(change.to_stage, []).append(
+                StageHolding(
+                    change.version_ref, change.at, change.actor, change.reason, change.audit_seq
+                )
+            )
+        ordered = {s: stages[s] for s in self._stages.stages if s in stages}
+        return ModelAtTime(str(ref), time, ordered)
+
+    # Helpers --------------------------------------------------------------------------------
+
+    def _add_model(
+        self,
+        tx: WriteSession,
+        project_id: int,
+        project: str,
+        name: str,
+        description: str,
+        reason: str | None,
+    ) -> int:
+        model_id = tx.add_model(project_id, name, _text_field("description", description))
+        tx.record(
+            PendingEvent(
+                "model.created",
+                "model",
+                f"{project}/{name}",
+                {"description": description.strip()},
+                _check_reason(reason, False),
+            )
+        )
+        return model_id
+
+    @staticmethod
+    def _project_id(tx: WriteSession, project: str) -> int:
+        project_id = tx.project_id(project)
+        if project_id is None:
+            raise NotFoundError(f"unknown project {project!r}")
+        return project_id
+
+    @staticmethod
+    def _version(tx: WriteSession, ref: VersionRef) -> VersionHandle:
+        handle = tx.version(ref.project, ref.model, ref.number)
+        if handle is None:
+            if tx.project_id(ref.project) is None:
+                raise NotFoundError(f"unknown project {ref.project!r}")
+            raise NotFoundError(f"unknown version {ref}")
+        return handle
+
+    @staticmethod
+    def _explain_missing(q: ReadSession, ref: VersionRef) -> None:
+        if q.get_project(ref.project) is None:
+            raise NotFoundError(f"unknown project {ref.project!r}")
+        if q.get_model(ref.project, ref.model) is None:
+            raise NotFoundError(f"unknown model {ref.project}/{ref.model}")
+        raise NotFoundError(f"unknown version {ref}")

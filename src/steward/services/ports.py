@@ -1,0 +1,144 @@
+"""Interfaces the services need. Adapters implement them; unit tests use in-process fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from steward.domain.audit import AuditEvent, PendingEvent, StoredRow
+from steward.domain.entities import (
+    Kpi,
+    Model,
+    Project,
+    StageChange,
+    Version,
+    VersionRecord,
+    VersionSummary,
+)
+from steward.domain.naming import MetricFilter
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Keyset paging: `after` is the opaque cursor a previous page returned."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionQuery:
+    project: str | None = None
+    model: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    stage: str | None = None
+    metrics: tuple[MetricFilter, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    since: str | None = None
+    until: str | None = None
+    newest_first: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    seq: int
+    hash: str
+    ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHandle:
+    """What a write needs to know about an existing version."""
+
+    id: int
+    model_id: int
+    ref: str
+    stage: str
+
+
+@dataclass(slots=True)
+class StoredArtifact:
+    digest: str
+    size: int
+    created: bool = field(default=False)
+
+
+class WriteSession(Protocol):
+    """One write transaction. The chain head is locked from the start, so `now` and the audit
+    sequence are fixed for the whole transaction and all writers are serialised."""
+
+    now: str
+    actor: str
+
+    def record(self, event: PendingEvent) -> AuditEvent: ...
+    def commit(self) -> None: ...
+
+    def project_id(self, name: str) -> int | None: ...
+    def add_project(
+        self, name: str, purpose: str, business_objective: str, owner: str, kpis: tuple[Kpi, ...]
+    ) -> int: ...
+    def add_member(self, project_id: int, person: str, role: str) -> bool: ...
+    def remove_member(self, project_id: int, person: str, role: str) -> bool: ...
+
+    def model_id(self, project_id: int, name: str) -> int | None: ...
+    def add_model(self, project_id: int, name: str, description: str) -> int: ...
+    def next_version_number(self, model_id: int) -> int: ...
+    def add_version(
+        self, model_id: int, record: VersionRecord, record_digest: str, stage: str
+    ) -> int: ...
+
+    def version(self, project: str, model: str, number: int) -> VersionHandle | None: ...
+    def stage_holders(self, model_id: int, stage: str) -> list[VersionHandle]: ...
+    def held_stage_before(self, version_id: int, stage: str) -> bool: ...
+    def move_stage(
+        self, version: VersionHandle, to_stage: str, reason: str | None, audit_seq: int
+    ) -> None: ...
+
+    def tags(self, version_id: int) -> dict[str, str]: ...
+    def set_tag(self, version_id: int, key: str, value: str) -> None: ...
+    def remove_tag(self, version_id: int, key: str) -> None: ...
+
+
+class ReadSession(Protocol):
+    def list_projects(self, page: PageRequest) -> Page[Project]: ...
+    def get_project(self, name: str) -> Project | None: ...
+    def list_models(self, project: str | None, page: PageRequest) -> Page[Model]: ...
+    def get_model(self, project: str, name: str) -> Model | None: ...
+    def search_versions(self, query: VersionQuery, page: PageRequest) -> Page[VersionSummary]: ...
+    def get_version(self, project: str, model: str, number: int) -> Version | None: ...
+    def stage_history(self, project: str, model: str, until: str | None) -> list[StageChange]: ...
+    def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]: ...
+    def audit_rows(self, after_seq: int, until_seq: int, batch: int) -> Iterator[StoredRow]: ...
+    def audit_event(self, seq: int) -> AuditEvent | None: ...
+    def chain_head(self) -> ChainHead: ...
+
+
+class Store(Protocol):
+    def write(self, actor: str) -> AbstractContextManager[WriteSession]: ...
+    def read(self) -> AbstractContextManager[ReadSession]: ...
+
+
+class ArtifactStore(Protocol):
+    def put(self, data: bytes) -> StoredArtifact: ...
+    def get(self, digest: str) -> bytes: ...
+    def exists(self, digest: str) -> bool: ...

@@ -1,0 +1,1 @@
+"""Statistics over tabular data: fingerprints, signatures and drift. Free of pandas and polars."""
