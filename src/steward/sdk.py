@@ -15,10 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from steward.adapters.capture.code import capture_code
-from steward.adapters.capture.environment import capture_environment
-from steward.adapters.capture.framework import describe_model
-from steward.adapters.capture.serialize import deserialize_model, serialize_model
 from steward.bootstrap import Container, build
 from steward.config import Settings, load_settings
 from steward.domain.audit import AuditEvent
@@ -36,7 +32,6 @@ from steward.domain.times import to_utc_text
 from steward.services.audit import VerifyResult
 from steward.services.inventory import Lineage, ModelAtTime
 from steward.services.ports import AuditQuery, Page, PageRequest, VersionQuery
-from steward.stats.fingerprint import fingerprint, signature
 
 __all__ = ["Client", "entity_filter", "register"]
 
@@ -218,10 +213,26 @@ class Client:
         serializer: str = "auto",
         code_dir: str | Path | None = None,
         reason: str | None = None,
+        artifact: bytes | None = None,
     ) -> Version:
         """Register a trained model as a new immutable version, capturing its lineage: artifact,
         framework and parameters, input signature, data fingerprints, git state, environment."""
-        serialized = serialize_model(model_obj, serializer)
+        # Imported here: scikit-learn, skops and pyarrow are heavy and only registration needs them.
+        from steward.adapters.capture.code import capture_code
+        from steward.adapters.capture.environment import capture_environment
+        from steward.adapters.capture.framework import describe_model
+        from steward.adapters.capture.serialize import SerializedModel, serialize_model
+        from steward.stats.fingerprint import fingerprint, signature
+
+        # `artifact` keeps a saved file's exact bytes (the CLI passes them); else serialise now.
+        if artifact is not None:
+            if serializer not in ("skops", "joblib"):
+                raise InvalidInputError(
+                    "give the artifact's format as serializer='skops' or 'joblib'"
+                )
+            serialized = SerializedModel(artifact, serializer)
+        else:
+            serialized = serialize_model(model_obj, serializer)
         framework = describe_model(model_obj)
         exclude = [target] if target else []
         if training_data is not None:
@@ -284,8 +295,14 @@ class Client:
 
     def load(self, ref: str | VersionRef, *, trust: bool = False) -> object:
         """Load a version's model. The artifact's SHA-256 is checked against the record first."""
+        from steward.adapters.capture.serialize import deserialize_model
+
         data, fmt = self._c.inventory.load_artifact(_version_ref(ref))
         return deserialize_model(data, fmt, trust=trust)
+
+    def artifact(self, ref: str | VersionRef) -> tuple[bytes, str]:
+        """A version's artifact bytes and format, checked against the SHA-256 in its record."""
+        return self._c.inventory.load_artifact(_version_ref(ref))
 
     def tag(
         self, ref: str | VersionRef, tags: Mapping[str, str], reason: str | None = None

@@ -208,3 +208,28 @@ def test_database_refuses_to_rewrite_a_version_record(
             conn.execute(text("DELETE FROM audit_events"))
     finally:
         engine.dispose()
+
+
+def test_a_version_record_altered_in_storage_is_refused(
+    client: Client, database_url: str, trained: tuple[Any, pd.DataFrame]
+) -> None:
+    """Even past the triggers, a rewritten record no longer matches its digest and is refused."""
+    from steward import IntegrityBrokenError
+
+    _project(client)
+    client.register(trained[0], project="credit", name="scorer", metrics={"auc": 0.7})
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("ALTER TABLE versions DISABLE TRIGGER USER"))
+            else:
+                conn.execute(text("DROP TRIGGER versions_no_update"))
+            conn.execute(
+                text("UPDATE versions SET record = replace(record, :old, :new)"),
+                {"old": '"auc":0.7', "new": '"auc":0.9'},
+            )
+    finally:
+        engine.dispose()
+    with pytest.raises(IntegrityBrokenError, match="does not match its digest"):
+        client.version("credit/scorer/1")

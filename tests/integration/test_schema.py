@@ -69,3 +69,8 @@ def test_embedded_default_creates_its_database_under_home(
     client.create_project("credit")
     client.close()
     assert (steward_home / "steward.db").exists()
+
+
+def test_recorded_head_is_alembics_head() -> None:
+    """Opening a store compares with a constant; it must name the newest migration."""
+    assert schema.head_revision() == schema.alembic_head()

@@ -7,7 +7,12 @@ from typing import Any
 
 from steward.domain.audit import PendingEvent
 from steward.domain.entities import Kpi, Member, Model, Project, StageChange, Version, VersionRecord
-from steward.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.domain.errors import (
+    ConflictError,
+    IntegrityBrokenError,
+    InvalidInputError,
+    NotFoundError,
+)
 from steward.domain.naming import (
     ModelRef,
     VersionRef,
@@ -360,6 +365,10 @@ class Inventory:
             if version is None:
                 self._explain_missing(q, ref)
         assert version is not None
+        if version.record.digest() != version.record_digest:
+            raise IntegrityBrokenError(
+                f"the record of version {ref} does not match its digest: it was altered in storage"
+            )
         return version
 
     def load_artifact(self, ref: VersionRef) -> tuple[bytes, str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from steward.domain.errors import IntegrityBrokenError, InvalidInputError, StewardError
 
 FORMATS = ("skops", "joblib")
+TRUSTED_PACKAGES = frozenset({"sklearn", "numpy", "scipy"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def deserialize_model(data: bytes, fmt: str, trust: bool = False) -> object:
     if not trust:
         raise InvalidInputError(
             "refusing to load a joblib artifact: it is a pickle and loading it can run arbitrary "
-            "code; pass trust=True for artifacts you registered yourself"
+            "code; pass trust=True (CLI: --trust) for artifacts you registered yourself"
         )
     return _joblib_loads(data)
 
@@ -63,10 +64,13 @@ def _skops_loads(data: bytes, trust: bool) -> object:
         untrusted: list[str] = skops.io.get_untrusted_types(data=data)
     except Exception as exc:
         raise _load_failure("skops", exc) from exc
-    if untrusted and not trust:
+    # skops rebuilds these libraries' own types from data without running pickle code paths, so
+    # they are accepted; anything from another package needs the caller's explicit trust.
+    foreign = [t for t in untrusted if t.split(".", 1)[0] not in TRUSTED_PACKAGES]
+    if foreign and not trust:
         raise InvalidInputError(
-            f"refusing to load a skops artifact with untrusted types {', '.join(untrusted)}; "
-            "pass trust=True for artifacts you registered yourself"
+            f"refusing to load a skops artifact with untrusted types {', '.join(foreign)}; "
+            "pass trust=True (CLI: --trust) for artifacts you registered yourself"
         )
     try:
         return skops.io.loads(data, trusted=untrusted)

@@ -38,7 +38,7 @@ UNTIL = typer.Option(None, "--until", help="Only events at or before this ISO 86
 def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Recompute the whole chain; name the first broken link and exit non-zero if there is one."""
     c = client(ctx)
-    if as_json:
+    if as_json or not err_console.is_terminal:
         result = c.verify_audit(raise_on_break=False)
     else:
         with Progress(
@@ -58,9 +58,9 @@ def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json(result.as_dict())
     elif result.ok:
+        rate = f" ({result.events_per_second:,.0f} events/s)" if result.checked >= 10_000 else ""
         console.print(
-            f"audit chain intact: {result.checked} events, head {result.head_hash[:16]}… "
-            f"({result.events_per_second:,.0f} events/s)"
+            f"audit chain intact: {result.checked} events, head {result.head_hash[:16]}…{rate}"
         )
     if not result.ok:
         fail(f"audit chain broken at event {result.broken_seq}: {result.problem}", 7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -173,3 +174,135 @@ def move(
         print_json(version.as_dict())
     else:
         console.print(f"{version.ref} is now in [bold]{version.stage}[/bold]")
+
+
+def _pairs(label: str, items: list[str]) -> dict[str, str]:
+    from steward.domain.errors import InvalidInputError
+
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"malformed {label} {item!r}: expected key=value")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _metrics(items: list[str]) -> dict[str, float]:
+    from steward.domain.errors import InvalidInputError
+
+    metrics: dict[str, float] = {}
+    for key, value in _pairs("metric", items).items():
+        try:
+            metrics[key] = float(value)
+        except ValueError:
+            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
+    return metrics
+
+
+@app.command("register")
+def register(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="PROJECT/MODEL to register a new version of."),
+    artifact: Path = typer.Option(
+        ...,
+        "--artifact",
+        exists=True,
+        dir_okay=False,
+        help="Saved model file (.skops or .joblib/.pkl).",
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="skops or joblib (default: from the file name)."
+    ),
+    trust: bool = typer.Option(
+        False, "--trust", help="Allow loading a pickle-based (joblib) file to describe it."
+    ),
+    training_data: Path | None = typer.Option(
+        None,
+        "--training-data",
+        exists=True,
+        dir_okay=False,
+        help="Training data (.parquet or .csv) to fingerprint.",
+    ),
+    validation_data: Path | None = typer.Option(
+        None,
+        "--validation-data",
+        exists=True,
+        dir_okay=False,
+        help="Validation data (.parquet or .csv).",
+    ),
+    target: str | None = typer.Option(
+        None, "--target", help="Target column, left out of the input signature."
+    ),
+    metric: list[str] = typer.Option([], "--metric", help="name=value; repeatable."),
+    tag: list[str] = typer.Option([], "--tag", help="key=value; repeatable."),
+    doc: list[str] = typer.Option(
+        [], "--doc", help="Documentation field as key=value; repeatable."
+    ),
+    description: str = typer.Option("", "--description", help="What changed in this version."),
+    parent: str | None = typer.Option(
+        None, "--parent", help="PROJECT/MODEL/NUMBER this version derives from."
+    ),
+    reason: str | None = typer.Option(None, "--reason", help="Why, for the audit trail."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register a saved model file as a new version (from Python, use steward.register)."""
+    from steward.adapters.capture.serialize import deserialize_model
+    from steward.domain.errors import InvalidInputError
+    from steward.domain.naming import parse_model_ref
+
+    model_ref = parse_model_ref(ref)
+    kind = fmt or (
+        "skops"
+        if artifact.suffix == ".skops"
+        else "joblib"
+        if artifact.suffix in (".joblib", ".pkl", ".pickle")
+        else None
+    )
+    if kind is None:
+        raise InvalidInputError(
+            f"cannot tell the format of {artifact.name}: pass --format skops or --format joblib"
+        )
+    data = artifact.read_bytes()
+    model = deserialize_model(data, kind, trust=trust)
+    version = client(ctx).register(
+        model,
+        project=model_ref.project,
+        name=model_ref.model,
+        training_data=training_data,
+        validation_data=validation_data,
+        target=target,
+        metrics=_metrics(metric),
+        tags=_pairs("tag", tag),
+        documentation=_pairs("documentation field", doc),
+        description=description,
+        parent=parent,
+        serializer=kind,
+        code_dir=Path.cwd(),
+        reason=reason,
+        artifact=data,
+    )
+    if as_json:
+        print_json(version.as_dict())
+    else:
+        console.print(
+            f"registered [bold]{version.ref}[/bold] (artifact sha256:{version.record.artifact['sha256'][:12]}…)"
+        )
+
+
+@app.command("download")
+def download(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="PROJECT/MODEL/NUMBER"),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the artifact."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write a version's artifact to a file, after checking its SHA-256 against the record."""
+    data, fmt = client(ctx).artifact(ref)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(output)
+    if as_json:
+        print_json({"version": ref, "output": str(output), "format": fmt, "bytes": len(data)})
+    else:
+        console.print(f"wrote {len(data)} bytes ({fmt}) to {output}")

@@ -1,0 +1,142 @@
+"""The command line as a user meets it: flows, --json, --help and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import joblib
+import pytest
+import skops.io
+from sklearn.datasets import load_iris
+from sklearn.tree import DecisionTreeClassifier
+
+from tests.e2e.conftest import Run
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    data = load_iris(as_frame=True)
+    model = DecisionTreeClassifier(random_state=0).fit(data.data, data.target)
+    skops.io.dump(model, tmp_path / "tree.skops")
+    joblib.dump(model, tmp_path / "tree.joblib")
+    data.frame.to_parquet(tmp_path / "train.parquet")
+    return tmp_path
+
+
+def test_register_promote_and_audit_from_the_command_line(cli: Run, files: Path) -> None:
+    assert (
+        cli(
+            "project", "create", "iris", "--kpi", "accuracy: > 0.9", "--member", "ben:validator"
+        ).code
+        == 0
+    )
+    reg = cli("version", "register", "iris/tree", "--artifact", str(files / "tree.skops"),
+              "--training-data", str(files / "train.parquet"), "--target", "target",
+              "--metric", "accuracy=0.97", "--tag", "team=bio", "--json")  # fmt: skip
+    assert reg.code == 0, reg.err
+    version = json.loads(reg.out)
+    assert version["ref"] == "iris/tree/1"
+    assert version["training_data"]["rows"] == 150
+    assert [c["name"] for c in version["signature"]["columns"]][:1] == ["sepal length (cm)"]
+    assert cli("version", "move", "iris/tree/1", "staging", "--reason", "looks good").code == 0
+    assert cli("version", "move", "iris/tree/1", "production", "--reason", "approved").code == 0
+    listed = json.loads(cli("version", "list", "--stage", "production", "--json").out)
+    assert [v["ref"] for v in listed["items"]] == ["iris/tree/1"]
+    at = json.loads(cli("model", "at", "iris/tree", "--time", "now", "--json").out)
+    assert at["stages"]["production"][0]["reason"] == "approved"
+    verify = cli("audit", "verify", "--json")
+    assert verify.code == 0 and json.loads(verify.out)["ok"] is True
+    out = files / "trail.jsonl"
+    assert cli("audit", "export", "--output", str(out)).code == 0
+    actions = [json.loads(line)["action"] for line in out.read_text().splitlines()]
+    assert actions[0] == "project.created" and actions[-1] == "version.stage_changed"
+    download = files / "copy.skops"
+    assert cli("version", "download", "iris/tree/1", "-o", str(download)).code == 0
+    assert download.read_bytes() == (files / "tree.skops").read_bytes()
+
+
+def test_tampered_trail_fails_verification_with_the_broken_link(cli: Run, tmp_path: Path) -> None:
+    cli("project", "create", "a")
+    cli("project", "create", "b")
+    db = sqlite3.connect(tmp_path / "home" / "steward.db")
+    db.execute("DROP TRIGGER audit_events_no_update")
+    db.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1")
+    db.commit()
+    db.close()
+    result = cli("audit", "verify")
+    assert result.code == 7
+    assert result.err.strip() == (
+        "steward: error: audit chain broken at event 1: event 1 does not match its hash: "
+        "it, or the link before it, was altered"
+    )
+
+
+def test_corrupted_artifact_is_refused_on_download(cli: Run, files: Path, tmp_path: Path) -> None:
+    cli("project", "create", "iris")
+    cli("version", "register", "iris/tree", "--artifact", str(files / "tree.skops"))
+    blob = next(p for p in (tmp_path / "home" / "artifacts").rglob("*") if p.is_file())
+    blob.write_bytes(blob.read_bytes()[:-10] + b"0123456789")
+    result = cli("version", "download", "iris/tree/1", "-o", str(tmp_path / "x.skops"))
+    assert result.code == 7 and "is corrupted" in result.err
+    assert not (tmp_path / "x.skops").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["project", "show", "nope"], 3, "unknown project 'nope'"),
+        (["project", "create", "bad name"], 2, "invalid project name 'bad name'"),
+        (["project", "create", "p", "--member", "ana"], 2, "malformed member 'ana'"),
+        (["version", "show", "p/m"], 2, "malformed version reference 'p/m'"),
+        (["version", "show", "p/m/1"], 3, "unknown project 'p'"),
+        (["version", "list", "--tag", "team"], 2, "malformed tag 'team': expected key=value"),
+        (["version", "list", "--metric", "auc>>1"], 2, "malformed metric filter"),
+        (["version", "list", "--stage", "prod"], 2, "unknown stage 'prod'"),
+        (["version", "list", "--after", "xyz"], 2, "malformed page cursor"),
+        (["model", "at", "p/m", "--time", "yesterday"], 2, "malformed time 'yesterday'"),
+        (["audit", "log", "--entity", "a/b/c/d"], 2, "malformed entity"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_a_specific_exit_code(
+    cli: Run, args: list[str], code: int, message: str
+) -> None:
+    result = cli(*args)
+    assert result.code == code
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.err
+    assert "Traceback" not in result.err
+
+
+def test_duplicate_project_and_unreadable_pickle_are_refused(cli: Run, files: Path) -> None:
+    assert cli("project", "create", "iris").code == 0
+    dup = cli("project", "create", "iris")
+    assert dup.code == 4 and dup.err.strip() == "steward: error: project 'iris' already exists"
+    pickle = cli("version", "register", "iris/tree", "--artifact", str(files / "tree.joblib"))
+    assert pickle.code == 2 and "--trust" in pickle.err
+    assert json.loads(cli("model", "list", "--json").out)["items"] == []
+
+
+def test_bad_config_file_is_named(cli: Run, tmp_path: Path) -> None:
+    config = tmp_path / "steward.toml"
+    config.write_text('[steward]\ncolour = "blue"\n')
+    result = cli("project", "list", env={"STEWARD_CONFIG": str(config)})
+    assert (
+        result.code == 2 and "unknown setting 'colour'" in result.err and str(config) in result.err
+    )
+
+
+def test_old_schema_is_reported_and_upgrade_fixes_it(cli: Run, tmp_path: Path) -> None:
+    from steward.adapters.sql import schema
+    from steward.adapters.sql.engine import make_engines
+
+    writer, reader = make_engines(f"sqlite:///{tmp_path / 'home' / 'steward.db'}")
+    schema.upgrade(writer, "0001_registry")
+    writer.dispose()
+    reader.dispose()
+    refused = cli("project", "list")
+    assert refused.code == 8 and "run `steward db upgrade`" in refused.err
+    assert cli("db", "upgrade").code == 0
+    assert json.loads(cli("db", "status", "--json").out)["revision"] == schema.head_revision()
+    assert cli("project", "list").code == 0

@@ -1,0 +1,62 @@
+"""Every command explains itself (--help) and is documented in docs/cli.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.testing import CliRunner
+
+from steward.entrypoints.cli.app import app
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def _commands() -> list[tuple[str, ...]]:
+    root = typer.main.get_command(app)
+    found: list[tuple[str, ...]] = []
+
+    # Typer ships its own copy of Click, so groups are recognised by their `commands`.
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        found.append(path)
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+
+    walk(root, ())
+    return found
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    commands = _commands()
+    assert len(commands) > 20
+    for path in commands:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+
+
+def test_every_command_is_documented() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [
+        " ".join(("steward", *path))
+        for path in _commands()
+        if path and f"### {' '.join(('steward', *path))}\n" not in text
+    ]
+    assert missing == [], f"undocumented in docs/cli.md: {missing}"
+
+
+def test_every_command_has_a_json_option_where_it_prints_data() -> None:
+    root = typer.main.get_command(app)
+    without = []
+    for path in _commands():
+        command: Any = root
+        for name in path:
+            command = command.commands[name]
+        if hasattr(command, "commands") or path[-1] in ("export",):
+            continue
+        if not any("--json" in p.opts for p in command.params):
+            without.append(" ".join(path))
+    assert without == []
