@@ -2,4 +2,6 @@
 
 from steward.entrypoints.cli.app import main
 
-main()
+# Guarded: worker processes started with "spawn" import this module under another name.
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@ import time; callers ask for a container when they need one."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -11,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from steward.adapters.artifacts import LocalArtifactStore
 from steward.adapters.sql import schema
+from steward.adapters.sql.chain import ParallelChainVerifier
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.config import Settings
@@ -29,6 +31,13 @@ class Container:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 def safe_url(settings: Settings) -> str:
@@ -61,7 +70,7 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
         store=store,
         artifacts=artifacts,
         inventory=Inventory(store, artifacts),
-        audit=AuditTrail(store),
+        audit=AuditTrail(store, ParallelChainVerifier(settings.resolved_database_url, _cores())),
     )
 
 

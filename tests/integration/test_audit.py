@@ -115,3 +115,42 @@ def test_log_filters_by_entity_actor_action_and_time(
     first_page = client.audit_log(limit=2)
     second_page = client.audit_log(limit=2, after=first_page.next_cursor)
     assert [e.seq for e in first_page.items + second_page.items] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("sql", "broken"),
+    [
+        (None, None),
+        ("UPDATE audit_events SET reason = 'edited' WHERE seq = 2", 2),  # end of the first stretch
+        ("UPDATE audit_events SET reason = 'edited' WHERE seq = 3", 3),  # start of the second
+        ("DELETE FROM audit_events WHERE seq = 4", 4),  # end of the second stretch
+        ("DELETE FROM audit_events WHERE seq = 7", 7),  # the last event
+        ("UPDATE audit_events SET hash = '00' WHERE seq = 5", 5),
+    ],
+)
+def test_parallel_verification_finds_the_same_first_broken_link(
+    client: Client,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    sql: str | None,
+    broken: int | None,
+) -> None:
+    """Long chains are verified in stretches by worker processes; the verdict must not change."""
+    from steward.adapters.sql.chain import ParallelChainVerifier
+    from steward.services import audit as audit_service
+
+    _fill(client)
+    client.create_project("extra", members={"x": "r"})  # 7 events: stretches 1-2, 3-4, 5-6, 7
+    if sql is not None:
+        _tamper(database_url, sql)
+    monkeypatch.setattr(audit_service, "PARALLEL_FROM", 2)
+    container = client._c  # noqa: SLF001 - swap in a verifier with more workers than cores
+    parallel = audit_service.AuditTrail(container.store, ParallelChainVerifier(database_url, 4))
+    sequential = audit_service.AuditTrail(container.store)
+    result, expected = parallel.verify(), sequential.verify()
+    assert (result.ok, result.broken_seq, result.checked) == (
+        expected.ok,
+        expected.broken_seq,
+        expected.checked,
+    )
+    assert result.broken_seq == broken

@@ -188,24 +188,12 @@ def verify_rows(
                 expected_seq,
                 f"event {expected_seq} is {what} (found event {seq} in its place)",
             )
+        # Same text as event_body(), inlined as one f-string: this loop is the verifier's hot path.
+        why = "null" if reason is None else enc(reason)
         body = (
-            '{"action":'
-            + enc(action)
-            + ',"actor":'
-            + enc(actor)
-            + ',"entity_id":'
-            + enc(entity_id)
-            + ',"entity_type":'
-            + enc(entity_type)
-            + ',"payload":'
-            + payload_json
-            + ',"reason":'
-            + ("null" if reason is None else enc(reason))
-            + ',"seq":'
-            + str(seq)
-            + ',"ts":'
-            + enc(ts)
-            + "}"
+            f'{{"action":{enc(action)},"actor":{enc(actor)},"entity_id":{enc(entity_id)},'
+            f'"entity_type":{enc(entity_type)},"payload":{payload_json},"reason":{why},'
+            f'"seq":{seq},"ts":{enc(ts)}}}'
         )
         if sha256((prev_hash + body).encode()).hexdigest() != stored:
             return ChainReport(

@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from steward.domain.audit import GENESIS_HASH, AuditEvent, ChainReport, StoredRow, verify_rows
-from steward.services.ports import AuditQuery, Page, PageRequest, Store
+from steward.services.ports import (
+    AuditQuery,
+    ChainVerifier,
+    Page,
+    PageRequest,
+    ReadSession,
+    Store,
+)
 
 VERIFY_BATCH = 20_000
+# Below this many events, starting worker processes costs more than it saves.
+PARALLEL_FROM = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +50,9 @@ class VerifyResult:
 
 
 class AuditTrail:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, verifier: ChainVerifier | None = None) -> None:
         self._store = store
+        self._verifier = verifier
 
     def verify(self, on_progress: Callable[[int, int], None] | None = None) -> VerifyResult:
         """Recompute every link and compare the end of the chain with the recorded head, so that
@@ -50,8 +60,15 @@ class AuditTrail:
         started = time.perf_counter()
         with self._store.read() as q:
             head = q.chain_head()
-            rows = q.audit_rows(0, head.seq, VERIFY_BATCH)
-            report = verify_rows(_reporting(rows, head.seq, on_progress))
+            ranges = self._plan(q, head.seq)
+            if len(ranges) == 1:
+                rows = q.audit_rows(0, head.seq, VERIFY_BATCH)
+                report = verify_rows(_reporting(rows, head.seq, on_progress))
+        if len(ranges) > 1:
+            assert self._verifier is not None
+            report = _merge(ranges, self._verifier.verify_ranges(ranges))
+            if on_progress is not None:
+                on_progress(report.checked, head.seq)
         seconds = time.perf_counter() - started
         if report.ok:
             report = _compare_with_head(report, head.seq, head.hash)
@@ -64,6 +81,20 @@ class AuditTrail:
             problem=report.problem,
             seconds=seconds,
         )
+
+    def _plan(self, q: ReadSession, head_seq: int) -> list[tuple[int, int, str]]:
+        """One stretch per worker for long chains; each starts from the stored hash before it
+        (a wrong stored hash there is caught as the previous stretch's last broken link)."""
+        workers = self._verifier.workers if self._verifier is not None else 1
+        if workers < 2 or head_seq < PARALLEL_FROM:
+            return [(1, head_seq, GENESIS_HASH)]
+        size = -(-head_seq // workers)
+        ranges: list[tuple[int, int, str]] = []
+        for start in range(1, head_seq + 1, size):
+            before = q.audit_event(start - 1) if start > 1 else None
+            prev = GENESIS_HASH if start == 1 else (before.hash if before else "")
+            ranges.append((start, min(start + size - 1, head_seq), prev))
+        return ranges
 
     def log(
         self, query: AuditQuery | None = None, page: PageRequest | None = None
@@ -95,6 +126,25 @@ def _reporting(
             on_progress(count, total)
         yield row
     on_progress(total, total)
+
+
+def _merge(ranges: list[tuple[int, int, str]], reports: list[ChainReport]) -> ChainReport:
+    """Combine per-stretch reports into one: the first broken link in chain order wins."""
+    checked = 0
+    last_seq, last_hash = 0, GENESIS_HASH
+    for (_, end, _), report in zip(ranges, reports, strict=True):
+        checked += report.checked
+        if not report.ok:
+            return ChainReport(
+                checked, report.last_seq, report.last_hash, report.broken_seq, report.problem
+            )
+        if report.last_seq != end:
+            missing = report.last_seq + 1
+            return ChainReport(
+                checked, report.last_seq, report.last_hash, missing, f"event {missing} is missing"
+            )
+        last_seq, last_hash = report.last_seq, report.last_hash
+    return ChainReport(checked, last_seq, last_hash)
 
 
 def _compare_with_head(report: ChainReport, head_seq: int, head_hash: str) -> ChainReport:

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from steward.domain.audit import AuditEvent, PendingEvent, StoredRow
+from steward.domain.audit import AuditEvent, ChainReport, PendingEvent, StoredRow
 from steward.domain.entities import (
     Kpi,
     Model,
@@ -136,6 +136,15 @@ class ReadSession(Protocol):
 class Store(Protocol):
     def write(self, actor: str) -> AbstractContextManager[WriteSession]: ...
     def read(self) -> AbstractContextManager[ReadSession]: ...
+
+
+class ChainVerifier(Protocol):
+    """Verifies stretches of the audit chain concurrently: each item is (first seq, last seq,
+    stored hash of the event before the first)."""
+
+    workers: int
+
+    def verify_ranges(self, ranges: list[tuple[int, int, str]]) -> list[ChainReport]: ...
 
 
 class ArtifactStore(Protocol):

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from steward.adapters.sql import tables as t
+from steward.adapters.sql.chain import iter_chain_rows
 from steward.domain.audit import GENESIS_HASH, AuditEvent, StoredRow
 from steward.domain.entities import (
     Kpi,
@@ -316,30 +317,6 @@ class SqlReadSession:
         return page.items[0] if page.items and page.items[0].seq == seq else None
 
     def audit_rows(self, after_seq: int, until_seq: int, batch: int) -> Iterator[StoredRow]:
-        """Stream raw rows for verification in keyset batches (bounded memory on any driver)."""
-        a = t.audit_events
-        columns = (
-            a.c.seq,
-            a.c.ts,
-            a.c.actor,
-            a.c.action,
-            a.c.entity_type,
-            a.c.entity_id,
-            a.c.reason,
-            a.c.payload,
-            a.c.hash,
-        )
-        last = after_seq
-        while True:
-            rows = self._conn.execute(
-                select(*columns)
-                .where(a.c.seq > last, a.c.seq <= until_seq)
-                .order_by(a.c.seq)
-                .limit(batch)
-            ).all()
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1][0]
-            if len(rows) < batch:
-                return
+        """Raw rows for verification, read inside this session's transaction."""
+        raw = self._conn.connection.dbapi_connection
+        return iter_chain_rows(raw, self._conn.dialect.paramstyle, after_seq, until_seq, batch)
