@@ -10,7 +10,7 @@ Module-level functions use a client configured from the environment (see `stewar
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -323,9 +323,15 @@ class Client:
 
     # Audit ----------------------------------------------------------------------------------
 
-    def verify_audit(self, *, raise_on_break: bool = True) -> VerifyResult:
-        """Recompute the audit chain. Raises IntegrityBrokenError naming the first broken link."""
-        result = self._c.audit.verify()
+    def verify_audit(
+        self,
+        *,
+        raise_on_break: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> VerifyResult:
+        """Recompute the audit chain. Raises IntegrityBrokenError naming the first broken link
+        (or returns the failed result with raise_on_break=False)."""
+        result = self._c.audit.verify(on_progress)
         if raise_on_break and not result.ok:
             raise IntegrityBrokenError(
                 f"audit chain broken at event {result.broken_seq}: {result.problem}"

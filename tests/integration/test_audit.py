@@ -144,7 +144,7 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     if sql is not None:
         _tamper(database_url, sql)
     monkeypatch.setattr(audit_service, "PARALLEL_FROM", 2)
-    container = client._c  # noqa: SLF001 - swap in a verifier with more workers than cores
+    container = client._c  # the test swaps in a verifier with more workers than cores
     parallel = audit_service.AuditTrail(container.store, ParallelChainVerifier(database_url, 4))
     sequential = audit_service.AuditTrail(container.store)
     result, expected = parallel.verify(), sequential.verify()

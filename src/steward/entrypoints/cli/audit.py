@@ -54,7 +54,7 @@ def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            result = c._c.audit.verify(on_progress)
+            result = c.verify_audit(raise_on_break=False, on_progress=on_progress)
     if as_json:
         print_json(result.as_dict())
     elif result.ok:
