@@ -98,6 +98,7 @@ def database_status(settings: Settings) -> dict[str, str | None]:
             "database": safe_url(settings),
             "revision": schema.current_revision(writer),
             "head": schema.head_revision(),
+            "state": schema.describe_state(schema.current_revision(writer)),
         }
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

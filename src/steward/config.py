@@ -75,18 +75,26 @@ def _read_file(path: Path) -> dict[str, object]:
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     env = os.environ if environ is None else environ
     given = {k: v for k, v in overrides.items() if v is not None}
-    home = Path(str(given.get("home") or env.get("STEWARD_HOME") or default_home())).expanduser()
-    config_path = (
-        Path(env[CONFIG_ENV]).expanduser() if env.get(CONFIG_ENV) else home / "config.toml"
-    )
+    chosen_home = given.get("home") or env.get("STEWARD_HOME")
     values: dict[str, object] = {}
-    if config_path.is_file():
+    if env.get(CONFIG_ENV):
+        config_path = Path(env[CONFIG_ENV]).expanduser()
+        if not config_path.is_file():
+            raise InvalidInputError(f"{CONFIG_ENV} names {config_path}, which does not exist")
         values.update(_read_file(config_path))
-    elif env.get(CONFIG_ENV):
-        raise InvalidInputError(f"{CONFIG_ENV} names {config_path}, which does not exist")
+    else:
+        home = Path(str(chosen_home)).expanduser() if chosen_home else default_home()
+        config_path = home / "config.toml"
+        if config_path.is_file():
+            values.update(_read_file(config_path))
+            if "home" in values:
+                raise InvalidInputError(
+                    f"{config_path}: 'home' cannot be set in the home's own config file; "
+                    f"use {CONFIG_ENV} to keep the config elsewhere"
+                )
     values.update({field: env[name] for field, name in ENVIRONMENT.items() if env.get(name)})
     values.update(given)
-    values["home"] = home
+    values["home"] = Path(str(values.get("home") or default_home())).expanduser()
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:

@@ -346,7 +346,7 @@ class Client:
         action: str | None = None,
         since: datetime | str | None = None,
         until: datetime | str | None = None,
-        newest_first: bool = False,
+        newest_first: bool = True,
         limit: int = 50,
         after: str | None = None,
     ) -> Page[AuditEvent]:
@@ -356,26 +356,39 @@ class Client:
             entity_id=entity_id,
             actor=actor,
             action=action,
-            since=to_utc_text(since) if since is not None else None,
+            since=to_utc_text(since, date_means="start") if since is not None else None,
             until=to_utc_text(until) if until is not None else None,
             newest_first=newest_first,
         )
         return self._c.audit.log(query, PageRequest(limit, after))
 
-    def audit_export(self, out: IO[str], **filters: Any) -> int:
-        """Write matching events as JSON Lines to `out`; return how many were written."""
-        entity_type, entity_id = entity_filter(filters.pop("entity", None))
-        since, until = filters.pop("since", None), filters.pop("until", None)
+    def audit_export(
+        self,
+        out: IO[str],
+        *,
+        entity: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+    ) -> int:
+        """Write matching events as JSON Lines to `out`, oldest first; return how many. Each line
+        carries `payload_canonical`, the exact text that was hashed, so that any language can
+        re-verify an export without re-serialising JSON."""
+        entity_type, entity_id = entity_filter(entity)
         query = AuditQuery(
             entity_type=entity_type,
             entity_id=entity_id,
-            since=to_utc_text(since) if since is not None else None,
+            actor=actor,
+            action=action,
+            since=to_utc_text(since, date_means="start") if since is not None else None,
             until=to_utc_text(until) if until is not None else None,
-            **filters,
         )
         count = 0
         for event in self._c.audit.export(query):
-            out.write(json.dumps(event.as_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            line = event.as_dict()
+            line["payload_canonical"] = event.payload_json
+            out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
         return count
 

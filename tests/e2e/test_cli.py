@@ -140,3 +140,17 @@ def test_old_schema_is_reported_and_upgrade_fixes_it(cli: Run, tmp_path: Path) -
     assert cli("db", "upgrade").code == 0
     assert json.loads(cli("db", "status", "--json").out)["revision"] == schema.head_revision()
     assert cli("project", "list").code == 0
+
+
+def test_db_upgrade_mistakes_are_one_line(cli: Run, tmp_path: Path) -> None:
+    assert cli("project", "list").code == 0
+    bogus = cli("db", "upgrade", "--revision", "bogus")
+    assert bogus.code == 2 and bogus.err.count("\n") == 1 and "unknown schema revision 'bogus'" in bogus.err
+    db = sqlite3.connect(tmp_path / "home" / "steward.db")
+    db.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    db.commit()
+    db.close()
+    newer = cli("db", "upgrade")
+    assert newer.code == 8 and "newer Steward" in newer.err and "Traceback" not in newer.err
+    status = json.loads(cli("db", "status", "--json").out)
+    assert status["state"] == "written by a newer Steward: upgrade Steward"

@@ -53,6 +53,12 @@ def test_intact_chain_verifies(client: Client) -> None:
         ("DELETE FROM audit_events WHERE seq = 3", 3),
         ("DELETE FROM audit_events WHERE seq = 5", 5),
         ("UPDATE audit_events SET ts = '2020-01-01T00:00:00.000000Z' WHERE seq = 1", 1),
+        (
+            "INSERT INTO audit_events (seq, ts, actor, action, entity_type, entity_id, reason, "
+            "payload, hash) VALUES (6, '2030-01-01T00:00:00.000000Z', 'eve', 'project.created', "
+            "'project', 'ghost', NULL, '{}', 'ab')",
+            6,
+        ),
     ],
 )
 def test_tampering_is_found_at_the_first_broken_link(
@@ -101,7 +107,7 @@ def test_log_filters_by_entity_actor_action_and_time(
         other.add_member("credit", "carl", "data_scientist", reason="joined")
     finally:
         other.close()
-    assert [e.action for e in client.audit_log(entity="fraud").items] == [
+    assert [e.action for e in client.audit_log(entity="fraud", newest_first=False).items] == [
         "project.created",
         "project.member_added",
         "project.member_added",
@@ -112,8 +118,8 @@ def test_log_filters_by_entity_actor_action_and_time(
     last = client.audit_log(newest_first=True, limit=1).items[0]
     assert [e.seq for e in client.audit_log(since=last.ts).items] == [last.seq]
     assert client.audit_log(until="2000-01-01").items == []
-    first_page = client.audit_log(limit=2)
-    second_page = client.audit_log(limit=2, after=first_page.next_cursor)
+    first_page = client.audit_log(limit=2, newest_first=False)
+    second_page = client.audit_log(limit=2, after=first_page.next_cursor, newest_first=False)
     assert [e.seq for e in first_page.items + second_page.items] == [1, 2, 3, 4]
 
 

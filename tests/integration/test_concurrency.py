@@ -50,7 +50,7 @@ def test_concurrent_processes_keep_the_chain_gapless(database_url: str, steward_
         assert result.ok and result.checked == result.head_seq == expected
         numbers = sorted(v.number for v in client.versions("shared", "m", limit=1000).items)
         assert numbers == list(range(1, WORKERS * ROUNDS + 1))
-        seqs = [e.seq for e in client.audit_log(limit=1000).items]
+        seqs = [e.seq for e in client.audit_log(limit=1000, newest_first=False).items]
         assert seqs == list(range(1, expected + 1))
-        times = [e.ts for e in client.audit_log(limit=1000).items]
+        times = [e.ts for e in client.audit_log(limit=1000, newest_first=False).items]
         assert times == sorted(times), "the chain's clock never runs backwards"

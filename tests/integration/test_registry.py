@@ -190,7 +190,7 @@ def test_tags_are_changed_with_events_and_the_record_never(
     client.untag(v.ref, ["review"])
     after = client.version(v.ref)
     assert after.tags == {"team": "fraud"} and after.record_digest == digest
-    actions = [e.action for e in client.audit_log(entity=v.ref, limit=10).items]
+    actions = [e.action for e in client.audit_log(entity=v.ref, limit=10, newest_first=False).items]
     assert actions == ["version.registered", "version.tagged", "version.tagged", "version.untagged"]
 
 

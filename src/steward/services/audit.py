@@ -10,6 +10,7 @@ from typing import Any
 from steward.domain.audit import GENESIS_HASH, AuditEvent, ChainReport, StoredRow, verify_rows
 from steward.services.ports import (
     AuditQuery,
+    ChainHead,
     ChainVerifier,
     Page,
     PageRequest,
@@ -60,6 +61,17 @@ class AuditTrail:
         started = time.perf_counter()
         with self._store.read() as q:
             head = q.chain_head()
+            beyond = _beyond_head(q, head)
+            if beyond is not None:
+                return VerifyResult(
+                    False,
+                    0,
+                    head.seq,
+                    head.hash,
+                    beyond.broken_seq,
+                    beyond.problem,
+                    time.perf_counter() - started,
+                )
             ranges = self._plan(q, head.seq)
             if len(ranges) == 1:
                 rows = q.audit_rows(0, head.seq, VERIFY_BATCH)
@@ -126,6 +138,23 @@ def _reporting(
             on_progress(count, total)
         yield row
     on_progress(total, total)
+
+
+def _beyond_head(q: ReadSession, head: ChainHead) -> ChainReport | None:
+    """Events numbered past the recorded head were not written through Steward (or the head
+    was rolled back). Re-reading the head tells them from a writer that committed meanwhile."""
+    last = q.max_audit_seq()
+    if last <= head.seq or last <= q.chain_head().seq:
+        return None
+    first = head.seq + 1
+    return ChainReport(
+        0,
+        head.seq,
+        head.hash,
+        first,
+        f"event {first} lies beyond the recorded head (event {head.seq}): it was inserted "
+        "outside Steward or the head was rolled back",
+    )
 
 
 def _merge(ranges: list[tuple[int, int, str]], reports: list[ChainReport]) -> ChainReport:

@@ -198,6 +198,7 @@ class Inventory:
     def remove_member(
         self, actor: str, project: str, person: str, role: str, reason: str | None = None
     ) -> Project:
+        person, role = check_person("member", person), check_role(role)
         with self._store.write(actor) as tx:
             project_id = self._project_id(tx, project)
             if not tx.remove_member(project_id, person, role):

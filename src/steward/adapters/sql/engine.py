@@ -29,7 +29,7 @@ def normalise_url(url: str) -> str:
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif backend not in ("postgresql", "sqlite"):
         raise InvalidInputError(
-            f"unsupported database {backend!r} in STEWARD_DATABASE_URL: use sqlite or postgresql"
+            f"unsupported database {backend!r} in the database URL: use sqlite or postgresql"
         )
     return parsed.render_as_string(hide_password=False)
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from steward.adapters.sql import tables as t
@@ -265,6 +265,9 @@ class SqlReadSession:
     def chain_head(self) -> ChainHead:
         row = self._conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
         return ChainHead(row.seq, row.hash, row.ts)
+
+    def max_audit_seq(self) -> int:
+        return int(self._conn.execute(select(func.max(t.audit_events.c.seq))).scalar() or 0)
 
     def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]:
         after = _cursor(page)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-from steward.domain.errors import SchemaOutdatedError
+from steward.domain.errors import InvalidInputError, SchemaOutdatedError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -58,12 +58,41 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the schema to `revision`, one process at a time; return the revision reached."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
+    from alembic.util.exc import CommandError
 
+    current = current_revision(engine)
+    if current is not None and current not in known_revisions():
+        raise _from_newer_steward(current)
+    if revision != "head" and revision not in known_revisions():
+        raise InvalidInputError(
+            f"unknown schema revision {revision!r}: known revisions are {', '.join(reversed(known_revisions()))}"
+        )
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-        command.upgrade(_config(conn), revision)
+        try:
+            command.upgrade(_config(conn), revision)
+        except CommandError as exc:
+            raise InvalidInputError(f"cannot upgrade to {revision!r}: {exc}") from None
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def _from_newer_steward(current: str) -> SchemaOutdatedError:
+    return SchemaOutdatedError(
+        f"the database schema is at revision {current}, which this Steward does not know: "
+        "it was written by a newer Steward; upgrade Steward"
+    )
+
+
+def describe_state(current: str | None) -> str:
+    """One phrase for `steward db status`."""
+    if current == HEAD_REVISION:
+        return "up to date"
+    if current is None:
+        return "empty: created on first use, or run `steward db upgrade`"
+    if current in known_revisions():
+        return "older than this Steward: run `steward db upgrade`"
+    return "written by a newer Steward: upgrade Steward"
 
 
 def ensure_current(engine: Engine, create_if_empty: bool = True) -> None:
@@ -89,7 +118,4 @@ def ensure_current(engine: Engine, create_if_empty: bool = True) -> None:
             f"the database schema is at revision {current} but this Steward needs {head}: "
             "run `steward db upgrade`"
         )
-    raise SchemaOutdatedError(
-        f"the database schema is at revision {current}, which this Steward does not know: "
-        "it was written by a newer Steward; upgrade Steward"
-    )
+    raise _from_newer_steward(current)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError, ProgrammingError
 
 from steward.adapters.sql.read import SqlReadSession
 from steward.adapters.sql.write import SqlWriteSession
@@ -34,7 +34,7 @@ class SqlStore:
             raise ConflictError(
                 f"the change conflicts with data written at the same time: {_describe(exc)}"
             ) from None
-        except (OperationalError, ProgrammingError) as exc:
+        except (OperationalError, ProgrammingError, InternalError) as exc:
             raise _storage_error(exc) from None
 
     @contextmanager
@@ -45,7 +45,7 @@ class SqlStore:
                 yield SqlReadSession(conn)
         except StewardError:
             raise
-        except (OperationalError, ProgrammingError) as exc:
+        except (OperationalError, ProgrammingError, InternalError) as exc:
             raise _storage_error(exc) from None
 
     def dispose(self) -> None:

@@ -36,6 +36,11 @@ def root(
         "--database-url",
         help="SQLAlchemy URL (env STEWARD_DATABASE_URL; default SQLite in the home).",
     ),
+    artifact_root: Path | None = typer.Option(
+        None,
+        "--artifact-root",
+        help="Artifact directory (env STEWARD_ARTIFACT_ROOT; default in the home).",
+    ),
     actor: str | None = typer.Option(
         None, "--actor", help="Who is acting (env STEWARD_ACTOR; default: your login)."
     ),
@@ -45,7 +50,11 @@ def root(
 
     def factory() -> Client:
         if not made:
-            made.append(Client(home=home, database_url=database_url, actor=actor))
+            made.append(
+                Client(
+                    home=home, database_url=database_url, artifact_root=artifact_root, actor=actor
+                )
+            )
             ctx.call_on_close(made[0].close)
         return made[0]
 

@@ -22,7 +22,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json(info)
         return
-    state = "up to date" if info["revision"] == info["head"] else "needs `steward db upgrade`"
+    state = info["state"]
     console.print(
         f"{info['database']}: revision {info['revision'] or 'none'} (this Steward: {info['head']}) — {state}"
     )

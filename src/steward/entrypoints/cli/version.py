@@ -273,7 +273,7 @@ def register(
         validation_data=validation_data,
         target=target,
         metrics=_metrics(metric),
-        tags=_pairs("tag", tag),
+        tags=dict(parse_tag(t) for t in tag),
         documentation=_pairs("documentation field", doc),
         description=description,
         parent=parent,
