@@ -145,7 +145,11 @@ def test_old_schema_is_reported_and_upgrade_fixes_it(cli: Run, tmp_path: Path) -
 def test_db_upgrade_mistakes_are_one_line(cli: Run, tmp_path: Path) -> None:
     assert cli("project", "list").code == 0
     bogus = cli("db", "upgrade", "--revision", "bogus")
-    assert bogus.code == 2 and bogus.err.count("\n") == 1 and "unknown schema revision 'bogus'" in bogus.err
+    assert (
+        bogus.code == 2
+        and bogus.err.count("\n") == 1
+        and "unknown schema revision 'bogus'" in bogus.err
+    )
     db = sqlite3.connect(tmp_path / "home" / "steward.db")
     db.execute("UPDATE alembic_version SET version_num = '9999_future'")
     db.commit()

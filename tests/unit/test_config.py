@@ -17,7 +17,9 @@ def test_defaults_live_under_the_home(tmp_path: Path) -> None:
 
 
 def test_arguments_beat_environment_which_beats_the_file(tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('[steward]\nactor = "file"\ndatabase_url = "sqlite:///f.db"\n')
+    (tmp_path / "config.toml").write_text(
+        '[steward]\nactor = "file"\ndatabase_url = "sqlite:///f.db"\n'
+    )
     env = {"STEWARD_HOME": str(tmp_path), "STEWARD_ACTOR": "env"}
     settings = load_settings(env)
     assert (settings.actor, settings.database_url) == ("env", "sqlite:///f.db")
@@ -40,7 +42,9 @@ def test_config_file_elsewhere_may_name_the_home(tmp_path: Path) -> None:
         ("actor = 3\n", "setting 'actor'"),
     ],
 )
-def test_bad_config_files_are_named_with_the_problem(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_config_files_are_named_with_the_problem(
+    tmp_path: Path, text: str, message: str
+) -> None:
     (tmp_path / "config.toml").write_text(text)
     with pytest.raises(InvalidInputError, match=message) as info:
         load_settings({"STEWARD_HOME": str(tmp_path)})

@@ -24,11 +24,13 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 def canonical_json(value: Any) -> str:
     """Canonical JSON text of a JSON-compatible value."""
     try:
-        return json.dumps(
+        text = json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
+        text.encode("utf-8")  # lone surrogates (from undecodable input) cannot be hashed
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"value is not canonical JSON: {exc}") from None
+    return text
 
 
 def format_ts(moment: datetime) -> str:
@@ -137,6 +139,12 @@ def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingE
         pending.reason,
         payload_json,
     )
+    try:
+        digest = link_hash(prev_hash, body)
+    except UnicodeEncodeError:
+        raise InvalidInputError(
+            "the event has text that is not valid Unicode (a lone surrogate): check the input"
+        ) from None
     return AuditEvent(
         seq=seq,
         ts=ts,
@@ -147,7 +155,7 @@ def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingE
         reason=pending.reason,
         payload_json=payload_json,
         prev_hash=prev_hash,
-        hash=link_hash(prev_hash, body),
+        hash=digest,
     )
 
 

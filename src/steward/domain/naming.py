@@ -12,11 +12,13 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _TAG_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$")
 _PERSON = re.compile(r"^[^\s/][^\n\r\t]{0,199}$")
 TAG_VALUE_MAX = 256
+# ASCII digits only: str.isdigit() also accepts superscripts that int() rejects.
+_NUMBER = re.compile(r"[0-9]+")
 
 
 def check_name(kind: str, name: str) -> str:
     """Return `name` if it is a valid project or model name, else raise InvalidInputError."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidInputError(
             f"invalid {kind} name {name!r}: use 1-100 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
@@ -25,13 +27,13 @@ def check_name(kind: str, name: str) -> str:
 
 
 def check_person(kind: str, person: str) -> str:
-    if not isinstance(person, str) or not _PERSON.match(person.strip() or "\n"):
+    if not isinstance(person, str) or not _PERSON.fullmatch(person.strip() or "\n"):
         raise InvalidInputError(f"invalid {kind} {person!r}: must be a non-empty single line")
     return person.strip()
 
 
 def check_role(role: str) -> str:
-    if not isinstance(role, str) or not _TAG_KEY.match(role):
+    if not isinstance(role, str) or not _TAG_KEY.fullmatch(role):
         raise InvalidInputError(
             f"invalid role {role!r}: use letters, digits, '_', '-', starting with a letter"
         )
@@ -39,7 +41,7 @@ def check_role(role: str) -> str:
 
 
 def check_tag_key(key: str) -> str:
-    if not isinstance(key, str) or not _TAG_KEY.match(key):
+    if not isinstance(key, str) or not _TAG_KEY.fullmatch(key):
         raise InvalidInputError(
             f"malformed tag key {key!r}: use up to 64 letters, digits, '_', '.', ':' or '-', "
             "starting with a letter or '_'"
@@ -95,7 +97,7 @@ class MetricFilter:
 
 def parse_metric_filter(text: str) -> MetricFilter:
     """Parse a filter such as `auc>=0.8`."""
-    match = _METRIC_FILTER.match(text)
+    match = _METRIC_FILTER.fullmatch(text)
     if not match:
         raise InvalidInputError(
             f"malformed metric filter {text!r}: expected NAME OP NUMBER, e.g. auc>=0.8"
@@ -107,6 +109,8 @@ def parse_metric_filter(text: str) -> MetricFilter:
         raise InvalidInputError(
             f"malformed metric filter {text!r}: {raw!r} is not a number"
         ) from None
+    if not math.isfinite(value):
+        raise InvalidInputError(f"malformed metric filter {text!r}: the number must be finite")
     return MetricFilter(key=key, op="==" if op == "=" else op, value=value)
 
 
@@ -138,7 +142,7 @@ def parse_model_ref(text: str) -> ModelRef:
 
 def parse_version_ref(text: str) -> VersionRef:
     parts = text.split("/")
-    if len(parts) != 3 or not parts[2].isdigit() or int(parts[2]) < 1:
+    if len(parts) != 3 or not _NUMBER.fullmatch(parts[2]) or int(parts[2]) < 1:
         raise InvalidInputError(
             f"malformed version reference {text!r}: expected PROJECT/MODEL/NUMBER, e.g. credit/scorer/3"
         )

@@ -442,6 +442,8 @@ class Inventory:
     def remove_tags(
         self, actor: str, ref: VersionRef, keys: list[str], reason: str | None = None
     ) -> Version:
+        if not keys:
+            raise InvalidInputError("no tag keys given: name one or more tags to remove")
         for key in keys:
             check_tag_key(key)
         with self._store.write(actor) as tx:

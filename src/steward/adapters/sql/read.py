@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -49,7 +50,7 @@ def _cursor(page: PageRequest) -> int | None:
         )
     if page.after is None:
         return None
-    if not page.after.isdigit():
+    if not re.fullmatch(r"[0-9]+", page.after):
         raise InvalidInputError(f"malformed page cursor {page.after!r}")
     return int(page.after)
 
@@ -316,6 +317,8 @@ class SqlReadSession:
         return Page(events, cursor)
 
     def audit_event(self, seq: int) -> AuditEvent | None:
+        if seq < 1:
+            return None
         page = self.audit_events(AuditQuery(), PageRequest(limit=1, after=str(seq - 1)))
         return page.items[0] if page.items and page.items[0].seq == seq else None
 
