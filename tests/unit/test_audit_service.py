@@ -12,14 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.unit.fakes import (
-    ROW_FIELDS,
-    FakeArtifactStore,
-    FakeChainVerifier,
-    FakeClock,
-    FakeStore,
-    make_lineage,
-)
 
 from steward.domain.audit import GENESIS_HASH, PendingEvent, format_ts
 from steward.domain.errors import InvalidInputError
@@ -28,6 +20,14 @@ from steward.services import audit as audit_service
 from steward.services.audit import AuditTrail
 from steward.services.inventory import Inventory
 from steward.services.ports import AuditQuery, PageRequest
+from tests.unit.fakes import (
+    ROW_FIELDS,
+    FakeArtifactStore,
+    FakeChainVerifier,
+    FakeClock,
+    FakeStore,
+    make_lineage,
+)
 
 
 @pytest.fixture

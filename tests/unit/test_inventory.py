@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.unit.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
 
 from steward.domain.entities import Kpi, Member
 from steward.domain.errors import (
@@ -26,6 +25,7 @@ from steward.domain.stages import DEFAULT_STAGES
 from steward.services.audit import AuditTrail
 from steward.services.inventory import Inventory
 from steward.services.ports import MAX_PAGE_SIZE, AuditQuery, PageRequest, VersionQuery
+from tests.unit.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
 
 STAGES = DEFAULT_STAGES.stages
 
