@@ -60,3 +60,30 @@ def test_every_command_has_a_json_option_where_it_prints_data() -> None:
         if not any("--json" in p.opts for p in command.params):
             without.append(" ".join(path))
     assert without == []
+
+
+def test_the_user_guides_stand_alone_export_verifier_works(cli: Any, tmp_path: Path) -> None:
+    """The guide promises auditors a standard-library script; run it on a real export."""
+    import subprocess
+    import sys
+
+    guide = (DOCS.parent / "user-guide.md").read_text(encoding="utf-8")
+    start = guide.index('"""Re-verify a `steward audit export`')
+    script = tmp_path / "verify_export.py"
+    script.write_text(guide[start : guide.index("```", start)], encoding="utf-8")
+    assert cli("project", "create", "p", "--reason", 'naïve "quoted" \\ tab\tend').code == 0
+    assert cli("project", "member", "add", "p", "zoë", "--role", "validator").code == 0
+    export = tmp_path / "trail.jsonl"
+    assert cli("audit", "export", "--output", str(export)).code == 0
+    ok = subprocess.run(
+        [sys.executable, str(script), str(export)], capture_output=True, text=True, check=False
+    )
+    assert ok.returncode == 0 and ok.stdout.startswith("2 events verified"), ok.stderr
+    lines = export.read_text(encoding="utf-8").splitlines()
+    export.write_text(
+        "\n".join([lines[0].replace('"p"', '"q"'), *lines[1:]]) + "\n", encoding="utf-8"
+    )
+    bad = subprocess.run(
+        [sys.executable, str(script), str(export)], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode != 0 and "broken at event 1" in bad.stderr
