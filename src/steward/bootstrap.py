@@ -4,6 +4,8 @@ import time; callers ask for a container when they need one."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -74,13 +76,13 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
     )
 
 
-def upgrade_database(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
-    """(revision before, revision after)."""
+@contextmanager
+def _engines(settings: Settings) -> Iterator[Engine]:
+    """The writer engine for one administrative command, with unreachable databases reported
+    as one line."""
     writer, reader = open_engines(settings)
     try:
-        before = schema.current_revision(writer)
-        after = schema.upgrade(writer, revision)
-        return before, after
+        yield writer
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StorageUnavailableError(
@@ -89,22 +91,21 @@ def upgrade_database(settings: Settings, revision: str = "head") -> tuple[str | 
     finally:
         writer.dispose()
         reader.dispose()
+
+
+def upgrade_database(settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    """(revision before, revision after)."""
+    with _engines(settings) as writer:
+        before = schema.current_revision(writer)
+        return before, schema.upgrade(writer, revision)
 
 
 def database_status(settings: Settings) -> dict[str, str | None]:
-    writer, reader = open_engines(settings)
-    try:
+    with _engines(settings) as writer:
+        current = schema.current_revision(writer)
         return {
             "database": safe_url(settings),
-            "revision": schema.current_revision(writer),
+            "revision": current,
             "head": schema.head_revision(),
-            "state": schema.describe_state(schema.current_revision(writer)),
+            "state": schema.describe_state(current),
         }
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StorageUnavailableError(
-            f"cannot open the database {safe_url(settings)}: {reason}"
-        ) from None
-    finally:
-        writer.dispose()
-        reader.dispose()

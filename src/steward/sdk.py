@@ -98,6 +98,26 @@ def entity_filter(entity: str | None) -> tuple[str | None, str | None]:
     return kinds[depth], entity
 
 
+def _audit_query(
+    entity: str | None,
+    actor: str | None,
+    action: str | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    newest_first: bool,
+) -> AuditQuery:
+    entity_type, entity_id = entity_filter(entity)
+    return AuditQuery(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        action=action,
+        since=to_utc_text(since, date_means="start") if since is not None else None,
+        until=to_utc_text(until) if until is not None else None,
+        newest_first=newest_first,
+    )
+
+
 class Client:
     """A connection to one Steward store. Cheap to create; connects on first use."""
 
@@ -350,16 +370,7 @@ class Client:
         limit: int = 50,
         after: str | None = None,
     ) -> Page[AuditEvent]:
-        entity_type, entity_id = entity_filter(entity)
-        query = AuditQuery(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor=actor,
-            action=action,
-            since=to_utc_text(since, date_means="start") if since is not None else None,
-            until=to_utc_text(until) if until is not None else None,
-            newest_first=newest_first,
-        )
+        query = _audit_query(entity, actor, action, since, until, newest_first)
         return self._c.audit.log(query, PageRequest(limit, after))
 
     def audit_export(
@@ -375,15 +386,7 @@ class Client:
         """Write matching events as JSON Lines to `out`, oldest first; return how many. Each line
         carries `payload_canonical`, the exact text that was hashed, so that any language can
         re-verify an export without re-serialising JSON."""
-        entity_type, entity_id = entity_filter(entity)
-        query = AuditQuery(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor=actor,
-            action=action,
-            since=to_utc_text(since, date_means="start") if since is not None else None,
-            until=to_utc_text(until) if until is not None else None,
-        )
+        query = _audit_query(entity, actor, action, since, until, newest_first=False)
         count = 0
         for event in self._c.audit.export(query):
             line = event.as_dict()
