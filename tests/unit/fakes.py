@@ -453,6 +453,10 @@ class FakeReadSession:
         after = _after(page)
         if query.model is not None and query.project is None:
             raise InvalidInputError("filtering by model needs the project too")
+        if query.project is not None and self.get_project(query.project) is None:
+            raise NotFoundError(f"unknown project {query.project!r}")
+        if query.model is not None and self.get_model(query.project or "", query.model) is None:
+            raise NotFoundError(f"unknown model {query.project}/{query.model}")
 
         def matches(v: _VersionRow) -> bool:
             project, model = self._names(v)

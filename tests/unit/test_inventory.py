@@ -518,7 +518,8 @@ def test_search_is_newest_first_and_filters_by_tags_stage_and_metrics(credit: In
         "credit/scorer/3",
         "credit/scorer/1",
     ]  # a version without the metric never matches
-    assert search(project="credit", model="nope") == []
+    with pytest.raises(NotFoundError, match="unknown model credit/nope"):
+        search(project="credit", model="nope")
 
 
 @pytest.mark.parametrize(
@@ -552,6 +553,8 @@ def test_paging_through_a_search_visits_every_match_once_in_order(
 ) -> None:
     inv = Inventory(FakeStore(FakeClock()), FakeArtifactStore())
     inv.create_project("ana", "credit")
+    if model is not None:
+        inv.create_model("ana", "credit", model)  # searching an unknown model is an error
     for i, (name, tag) in enumerate(versions):
         inv.register_version(
             "ana", "credit", name, f"blob {i}".encode(), make_lineage(), tags={"team": tag}

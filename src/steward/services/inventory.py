@@ -355,9 +355,7 @@ class Inventory:
         query = query or VersionQuery()
         if query.stage is not None:
             self._stages.check_stage(query.stage)
-        with self._store.read() as q:
-            if query.project is not None and q.get_project(query.project) is None:
-                raise NotFoundError(f"unknown project {query.project!r}")
+        with self._store.read() as q:  # raises NotFoundError for an unknown project or model
             return q.search_versions(query, page or PageRequest())
 
     def get_version(self, ref: VersionRef) -> Version:

@@ -23,7 +23,7 @@ from steward.domain.entities import (
     VersionRecord,
     VersionSummary,
 )
-from steward.domain.errors import InvalidInputError
+from steward.domain.errors import InvalidInputError, NotFoundError
 from steward.services.ports import (
     MAX_PAGE_SIZE,
     AuditQuery,
@@ -166,12 +166,26 @@ class SqlReadSession:
             .join(s, s.c.version_id == v.c.id)
         )
         conditions: list[ColumnElement[bool]] = []
+        if query.model is not None and query.project is None:
+            raise InvalidInputError("filtering by model needs the project too")
+        # Resolve names to ids first: with a literal model id the planner walks the
+        # (model_id, id) index backwards and stops after one page, instead of joining every
+        # version of a large model and sorting them (PostgreSQL estimates by the average model).
         if query.project is not None:
-            conditions.append(p.c.name == query.project)
-        if query.model is not None:
-            if query.project is None:
-                raise InvalidInputError("filtering by model needs the project too")
-            conditions.append(m.c.name == query.model)
+            project_id = self._conn.execute(
+                select(p.c.id).where(p.c.name == query.project)
+            ).scalar()
+            if project_id is None:
+                raise NotFoundError(f"unknown project {query.project!r}")
+            if query.model is None:
+                conditions.append(m.c.project_id == project_id)
+            else:
+                model_id = self._conn.execute(
+                    select(m.c.id).where(m.c.project_id == project_id, m.c.name == query.model)
+                ).scalar()
+                if model_id is None:
+                    raise NotFoundError(f"unknown model {query.project}/{query.model}")
+                conditions.append(v.c.model_id == model_id)
         if query.stage is not None:
             conditions.append(s.c.stage == query.stage)
         for i, (key, value) in enumerate(query.tags):
