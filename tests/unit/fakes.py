@@ -346,6 +346,11 @@ class FakeWriteSession:
     def set_tag(self, version_id: int, key: str, value: str) -> None:
         self._state.versions[version_id].tags[key] = value
 
+    def add_tags(self, version_id: int, tags: dict[str, str]) -> None:
+        current = self._state.versions[version_id].tags
+        assert not set(tags) & set(current), "add_tags is for a version without those tags"
+        current.update(tags)
+
     def remove_tag(self, version_id: int, key: str) -> None:
         self._state.versions[version_id].tags.pop(key, None)
 

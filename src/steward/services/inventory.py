@@ -340,14 +340,14 @@ class Inventory:
             )
             handle = VersionHandle(version_id, model_id, record.ref, "")
             tx.move_stage(handle, self._stages.initial, None, event.seq)
-            for key, value in checked_tags.items():
-                tx.set_tag(version_id, key, value)
             if checked_tags:
+                tx.add_tags(version_id, checked_tags)
                 tx.record(
                     PendingEvent("version.tagged", "version", record.ref, {"tags": checked_tags})
                 )
             tx.commit()
-        return self.get_version(VersionRef(project, model, number))
+        # Built from what was just written: a re-read would cost four more round trips.
+        return Version(version_id, record, digest, self._stages.initial, dict(checked_tags))
 
     def search_versions(
         self, query: VersionQuery | None = None, page: PageRequest | None = None

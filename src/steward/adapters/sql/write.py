@@ -271,6 +271,12 @@ class SqlWriteSession:
                 insert(t.version_tags).values(version_id=version_id, key=key, value=value)
             )
 
+    def add_tags(self, version_id: int, tags: dict[str, str]) -> None:
+        self._conn.execute(
+            insert(t.version_tags),
+            [{"version_id": version_id, "key": k, "value": v} for k, v in tags.items()],
+        )
+
     def remove_tag(self, version_id: int, key: str) -> None:
         self._conn.execute(
             delete(t.version_tags).where(
