@@ -20,23 +20,20 @@ def iter_chain_rows(
     dbapi_connection: Any, paramstyle: str, after_seq: int, until_seq: int, batch: int
 ) -> Iterator[StoredRow]:
     """Rows with after_seq < seq <= until_seq in order. Driver cursors skip SQLAlchemy's row
-    objects, which would cost as much as the hashing itself; keyset batches bound memory on
+    objects, which would cost as much as the hashing itself; bounded windows bound memory on
     drivers whose cursors buffer a whole result."""
     mark = "?" if paramstyle == "qmark" else "%s"
-    sql = (
-        f"SELECT {_COLUMNS} FROM audit_events WHERE seq > {mark} AND seq <= {mark} "
-        f"ORDER BY seq LIMIT {int(batch)}"
-    )
+    # Windows of `batch` sequence numbers rather than LIMIT: the plan then never depends on table
+    # statistics (without them PostgreSQL sorted the whole remaining range for every batch).
+    sql = f"SELECT {_COLUMNS} FROM audit_events WHERE seq > {mark} AND seq <= {mark} ORDER BY seq"
     cursor = dbapi_connection.cursor()
     try:
-        last = after_seq
-        while last < until_seq:
-            cursor.execute(sql, (last, until_seq))
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            yield from rows
-            last = rows[-1][0]
+        low = after_seq
+        while low < until_seq:
+            high = min(until_seq, low + batch)
+            cursor.execute(sql, (low, high))
+            yield from cursor.fetchall()
+            low = high
     finally:
         cursor.close()
 
