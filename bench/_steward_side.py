@@ -185,6 +185,7 @@ def _add_versions(
     with the events in the order a registration records them: registered, then tagged."""
     initial, facts = DEFAULT_STAGES.initial, lineage()
     version_rows: list[dict[str, Any]] = []
+    record_rows: list[str] = []
     events: list[tuple[int, str, dict[str, str]]] = []
     for p in planned:
         record = _record(names, p, stored, facts)
@@ -197,10 +198,10 @@ def _add_versions(
                 "created_at": record.created_at,
                 "created_by": ACTOR,
                 "artifact_sha256": stored.digest,
-                "record": record_json,
                 "record_sha256": digest,
             }
         )
+        record_rows.append(record_json)
         registered = chain.add(
             record.created_at,
             PendingEvent(
@@ -233,6 +234,7 @@ def _add_versions(
     changes: list[dict[str, Any]] = []
     tag_rows: list[dict[str, Any]] = []
     metric_rows: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     for p, (seq, ts, tags) in zip(planned, events, strict=True):
         model_id = model_ids[p.model]
         version_id = ids[(model_id, p.number)]
@@ -251,8 +253,10 @@ def _add_versions(
                 "audit_seq": seq,
             }
         )
+        records.append({"version_id": version_id, "record": record_rows[len(records)]})
         tag_rows.extend({"version_id": version_id, "key": k, "value": v} for k, v in tags.items())
         metric_rows.append({"version_id": version_id, "key": "auc", "value": p.auc})
+    insert_rows(conn, t.version_records, records)
     insert_rows(conn, t.version_state, state)
     insert_rows(conn, t.stage_changes, changes)
     insert_rows(conn, t.version_tags, tag_rows)

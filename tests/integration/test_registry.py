@@ -222,11 +222,11 @@ def test_a_version_record_altered_in_storage_is_refused(
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("ALTER TABLE versions DISABLE TRIGGER USER"))
+                conn.execute(text("ALTER TABLE version_records DISABLE TRIGGER USER"))
             else:
-                conn.execute(text("DROP TRIGGER versions_no_update"))
+                conn.execute(text("DROP TRIGGER version_records_no_update"))
             conn.execute(
-                text("UPDATE versions SET record = replace(record, :old, :new)"),
+                text("UPDATE version_records SET record = replace(record, :old, :new)"),
                 {"old": '"auc":0.7', "new": '"auc":0.9'},
             )
     finally:

@@ -227,7 +227,8 @@ class SqlReadSession:
     def get_version(self, project: str, model: str, number: int) -> Version | None:
         v, m, p, s = t.versions, t.models, t.projects, t.version_state
         row = self._conn.execute(
-            select(v.c.id, v.c.record, v.c.record_sha256, s.c.stage)
+            select(v.c.id, t.version_records.c.record, v.c.record_sha256, s.c.stage)
+            .join(t.version_records, t.version_records.c.version_id == v.c.id)
             .join(m, m.c.id == v.c.model_id)
             .join(p, p.c.id == m.c.project_id)
             .join(s, s.c.version_id == v.c.id)

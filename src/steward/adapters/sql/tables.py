@@ -21,6 +21,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 TS = String(27)
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
 PERSON = String(200)
 
 projects = Table(
@@ -67,10 +68,18 @@ versions = Table(
     Column("created_at", TS, nullable=False),
     Column("created_by", PERSON, nullable=False),
     Column("artifact_sha256", String(64), nullable=False),
-    Column("record", Text, nullable=False),
     Column("record_sha256", String(64), nullable=False),
     UniqueConstraint("model_id", "number", name="uq_versions_model_number"),
     Index("ix_versions_model_id_id", "model_id", "id"),
+)
+
+# The full record (lineage, environment: kilobytes) lives apart so that listing rows stay small
+# and a page of versions is a few disk pages, not one page per version.
+version_records = Table(
+    "version_records",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id"), primary_key=True),
+    Column("record", Text, nullable=False),
 )
 
 # Current stage of each version: derived state, kept beside the append-only stage_changes.
@@ -122,7 +131,8 @@ version_metrics = Table(
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # On SQLite an INTEGER primary key is the rowid itself: one B-tree less to write per event.
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
     Column("ts", TS, nullable=False),
     Column("actor", PERSON, nullable=False),
     Column("action", String(64), nullable=False),
@@ -141,7 +151,7 @@ audit_head = Table(
     "audit_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger, nullable=False),
+    Column("seq", SEQ, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("ts", TS, nullable=True),
 )

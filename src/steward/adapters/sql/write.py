@@ -161,11 +161,15 @@ class SqlWriteSession:
                 created_at=record.created_at,
                 created_by=record.created_by,
                 artifact_sha256=record.artifact["sha256"],
-                record=canonical_json(record.as_dict()),
                 record_sha256=record_digest,
             )
         )
         version_id = _new_id(result)
+        self._conn.execute(
+            insert(t.version_records).values(
+                version_id=version_id, record=canonical_json(record.as_dict())
+            )
+        )
         if record.metrics:
             self._conn.execute(
                 insert(t.version_metrics),

@@ -15,6 +15,8 @@ branch_labels = None
 depends_on = None
 
 TS = sa.String(27)
+# SQLite: INTEGER PRIMARY KEY makes the sequence the rowid (no separate index to maintain).
+SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 PERSON = sa.String(200)
 
 
@@ -56,11 +58,15 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("created_by", PERSON, nullable=False),
         sa.Column("artifact_sha256", sa.String(64), nullable=False),
-        sa.Column("record", sa.Text, nullable=False),
         sa.Column("record_sha256", sa.String(64), nullable=False),
         sa.UniqueConstraint("model_id", "number", name="uq_versions_model_number"),
     )
     op.create_index("ix_versions_model_id_id", "versions", ["model_id", "id"])
+    op.create_table(
+        "version_records",
+        sa.Column("version_id", sa.Integer, sa.ForeignKey("versions.id"), primary_key=True),
+        sa.Column("record", sa.Text, nullable=False),
+    )
     op.create_table(
         "version_state",
         sa.Column("version_id", sa.Integer, sa.ForeignKey("versions.id"), primary_key=True),
@@ -104,7 +110,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_events",
-        sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
         sa.Column("ts", TS, nullable=False),
         sa.Column("actor", PERSON, nullable=False),
         sa.Column("action", sa.String(64), nullable=False),
@@ -120,7 +126,7 @@ def upgrade() -> None:
     head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("seq", SEQ, nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.Column("ts", TS, nullable=True),
     )
@@ -135,6 +141,7 @@ def downgrade() -> None:
         "version_tags",
         "stage_changes",
         "version_state",
+        "version_records",
         "versions",
         "models",
         "project_members",

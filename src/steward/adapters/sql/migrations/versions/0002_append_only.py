@@ -17,7 +17,7 @@ down_revision = "0001_registry"
 branch_labels = None
 depends_on = None
 
-PROTECTED = ("audit_events", "versions", "stage_changes")
+PROTECTED = ("audit_events", "versions", "version_records", "stage_changes")
 
 
 def upgrade() -> None:
