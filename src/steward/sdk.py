@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +19,7 @@ from typing import IO, Any
 from steward.bootstrap import Container, build
 from steward.config import Settings, load_settings
 from steward.domain.audit import AuditEvent
+from steward.domain.checkpoint import Checkpoint
 from steward.domain.entities import Kpi, Member, Model, Project, Version, VersionSummary
 from steward.domain.errors import IntegrityBrokenError, InvalidInputError
 from steward.domain.naming import (
@@ -96,6 +98,22 @@ def entity_filter(entity: str | None) -> tuple[str | None, str | None]:
     if depth not in kinds:
         raise InvalidInputError(f"malformed entity {entity!r}: expected PROJECT[/MODEL[/NUMBER]]")
     return kinds[depth], entity
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"checkpoint file {path} does not exist") from None
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError(f"{path}: not JSON") from None
+    return Checkpoint.from_dict(data, str(path))
+
+
+def _verify_message(result: VerifyResult) -> str:
+    if result.broken_seq is not None:
+        return f"audit chain broken at event {result.broken_seq}: {result.problem}"
+    return f"audit checkpoint check failed: {result.problem}"
 
 
 def _audit_query(
@@ -348,15 +366,31 @@ class Client:
         *,
         raise_on_break: bool = True,
         on_progress: Callable[[int, int], None] | None = None,
+        checkpoints: Iterable[str | Path] = (),
+        public_key: str | None = None,
     ) -> VerifyResult:
-        """Recompute the audit chain. Raises IntegrityBrokenError naming the first broken link
-        (or returns the failed result with raise_on_break=False)."""
+        """Recompute the audit chain, then check any signed checkpoint files against it (with
+        `public_key`, only checkpoints signed by that key are accepted). Raises
+        IntegrityBrokenError naming the first problem (or returns the failed result with
+        raise_on_break=False)."""
+        from steward.adapters.signing import signature_valid
+
+        loaded = [(str(p), _read_checkpoint(Path(p))) for p in checkpoints]
         result = self._c.audit.verify(on_progress)
+        if result.ok and loaded:
+            problems = self._c.audit.check_checkpoints(loaded, signature_valid, public_key)
+            if problems:
+                result = replace(result, ok=False, problem=problems[0], broken_seq=None)
         if raise_on_break and not result.ok:
-            raise IntegrityBrokenError(
-                f"audit chain broken at event {result.broken_seq}: {result.problem}"
-            )
+            raise IntegrityBrokenError(_verify_message(result))
         return result
+
+    def audit_checkpoint(self, key: str | Path) -> Checkpoint:
+        """Sign the chain's current head with an Ed25519 key (see `steward audit keygen`). Keep
+        the result where the database administrator cannot change it."""
+        from steward.adapters.signing import Ed25519Signer
+
+        return self._c.audit.checkpoint(self.actor, Ed25519Signer(Path(key)))
 
     def audit_log(
         self,

@@ -158,3 +158,20 @@ def test_db_upgrade_mistakes_are_one_line(cli: Run, tmp_path: Path) -> None:
     assert newer.code == 8 and "newer Steward" in newer.err and "Traceback" not in newer.err
     status = json.loads(cli("db", "status", "--json").out)
     assert status["state"] == "written by a newer Steward: upgrade Steward"
+
+
+def test_signed_checkpoint_round_trip_on_the_command_line(cli: Run, tmp_path: Path) -> None:
+    key = tmp_path / "audit.key"
+    made = cli("audit", "keygen", "-o", str(key), "--json")
+    assert made.code == 0 and oct(key.stat().st_mode & 0o777) == "0o600"
+    public = json.loads(made.out)["public_key"]
+    assert cli("audit", "keygen", "-o", str(key)).code == 2  # never overwrites a key
+    cli("project", "create", "credit")
+    assert cli("audit", "checkpoint", "--key", str(key), "-o", str(tmp_path / "cp.json")).code == 0
+    ok = cli("audit", "verify", "--checkpoint", str(tmp_path / "cp.json"), "--public-key", public)
+    assert ok.code == 0 and "1 signed checkpoint(s) still in the chain" in ok.out
+    cp = json.loads((tmp_path / "cp.json").read_text())
+    cp["hash"] = "0" * 64
+    (tmp_path / "bad.json").write_text(json.dumps(cp))
+    bad = cli("audit", "verify", "--checkpoint", str(tmp_path / "bad.json"))
+    assert bad.code == 7 and "signature does not match" in bad.err and bad.err.count("\n") == 1

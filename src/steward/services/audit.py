@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from steward.domain.audit import GENESIS_HASH, AuditEvent, ChainReport, StoredRow, verify_rows
+from steward.domain.audit import (
+    GENESIS_HASH,
+    AuditEvent,
+    ChainReport,
+    PendingEvent,
+    StoredRow,
+    verify_rows,
+)
+from steward.domain.checkpoint import Checkpoint
+from steward.domain.errors import InvalidInputError
 from steward.services.ports import (
     AuditQuery,
     ChainHead,
@@ -15,6 +24,8 @@ from steward.services.ports import (
     Page,
     PageRequest,
     ReadSession,
+    SignatureCheck,
+    Signer,
     Store,
 )
 
@@ -102,6 +113,54 @@ class AuditTrail:
             prev = GENESIS_HASH if start == 1 else (before.hash if before else "")
             ranges.append((start, min(start + size - 1, head_seq), prev))
         return ranges
+
+    def checkpoint(self, actor: str, signer: Signer) -> Checkpoint:
+        """Sign the current head, and record in the trail that it was signed."""
+        with self._store.write(actor) as tx:
+            with self._store.read() as q:
+                head = q.chain_head()
+            if head.seq == 0:
+                raise InvalidInputError("the audit trail is empty: there is nothing to checkpoint")
+            unsigned = Checkpoint(head.seq, head.hash, head.ts, tx.now, actor, signer.public_key)
+            signed = replace(unsigned, signature=signer.sign(unsigned.message()))
+            tx.record(
+                PendingEvent(
+                    "audit.checkpoint_signed",
+                    "audit",
+                    str(head.seq),
+                    {"seq": head.seq, "hash": head.hash, "public_key": signer.public_key},
+                )
+            )
+            tx.commit()
+        return signed
+
+    def check_checkpoints(
+        self,
+        checkpoints: list[tuple[str, Checkpoint]],
+        signature_valid: SignatureCheck,
+        trusted_key: str | None = None,
+    ) -> list[str]:
+        """Problems found, one line each: a signature that does not hold, or a chain that no
+        longer contains the signed event with the signed hash."""
+        problems: list[str] = []
+        with self._store.read() as q:
+            for source, cp in checkpoints:
+                if trusted_key is not None and cp.public_key != trusted_key.lower():
+                    problems.append(f"{source}: signed by another key ({cp.public_key[:16]}…)")
+                elif not signature_valid(cp.public_key, cp.message(), cp.signature):
+                    problems.append(f"{source}: the signature does not match the checkpoint")
+                else:
+                    event = q.audit_event(cp.seq)
+                    if event is None:
+                        problems.append(
+                            f"{source}: the chain has no event {cp.seq} any more: it was truncated"
+                        )
+                    elif event.hash != cp.hash:
+                        problems.append(
+                            f"{source}: event {cp.seq} no longer has the hash signed at "
+                            f"{cp.signed_at}: the chain was rewritten"
+                        )
+        return problems
 
     def log(
         self, query: AuditQuery | None = None, page: PageRequest | None = None

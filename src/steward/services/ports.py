@@ -152,6 +152,16 @@ class ChainVerifier(Protocol):
     def verify_ranges(self, ranges: list[tuple[int, int, str]]) -> list[ChainReport]: ...
 
 
+class Signer(Protocol):
+    public_key: str
+
+    def sign(self, message: bytes) -> str: ...
+
+
+class SignatureCheck(Protocol):
+    def __call__(self, public_key: str, message: bytes, signature: str) -> bool: ...
+
+
 class ArtifactStore(Protocol):
     def put(self, data: bytes) -> StoredArtifact: ...
     def get(self, digest: str) -> bytes: ...

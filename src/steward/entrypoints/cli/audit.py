@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -35,11 +36,22 @@ UNTIL = typer.Option(None, "--until", help="Only events at or before this ISO 86
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+def verify(
+    ctx: typer.Context,
+    checkpoint: list[Path] = typer.Option(
+        [],
+        "--checkpoint",
+        help="A signed checkpoint file the chain must still contain; repeatable.",
+    ),
+    public_key: str | None = typer.Option(
+        None, "--public-key", help="Accept only checkpoints signed by this Ed25519 key (hex)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Recompute the whole chain; name the first broken link and exit non-zero if there is one."""
     c = client(ctx)
     if as_json or not err_console.is_terminal:
-        result = c.verify_audit(raise_on_break=False)
+        result = c.verify_audit(raise_on_break=False, checkpoints=checkpoint, public_key=public_key)
     else:
         with Progress(
             TextColumn("verifying"),
@@ -54,7 +66,12 @@ def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            result = c.verify_audit(raise_on_break=False, on_progress=on_progress)
+            result = c.verify_audit(
+                raise_on_break=False,
+                on_progress=on_progress,
+                checkpoints=checkpoint,
+                public_key=public_key,
+            )
     if as_json:
         print_json(result.as_dict())
     elif result.ok:
@@ -62,8 +79,12 @@ def verify(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         console.print(
             f"audit chain intact: {result.checked} events, head {result.head_hash[:16]}…{rate}"
         )
+        if checkpoint:
+            console.print(f"{len(checkpoint)} signed checkpoint(s) still in the chain")
     if not result.ok:
-        fail(f"audit chain broken at event {result.broken_seq}: {result.problem}", 7)
+        if result.broken_seq is not None:
+            fail(f"audit chain broken at event {result.broken_seq}: {result.problem}", 7)
+        fail(f"audit checkpoint check failed: {result.problem}", 7)
 
 
 @app.command("log")
@@ -130,3 +151,43 @@ def export(
         partial.unlink(missing_ok=True)
         raise
     err_console.print(f"wrote {count} events to {output}")
+
+
+@app.command("keygen")
+def keygen(
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Where to write the private key (PEM)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Create an Ed25519 key for signing checkpoints. Keep it away from the database admins."""
+    from steward.adapters.signing import generate_key
+
+    public = generate_key(output)
+    if as_json:
+        print_json({"private_key": str(output), "public_key": public})
+    else:
+        console.print(f"wrote {output} (owner-only); public key: {public}")
+
+
+@app.command("checkpoint")
+def checkpoint_(
+    ctx: typer.Context,
+    key: Path = typer.Option(..., "--key", help="Ed25519 private key from `steward audit keygen`."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: stdout)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Sign the chain's current head. Store the file outside the database's reach; later,
+    `steward audit verify --checkpoint FILE` proves the chain was not rewritten since."""
+    signed = client(ctx).audit_checkpoint(key)
+    text = json.dumps(signed.as_dict(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    if as_json:
+        print_json({"output": str(output), **signed.as_dict()})
+    else:
+        console.print(f"signed event {signed.seq} (hash {signed.hash[:16]}…) into {output}")
