@@ -146,7 +146,10 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     from steward.services import audit as audit_service
 
     _fill(client)
-    client.create_project("extra", members={"x": "r"})  # 7 events: stretches 1-2, 3-4, 5-6, 7
+    client.create_project("extra", members={"x": "r"})
+    # Text the database must escape exactly like Python for the fast path (else it falls back).
+    odd = 'tab\t nl\n del\x7f ls\u2028 emoji\U0001f600 quote" backslash\\ ctl\x01'
+    client.add_member("extra", "y", "r", reason=odd)  # 8 events: stretches 1-2, 3-4, 5-6, 7-8
     if sql is not None:
         _tamper(database_url, sql)
     monkeypatch.setattr(audit_service, "PARALLEL_FROM", 2)

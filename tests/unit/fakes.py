@@ -275,6 +275,11 @@ class FakeWriteSession:
         model.version_count += 1
         return model.version_count
 
+    def claim_version_number(self, project: str, model: str) -> tuple[int, int] | None:
+        project_id = self.project_id(project)
+        model_id = None if project_id is None else self.model_id(project_id, model)
+        return None if model_id is None else (model_id, self.next_version_number(model_id))
+
     def add_version(
         self, model_id: int, record: VersionRecord, record_digest: str, stage: str
     ) -> int:

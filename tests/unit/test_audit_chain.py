@@ -446,3 +446,46 @@ def test_timestamps_are_converted_to_utc_and_naive_ones_are_refused() -> None:
     assert format_ts(moment) == "2026-05-01T10:00:00.000000Z"
     with pytest.raises(ValueError, match="timezone-aware"):
         format_ts(datetime(2026, 5, 1, 12, 0))
+
+
+def test_bodies_rebuilt_differently_are_rechecked_from_the_raw_columns() -> None:
+    """verify_bodies trusts a database-built text only when its hash matches; otherwise the raw
+    row decides, so a database escaping quirk never produces a false alarm or a false pass."""
+    from steward.domain.audit import verify_bodies
+
+    events, prev = [], GENESIS_HASH
+    for seq in range(1, 4):
+        event = chain_event(prev, seq, "2026-01-01T00:00:00.000000Z", "ana",
+                            PendingEvent("x.y", "t", f"e{seq}", {"n": seq}, "r"))  # fmt: skip
+        events.append(event)
+        prev = event.hash
+    raw = {
+        e.seq: (
+            e.seq,
+            e.ts,
+            e.actor,
+            e.action,
+            e.entity_type,
+            e.entity_id,
+            e.reason,
+            e.payload_json,
+            e.hash,
+        )
+        for e in events
+    }
+    good = [
+        (
+            e.seq,
+            event_body(
+                e.seq, e.ts, e.actor, e.action, e.entity_type, e.entity_id, e.reason, e.payload_json
+            ),
+            e.hash,
+        )
+        for e in events
+    ]
+    quirky = [good[0], (2, good[1][1].replace('"r"', '"\\u0072"'), good[1][2]), good[2]]
+    assert verify_bodies(good, raw.get).ok
+    assert verify_bodies(quirky, raw.get).ok  # escaping differs, raw columns agree: fine
+    raw[2] = (*raw[2][:6], "edited", *raw[2][7:])
+    report = verify_bodies(quirky, raw.get)
+    assert not report.ok and report.broken_seq == 2

@@ -289,16 +289,19 @@ class Inventory:
         # unreferenced blob, never a version whose artifact is missing.
         stored = self._artifacts.put(artifact)
         with self._store.write(actor) as tx:
-            project_id = self._project_id(tx, project)
+            # The common case, an existing model, costs one statement; the rest only on a miss.
+            claimed = tx.claim_version_number(project, model)
+            if claimed is None:
+                project_id = self._project_id(tx, project)
+                model_id = self._add_model(tx, project_id, project, model, "", None)
+                number = tx.next_version_number(model_id)
+            else:
+                model_id, number = claimed
             if (
                 parent is not None
                 and tx.version(parent.project, parent.model, parent.number) is None
             ):
                 raise NotFoundError(f"unknown parent version {parent}")
-            model_id = tx.model_id(project_id, model)
-            if model_id is None:
-                model_id = self._add_model(tx, project_id, project, model, "", None)
-            number = tx.next_version_number(model_id)
             record = VersionRecord(
                 project=project,
                 model=model,

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from steward.domain.audit import ChainReport, StoredRow, verify_rows
+from steward.domain.audit import BodyRow, ChainReport, StoredRow, verify_bodies
 from steward.domain.errors import StorageUnavailableError
 
 _COLUMNS = "seq, ts, actor, action, entity_type, entity_id, reason, payload, hash"
@@ -38,6 +38,58 @@ def iter_chain_rows(
         cursor.close()
 
 
+def _body_sql(dialect: str) -> str:
+    """SQL that rebuilds each event's canonical text (see domain.audit.event_body)."""
+    if dialect == "postgresql":
+
+        def quote(column: str) -> str:
+            return f"to_json({column}::text)::text"
+
+        seq, reason = "seq::text", "coalesce(to_json(reason::text)::text, 'null')"
+    else:
+
+        def quote(column: str) -> str:
+            return f"json_quote({column})"
+
+        seq, reason = (
+            "CAST(seq AS TEXT)",
+            "CASE WHEN reason IS NULL THEN 'null' ELSE json_quote(reason) END",
+        )
+    parts = [
+        "'{\"action\":'", quote("action"),
+        "',\"actor\":'", quote("actor"),
+        "',\"entity_id\":'", quote("entity_id"),
+        "',\"entity_type\":'", quote("entity_type"),
+        "',\"payload\":'", "payload",
+        "',\"reason\":'", reason,
+        "',\"seq\":'", seq,
+        "',\"ts\":'", quote("ts"),
+        "'}'",
+    ]  # fmt: skip
+    return " || ".join(parts)
+
+
+def iter_chain_bodies(
+    dbapi_connection: Any, dialect: str, paramstyle: str, after_seq: int, until_seq: int, batch: int
+) -> Iterator[BodyRow]:
+    """(seq, event text rebuilt by the database, stored hash) in windows of `batch`."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT seq, {_body_sql(dialect)}, hash FROM audit_events "
+        f"WHERE seq > {mark} AND seq <= {mark} ORDER BY seq"
+    )
+    cursor = dbapi_connection.cursor()
+    try:
+        low = after_seq
+        while low < until_seq:
+            high = min(until_seq, low + batch)
+            cursor.execute(sql, (low, high))
+            yield from cursor.fetchall()
+            low = high
+    finally:
+        cursor.close()
+
+
 def verify_range(url: str, start: int, end: int, prev_hash: str, batch: int) -> ChainReport:
     """Verify events start..end in this process, starting from the stored hash before `start`."""
     from steward.adapters.sql.engine import make_engines
@@ -46,8 +98,15 @@ def verify_range(url: str, start: int, end: int, prev_hash: str, batch: int) -> 
     try:
         with reader.connect() as conn:
             raw = conn.connection.dbapi_connection
-            rows = iter_chain_rows(raw, conn.dialect.paramstyle, start - 1, end, batch)
-            return verify_rows(rows, prev_hash, start)
+            dialect, paramstyle = conn.dialect.name, conn.dialect.paramstyle
+            assert raw is not None
+
+            def exact_row(seq: int) -> StoredRow | None:
+                rows = list(iter_chain_rows(raw, paramstyle, seq - 1, seq, 1))
+                return rows[0] if rows else None
+
+            bodies = iter_chain_bodies(raw, dialect, paramstyle, start - 1, end, batch)
+            return verify_bodies(bodies, exact_row, prev_hash, start)
     finally:
         writer.dispose()
         reader.dispose()

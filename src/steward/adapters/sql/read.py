@@ -168,24 +168,20 @@ class SqlReadSession:
         conditions: list[ColumnElement[bool]] = []
         if query.model is not None and query.project is None:
             raise InvalidInputError("filtering by model needs the project too")
-        # Resolve names to ids first: with a literal model id the planner walks the
+        # The model (or project) id goes in as a scalar subquery, so that the database walks the
         # (model_id, id) index backwards and stops after one page, instead of joining every
-        # version of a large model and sorting them (PostgreSQL estimates by the average model).
-        if query.project is not None:
-            project_id = self._conn.execute(
-                select(p.c.id).where(p.c.name == query.project)
-            ).scalar()
-            if project_id is None:
-                raise NotFoundError(f"unknown project {query.project!r}")
-            if query.model is None:
-                conditions.append(m.c.project_id == project_id)
-            else:
-                model_id = self._conn.execute(
-                    select(m.c.id).where(m.c.project_id == project_id, m.c.name == query.model)
-                ).scalar()
-                if model_id is None:
-                    raise NotFoundError(f"unknown model {query.project}/{query.model}")
-                conditions.append(v.c.model_id == model_id)
+        # version of a large model and sorting them (PostgreSQL plans names in a join for the
+        # average model). Unknown names are told apart only when a page comes back empty.
+        project_id = select(p.c.id).where(p.c.name == query.project).scalar_subquery()
+        if query.project is not None and query.model is None:
+            conditions.append(m.c.project_id == project_id)
+        if query.model is not None:
+            model_id = (
+                select(m.c.id)
+                .where(m.c.project_id == project_id, m.c.name == query.model)
+                .scalar_subquery()
+            )
+            conditions.append(v.c.model_id == model_id)
         if query.stage is not None:
             conditions.append(s.c.stage == query.stage)
         for i, (key, value) in enumerate(query.tags):
@@ -207,6 +203,8 @@ class SqlReadSession:
             conditions.append(v.c.id < after)
         stmt = stmt.where(*conditions).order_by(v.c.id.desc()).limit(page.limit + 1)
         rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "id")
+        if not rows and query.project is not None:
+            self._check_names(query.project, query.model)
         return Page(
             [
                 VersionSummary(
@@ -223,6 +221,12 @@ class SqlReadSession:
             ],
             cursor,
         )
+
+    def _check_names(self, project: str, model: str | None) -> None:
+        if self.get_project(project) is None:
+            raise NotFoundError(f"unknown project {project!r}")
+        if model is not None and self.get_model(project, model) is None:
+            raise NotFoundError(f"unknown model {project}/{model}")
 
     def get_version(self, project: str, model: str, number: int) -> Version | None:
         v, m, p, s = t.versions, t.models, t.projects, t.version_state

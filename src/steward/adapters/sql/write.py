@@ -151,6 +151,16 @@ class SqlWriteSession:
         ).scalar_one()
         return int(number)
 
+    def claim_version_number(self, project: str, model: str) -> tuple[int, int] | None:
+        project_id = select(t.projects.c.id).where(t.projects.c.name == project).scalar_subquery()
+        row = self._conn.execute(
+            update(t.models)
+            .where(t.models.c.project_id == project_id, t.models.c.name == model)
+            .values(version_count=t.models.c.version_count + 1)
+            .returning(t.models.c.id, t.models.c.version_count)
+        ).first()
+        return None if row is None else (int(row[0]), int(row[1]))
+
     def add_version(
         self, model_id: int, record: VersionRecord, record_digest: str, stage: str
     ) -> int:
