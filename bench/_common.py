@@ -126,8 +126,9 @@ def load_average() -> float:
 @contextlib.contextmanager
 def round_trips() -> Iterator[dict[str, int]]:
     """Count SQL statements and connection checkouts in every engine of the process while the
-    block runs. A checkout stands for a transaction: BEGIN and COMMIT/ROLLBACK, and with
-    pool_pre_ping (both tools use it) one more round trip to ping the server."""
+    block runs. A checkout stands for a connection use: usually a transaction (BEGIN and
+    COMMIT/ROLLBACK; Steward's PostgreSQL reads run in autocommit instead), plus a ping round
+    trip where the engine pre-pings (MLflow's does, Steward's does not)."""
     counts = {"statements": 0, "checkouts": 0}
 
     def on_statement(*_: Any) -> None:

@@ -92,8 +92,9 @@ def _conditions_table(results: dict[str, Any]) -> list[str]:
 def _round_trip_table(results: dict[str, Any]) -> list[str]:
     lines = [
         "What one call costs in database work, counted with SQLAlchemy events: SQL statements, "
-        "and pooled-connection checkouts (each one a transaction: BEGIN, COMMIT or ROLLBACK, "
-        "and a pre-ping round trip, since both tools enable pool_pre_ping).",
+        "and pooled-connection checkouts (usually a transaction: BEGIN, COMMIT or ROLLBACK; "
+        "Steward's PostgreSQL reads run in autocommit, and MLflow's engine adds a pre-ping "
+        "round trip per checkout).",
         "",
         "| engine | operation | Steward statements | Steward transactions "
         "| MLflow statements | MLflow transactions |",
