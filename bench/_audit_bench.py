@@ -86,19 +86,7 @@ def build_rows(count: int, start: datetime) -> list[StoredRow]:
     for i in range(count):
         ts = format_ts(start + timedelta(microseconds=100 * i))
         e = chain_event(prev, i + 1, ts, ACTOR, _pending(rng, i))
-        rows.append(
-            (
-                e.seq,
-                e.ts,
-                e.actor,
-                e.action,
-                e.entity_type,
-                e.entity_id,
-                e.reason,
-                e.payload_json,
-                e.hash,
-            )
-        )
+        rows.append(e.stored_row())
         prev = e.hash
         if (i + 1) % 250_000 == 0:
             log(f"  chained {i + 1:,} events")

@@ -194,20 +194,7 @@ class FakeWriteSession:
 
     def commit(self) -> None:
         if self._events:
-            self._state.events.extend(
-                (
-                    e.seq,
-                    e.ts,
-                    e.actor,
-                    e.action,
-                    e.entity_type,
-                    e.entity_id,
-                    e.reason,
-                    e.payload_json,
-                    e.hash,
-                )
-                for e in self._events
-            )
+            self._state.events.extend(e.stored_row() for e in self._events)
             self._state.head = ChainHead(self._seq, self._hash, self.now)
         self._store._state = copy.deepcopy(self._state)
         self._events = []

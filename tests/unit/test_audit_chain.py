@@ -78,17 +78,7 @@ chains = st.lists(event_specs, min_size=1, max_size=6).map(_chain)
 
 
 def _row(e: AuditEvent) -> StoredRow:
-    return (
-        e.seq,
-        e.ts,
-        e.actor,
-        e.action,
-        e.entity_type,
-        e.entity_id,
-        e.reason,
-        e.payload_json,
-        e.hash,
-    )
+    return e.stored_row()
 
 
 def _rows(events: list[AuditEvent]) -> list[StoredRow]:
@@ -459,20 +449,7 @@ def test_bodies_rebuilt_differently_are_rechecked_from_the_raw_columns() -> None
                             PendingEvent("x.y", "t", f"e{seq}", {"n": seq}, "r"))  # fmt: skip
         events.append(event)
         prev = event.hash
-    raw = {
-        e.seq: (
-            e.seq,
-            e.ts,
-            e.actor,
-            e.action,
-            e.entity_type,
-            e.entity_id,
-            e.reason,
-            e.payload_json,
-            e.hash,
-        )
-        for e in events
-    }
+    raw = {e.seq: e.stored_row() for e in events}
     good = [
         (
             e.seq,

@@ -84,6 +84,11 @@ def link_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
+# A stored row as the verifier reads it:
+# (seq, ts, actor, action, entity_type, entity_id, reason, payload_json, hash)
+StoredRow = tuple[int, str, str, str, str, str, str | None, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
     """An event a use case wants to record; the unit of work numbers, times and chains it."""
@@ -111,6 +116,20 @@ class AuditEvent:
     @property
     def payload(self) -> Any:
         return json.loads(self.payload_json)
+
+    def stored_row(self) -> StoredRow:
+        """The event as a store keeps it and the verifier reads it."""
+        return (
+            self.seq,
+            self.ts,
+            self.actor,
+            self.action,
+            self.entity_type,
+            self.entity_id,
+            self.reason,
+            self.payload_json,
+            self.hash,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -157,11 +176,6 @@ def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingE
         prev_hash=prev_hash,
         hash=digest,
     )
-
-
-# A stored row as the verifier reads it:
-# (seq, ts, actor, action, entity_type, entity_id, reason, payload_json, hash)
-StoredRow = tuple[int, str, str, str, str, str, str | None, str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,13 @@ from steward.domain.errors import StorageUnavailableError
 _COLUMNS = "seq, ts, actor, action, entity_type, entity_id, reason, payload, hash"
 
 
-def iter_chain_rows(
-    dbapi_connection: Any, paramstyle: str, after_seq: int, until_seq: int, batch: int
-) -> Iterator[StoredRow]:
-    """Rows with after_seq < seq <= until_seq in order. Driver cursors skip SQLAlchemy's row
-    objects, which would cost as much as the hashing itself; bounded windows bound memory on
-    drivers whose cursors buffer a whole result."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    # Windows of `batch` sequence numbers rather than LIMIT: the plan then never depends on table
-    # statistics (without them PostgreSQL sorted the whole remaining range for every batch).
-    sql = f"SELECT {_COLUMNS} FROM audit_events WHERE seq > {mark} AND seq <= {mark} ORDER BY seq"
+def _windows(
+    dbapi_connection: Any, sql: str, after_seq: int, until_seq: int, batch: int
+) -> Iterator[Any]:
+    """Run `sql` (two placeholders: low exclusive, high inclusive) over windows of `batch`
+    sequence numbers. Windows, not LIMIT: the plan never depends on table statistics (without
+    them PostgreSQL sorted the whole remaining range for every batch), and memory stays bounded
+    on drivers whose cursors buffer a whole result."""
     cursor = dbapi_connection.cursor()
     try:
         low = after_seq
@@ -36,6 +33,17 @@ def iter_chain_rows(
             low = high
     finally:
         cursor.close()
+
+
+def iter_chain_rows(
+    dbapi_connection: Any, paramstyle: str, after_seq: int, until_seq: int, batch: int
+) -> Iterator[StoredRow]:
+    """Rows with after_seq < seq <= until_seq in order. Driver cursors skip SQLAlchemy's row
+    objects, which would cost as much as the hashing itself; bounded windows bound memory on
+    drivers whose cursors buffer a whole result."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    sql = f"SELECT {_COLUMNS} FROM audit_events WHERE seq > {mark} AND seq <= {mark} ORDER BY seq"
+    yield from _windows(dbapi_connection, sql, after_seq, until_seq, batch)
 
 
 def _body_sql(dialect: str) -> str:
@@ -78,16 +86,7 @@ def iter_chain_bodies(
         f"SELECT seq, {_body_sql(dialect)}, hash FROM audit_events "
         f"WHERE seq > {mark} AND seq <= {mark} ORDER BY seq"
     )
-    cursor = dbapi_connection.cursor()
-    try:
-        low = after_seq
-        while low < until_seq:
-            high = min(until_seq, low + batch)
-            cursor.execute(sql, (low, high))
-            yield from cursor.fetchall()
-            low = high
-    finally:
-        cursor.close()
+    yield from _windows(dbapi_connection, sql, after_seq, until_seq, batch)
 
 
 def verify_range(url: str, start: int, end: int, prev_hash: str, batch: int) -> ChainReport:
