@@ -306,6 +306,42 @@ class Client:
             reason=reason,
         )
 
+    def register_file(
+        self,
+        path: str | Path,
+        ref: str | ModelRef,
+        *,
+        fmt: str | None = None,
+        trust: bool = False,
+        **kwargs: Any,
+    ) -> Version:
+        """Register a saved model file (.skops, or .joblib/.pkl with trust=True) as a new version
+        of `ref` ("project/model"), keeping the file's exact bytes as the artifact. The other
+        arguments are those of `register`."""
+        from steward.adapters.capture.serialize import deserialize_model
+
+        model_ref = _model_ref(ref)
+        file = Path(path)
+        suffixes = {".skops": "skops", ".joblib": "joblib", ".pkl": "joblib", ".pickle": "joblib"}
+        kind = fmt or suffixes.get(file.suffix)
+        if kind is None:
+            raise InvalidInputError(
+                f"cannot tell the format of {file.name}: pass --format skops or --format joblib"
+            )
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"cannot read {file}: {exc.strerror}") from None
+        model = deserialize_model(data, kind, trust=trust)
+        return self.register(
+            model,
+            project=model_ref.project,
+            name=model_ref.model,
+            serializer=kind,
+            artifact=data,
+            **kwargs,
+        )
+
     def versions(
         self,
         project: str | None = None,

@@ -193,6 +193,17 @@ class ChainReport:
         return self.broken_seq is None
 
 
+def _out_of_sequence(checked: int, prev_hash: str, expected_seq: int, seq: int) -> ChainReport:
+    what = "missing" if seq > expected_seq else "duplicated or out of order"
+    return ChainReport(
+        checked,
+        expected_seq - 1,
+        prev_hash,
+        expected_seq,
+        f"event {expected_seq} is {what} (found event {seq} in its place)",
+    )
+
+
 def verify_rows(
     rows: Iterable[StoredRow], prev_hash: str = GENESIS_HASH, expected_seq: int = 1
 ) -> ChainReport:
@@ -202,14 +213,7 @@ def verify_rows(
     enc = encode_basestring
     for seq, ts, actor, action, entity_type, entity_id, reason, payload_json, stored in rows:
         if seq != expected_seq:
-            what = "missing" if seq > expected_seq else "duplicated or out of order"
-            return ChainReport(
-                checked,
-                expected_seq - 1,
-                prev_hash,
-                expected_seq,
-                f"event {expected_seq} is {what} (found event {seq} in its place)",
-            )
+            return _out_of_sequence(checked, prev_hash, expected_seq, seq)
         # Same text as event_body(), inlined as one f-string: this loop is the verifier's hot path.
         why = "null" if reason is None else enc(reason)
         body = (
@@ -250,14 +254,7 @@ def verify_bodies(
     sha256 = hashlib.sha256
     for seq, body, stored in rows:
         if seq != expected_seq:
-            what = "missing" if seq > expected_seq else "duplicated or out of order"
-            return ChainReport(
-                checked,
-                expected_seq - 1,
-                prev_hash,
-                expected_seq,
-                f"event {expected_seq} is {what} (found event {seq} in its place)",
-            )
+            return _out_of_sequence(checked, prev_hash, expected_seq, seq)
         if sha256((prev_hash + body).encode()).hexdigest() != stored:
             raw = exact_row(seq)
             report = verify_rows([raw] if raw is not None else [], prev_hash, seq)

@@ -247,28 +247,11 @@ def register(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Register a saved model file as a new version (from Python, use steward.register)."""
-    from steward.adapters.capture.serialize import deserialize_model
-    from steward.domain.errors import InvalidInputError
-    from steward.domain.naming import parse_model_ref
-
-    model_ref = parse_model_ref(ref)
-    kind = fmt or (
-        "skops"
-        if artifact.suffix == ".skops"
-        else "joblib"
-        if artifact.suffix in (".joblib", ".pkl", ".pickle")
-        else None
-    )
-    if kind is None:
-        raise InvalidInputError(
-            f"cannot tell the format of {artifact.name}: pass --format skops or --format joblib"
-        )
-    data = artifact.read_bytes()
-    model = deserialize_model(data, kind, trust=trust)
-    version = client(ctx).register(
-        model,
-        project=model_ref.project,
-        name=model_ref.model,
+    version = client(ctx).register_file(
+        artifact,
+        ref,
+        fmt=fmt,
+        trust=trust,
         training_data=training_data,
         validation_data=validation_data,
         target=target,
@@ -277,10 +260,8 @@ def register(
         documentation=_pairs("documentation field", doc),
         description=description,
         parent=parent,
-        serializer=kind,
         code_dir=Path.cwd(),
         reason=reason,
-        artifact=data,
     )
     if as_json:
         print_json(version.as_dict())
