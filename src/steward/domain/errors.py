@@ -51,9 +51,14 @@ class GateBlockedError(StewardError):
 
 
 class PolicyInvalidError(StewardError):
-    """A policy file failed validation."""
+    """A policy file failed validation. The message names the first problem; `problems` lists
+    every problem found, one line each."""
 
     exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems) if problems else [message]
 
 
 class IntegrityBrokenError(StewardError):

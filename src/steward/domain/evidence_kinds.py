@@ -1,0 +1,100 @@
+"""The kinds of evidence Steward knows and the metrics each one produces.
+
+A gate check names a kind and, for a threshold, one of its metrics (`performance.auc >= 0.75`).
+The built-in kinds are the ones Steward's evidence engine produces; a policy can declare more
+(`evidence_kinds:`) for results produced elsewhere, such as a load test or an independent
+validation report. Every kind also has `passed`, the verdict of the check as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from steward.domain.policy import Policy
+
+PASSED = "passed"
+
+PERFORMANCE_METRICS: tuple[str, ...] = (
+    "auc",
+    "pr_auc",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "log_loss",
+    "brier",
+    "rmse",
+    "mae",
+    "mape",
+    "r2",
+)
+
+# Kind -> its metrics, in the order they are listed to users.
+_CATALOG: dict[str, tuple[str, ...]] = {
+    "data_quality": (
+        "passed",
+        "failed_rules",
+        "missing_share_max",
+        "duplicate_share",
+        "schema_errors",
+        "unseen_category_share",
+        "outlier_share",
+        "constant_columns",
+    ),
+    "performance": PERFORMANCE_METRICS,
+    "champion_challenger": (
+        *(f"delta_{name}" for name in PERFORMANCE_METRICS),
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "model_size_bytes",
+        "peak_memory_bytes",
+        "challenger_wins",
+    ),
+    "fairness": (
+        "demographic_parity_difference",
+        "demographic_parity_ratio",
+        "equalized_odds_difference",
+        "equal_opportunity_difference",
+        "min_group_size",
+        "small_groups",
+    ),
+    "explainability": ("features_explained", "top_feature_share", "local_explanations"),
+    "documentation": ("complete", "missing_fields"),
+}
+
+
+def _with_passed(names: tuple[str, ...]) -> tuple[str, ...]:
+    return names if PASSED in names else (*names, PASSED)
+
+
+BUILTIN_EVIDENCE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {kind: frozenset(_with_passed(names)) for kind, names in _CATALOG.items()}
+)
+"""Built-in evidence kind -> the metrics it produces (`passed` included)."""
+
+
+def metric_names(kind: str, policy: Policy | None = None) -> tuple[str, ...] | None:
+    """The metrics of `kind` in a stable order (built-in first, then the policy's own), or None
+    when neither Steward nor the policy knows the kind."""
+    builtin = _CATALOG.get(kind)
+    declared = policy.evidence_kinds.get(kind) if policy is not None else None
+    if builtin is None and declared is None:
+        return None
+    names = list(builtin or ())
+    for name in declared.metrics if declared is not None else ():
+        if name not in names:
+            names.append(name)
+    return _with_passed(tuple(names))
+
+
+def metrics_for(kind: str, policy: Policy | None = None) -> frozenset[str] | None:
+    """The metrics evidence of `kind` may carry under `policy`, or None for an unknown kind."""
+    names = metric_names(kind, policy)
+    return None if names is None else frozenset(names)
+
+
+def known_kinds(policy: Policy | None = None) -> tuple[str, ...]:
+    """Every evidence kind a check may name under `policy`: built-in first, then declared."""
+    declared = tuple(policy.evidence_kinds) if policy is not None else ()
+    return (*_CATALOG, *(kind for kind in declared if kind not in _CATALOG))

@@ -1,0 +1,303 @@
+"""The policy document: questionnaire, tiers, stages, gates, RACI, recertification, monitoring.
+
+A policy is data. These models fix its shape (unknown fields are refused), and `Policy`'s
+cross-reference checks (`domain.policy_checks`) fix its meaning. Loading YAML and turning
+validation errors into `file:line: field: message` lives in an adapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from steward.domain.audit import canonical_json
+from steward.domain.stages import StageGraph
+
+_ID = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
+Comparison = Literal[">=", ">", "<=", "<", "=="]
+_CHECK = re.compile(
+    r"^\s*(?P<kind>[A-Za-z_][A-Za-z0-9_-]*)"
+    r"(?:\s+(?P<passed>passed)"
+    r"|\.(?P<metric>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>[-+0-9.eE]+))\s*$"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Answer(_Strict):
+    value: str = Field(pattern=_ID)
+    score: int = 0
+    label: str = ""
+
+
+class Question(_Strict):
+    id: str = Field(pattern=_ID)
+    text: str = Field(min_length=1)
+    help: str = ""
+    answers: tuple[Answer, ...] = Field(min_length=2)
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _short_answers(cls, value: Any) -> Any:
+        # `answers: [no, yes]` and `answers: {low: 0, high: 2}` are shorthands.
+        if isinstance(value, dict):
+            return [{"value": str(k), "score": v} for k, v in value.items()]
+        if isinstance(value, list):
+            return [{"value": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def allowed(self) -> tuple[str, ...]:
+        return tuple(a.value for a in self.answers)
+
+    def score_of(self, answer: str) -> int:
+        return next(a.score for a in self.answers if a.value == answer)
+
+
+class AnswerMatch(_Strict):
+    """The answers a rule accepts for one question: a list, or `{not: [...]}`."""
+
+    in_: tuple[str, ...] = Field(default=(), alias="in")
+    not_: tuple[str, ...] = Field(default=(), alias="not")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"in": [value]}
+        if isinstance(value, list):
+            return {"in": value}
+        return value
+
+    def matches(self, answer: str) -> bool:
+        if self.in_ and answer not in self.in_:
+            return False
+        return answer not in self.not_
+
+
+class TierRule(_Strict):
+    """`tier` sets the tier and stops; `minimum` raises the floor and goes on. A rule matches
+    when every `all` condition holds and, if `any` is given, at least one `any` condition."""
+
+    tier: str | None = None
+    minimum: str | None = None
+    all: dict[str, AnswerMatch] = Field(default_factory=dict)
+    any: dict[str, AnswerMatch] = Field(default_factory=dict)
+    reason: str = ""
+
+
+class ScoreBand(_Strict):
+    tier: str
+    min_score: int
+
+
+class Questionnaire(_Strict):
+    questions: tuple[Question, ...] = Field(min_length=1)
+    rules: tuple[TierRule, ...] = ()
+    scoring: tuple[ScoreBand, ...] = ()
+    default_tier: str
+
+
+class Tier(_Strict):
+    name: str = Field(pattern=_ID)
+    description: str = ""
+    # Days an approval holds before the version is due for periodic review; None: never.
+    recertify_days: int | None = Field(default=None, ge=1)
+    # A prohibited tier can never leave the initial stage (EU AI Act Art. 5).
+    prohibited: bool = False
+
+
+class Transition(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+
+
+class Stages(_Strict):
+    names: tuple[str, ...] = Field(min_length=2)
+    initial: str
+    transitions: tuple[Transition, ...] = Field(min_length=1)
+    # Stage -> where its current holder goes when another version of the model takes it.
+    exclusive: dict[str, str] = Field(default_factory=dict)
+    # Backward moves allowed only for a version that held the target stage before.
+    rollback: tuple[Transition, ...] = ()
+
+    def graph(self) -> StageGraph:
+        return StageGraph(
+            stages=self.names,
+            initial=self.initial,
+            transitions=frozenset((t.from_, t.to) for t in self.transitions),
+            exclusive=tuple(self.exclusive.items()),
+            rollback=frozenset((t.from_, t.to) for t in self.rollback),
+        )
+
+
+class CheckRequirement(_Strict):
+    """`performance.auc >= 0.75` (a metric against a threshold) or `data_quality passed`."""
+
+    kind: str
+    metric: str | None = None
+    op: Comparison | None = None
+    value: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        found = _CHECK.match(value)
+        if found is None:
+            raise ValueError(
+                f"malformed check {value!r}: expected 'kind passed' or 'kind.metric >= number'"
+            )
+        if found["passed"]:
+            return {"kind": found["kind"]}
+        try:
+            number = float(found["value"])
+        except ValueError:
+            raise ValueError(f"malformed threshold in check {value!r}") from None
+        return {
+            "kind": found["kind"],
+            "metric": found["metric"],
+            "op": found["op"],
+            "value": number,
+        }
+
+    @model_validator(mode="after")
+    def _complete(self) -> CheckRequirement:
+        given = [self.metric is not None, self.op is not None, self.value is not None]
+        if any(given) and not all(given):
+            raise ValueError("a metric check needs metric, op and value together")
+        return self
+
+    @property
+    def key(self) -> str:
+        if self.metric is None:
+            return f"check:{self.kind} passed"
+        return f"check:{self.kind}.{self.metric} {self.op} {self.value:g}"
+
+    def holds(self, measured: float) -> bool:
+        assert self.op is not None and self.value is not None
+        return {
+            ">=": measured >= self.value,
+            ">": measured > self.value,
+            "<=": measured <= self.value,
+            "<": measured < self.value,
+            "==": measured == self.value,
+        }[self.op]
+
+
+class SignoffRequirement(_Strict):
+    role: str
+    count: int = Field(default=1, ge=1, le=20)
+    meaning: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"signoff:{self.role}"
+
+
+# Facts of the version record a gate can demand (reproducibility and traceability, Table 8-3).
+LineageFact = Literal[
+    "code_commit", "clean_code", "training_data", "validation_data", "environment", "signature"
+]
+
+
+class Gate(_Strict):
+    """What a version of a given tier needs to enter a given stage."""
+
+    checks: tuple[CheckRequirement, ...] = ()
+    signoffs: tuple[SignoffRequirement, ...] = ()
+    documentation: tuple[str, ...] = ()
+    lineage: tuple[LineageFact, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.checks or self.signoffs or self.documentation or self.lineage)
+
+
+class SeparationOfDuties(_Strict):
+    author_may_sign: bool = False
+    evidence_producers_may_sign: bool = False
+
+
+class RaciStep(_Strict):
+    responsible: tuple[str, ...] = ()
+    accountable: tuple[str, ...] = ()
+    consulted: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+
+
+class Route(_Strict):
+    kind: Literal["webhook", "log"]
+    url: str | None = None
+    # Name of the environment variable holding the HMAC secret; never the secret itself.
+    secret_env: str | None = None
+
+
+MonitoringAction = Literal["notify", "open_review", "retrain", "demote"]
+
+
+class MonitoringRule(_Strict):
+    signal: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
+    op: Comparison
+    value: float
+    action: MonitoringAction = "notify"
+    routes: tuple[str, ...] = ()
+
+
+class Monitoring(_Strict):
+    schedule: str = ""
+    rules: tuple[MonitoringRule, ...] = ()
+
+
+class WaiverRules(_Strict):
+    granted_by: tuple[str, ...] = ()
+    max_days: int = Field(default=90, ge=1)
+    # Which kinds of requirement may be waived; sign-offs never can.
+    waivable: tuple[Literal["check", "documentation", "lineage"], ...] = (
+        "check",
+        "documentation",
+        "lineage",
+    )
+
+
+class EvidenceKind(_Strict):
+    description: str = ""
+    metrics: tuple[str, ...] = ()
+
+
+class Policy(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    title: str = ""
+    description: str = ""
+    roles: dict[str, str] = Field(min_length=1)
+    questionnaire: Questionnaire
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    stages: Stages
+    gates: dict[str, dict[str, Gate]] = Field(default_factory=dict)
+    separation_of_duties: SeparationOfDuties = SeparationOfDuties()
+    documentation_fields: dict[str, str] = Field(default_factory=dict)
+    evidence_kinds: dict[str, EvidenceKind] = Field(default_factory=dict)
+    raci: dict[str, RaciStep] = Field(default_factory=dict)
+    routes: dict[str, Route] = Field(default_factory=dict)
+    monitoring: dict[str, Monitoring] = Field(default_factory=dict)
+    waivers: WaiverRules = WaiverRules()
+
+    def tier(self, name: str) -> Tier:
+        return next(t for t in self.tiers if t.name == name)
+
+    def tier_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tiers)
+
+    def gate(self, tier: str, stage: str) -> Gate:
+        return self.gates.get(tier, {}).get(stage, Gate())
+
+    def document(self) -> dict[str, Any]:
+        """The normalised policy, as stored and hashed."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def digest(self) -> str:
+        return hashlib.sha256(canonical_json(self.document()).encode("utf-8")).hexdigest()
