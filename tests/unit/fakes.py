@@ -15,9 +15,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from steward.domain.audit import (
     GENESIS_HASH,
@@ -46,6 +46,18 @@ from steward.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from steward.domain.governance import (
+    Assessment,
+    Evidence,
+    GateDecision,
+    GateDecisionRecord,
+    GateSubject,
+    PromotionRequest,
+    SignOff,
+    StoredPolicy,
+    VersionGovernance,
+    Waiver,
+)
 from steward.services.inventory import Lineage
 from steward.services.ports import (
     MAX_PAGE_SIZE,
@@ -57,6 +69,8 @@ from steward.services.ports import (
     VersionHandle,
     VersionQuery,
 )
+
+T = TypeVar("T")
 
 # The columns of a stored audit row, in StoredRow order.
 ROW_FIELDS = (
@@ -152,12 +166,53 @@ class _StageChangeRow:
     audit_seq: int
 
 
+@dataclass(frozen=True)
+class _Fact(Generic[T]):
+    """A row of an append-only governance table: what it belongs to (a version, or a project for
+    an assessment), the audit sequence number that recorded it, and the fact as reads return it."""
+
+    owner: int
+    audit_seq: int
+    fact: T
+
+
+@dataclass(frozen=True)
+class _RevocationRow:
+    revoked_by: str
+    revoked_at: str
+    reason: str
+    audit_seq: int
+
+
+@dataclass
+class _RequestRow:
+    """The one governance row that changes: its status, when it is closed."""
+
+    id: int
+    version_id: int
+    from_stage: str
+    to_stage: str
+    requested_by: str
+    requested_at: str
+    reason: str
+    status: str
+    closed_at: str | None = None
+
+
 @dataclass
 class _State:
     projects: dict[int, _ProjectRow] = field(default_factory=dict)
     models: dict[int, _ModelRow] = field(default_factory=dict)
     versions: dict[int, _VersionRow] = field(default_factory=dict)
     stage_changes: list[_StageChangeRow] = field(default_factory=list)
+    policies: dict[int, StoredPolicy] = field(default_factory=dict)
+    assessments: dict[int, _Fact[Assessment]] = field(default_factory=dict)  # owner: project
+    evidence: dict[int, _Fact[Evidence]] = field(default_factory=dict)
+    signoffs: dict[int, _Fact[SignOff]] = field(default_factory=dict)
+    waivers: dict[int, _Fact[Waiver]] = field(default_factory=dict)  # never revoked in place
+    revocations: dict[int, _RevocationRow] = field(default_factory=dict)  # by waiver id
+    requests: dict[int, _RequestRow] = field(default_factory=dict)
+    decisions: dict[int, _Fact[GateDecisionRecord]] = field(default_factory=dict)
     events: list[StoredRow] = field(default_factory=list)
     head: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS_HASH, None))
 
@@ -170,10 +225,112 @@ def _conflict(what: str) -> ConflictError:
     return ConflictError(f"the change conflicts with data written at the same time: {what}")
 
 
+def _json(value: Any) -> Any:
+    """A value as it comes back from a JSON column: the SQL adapter stores canonical JSON text."""
+    return json.loads(canonical_json(value))
+
+
+class _GovernanceView:
+    """Governance lookups both sessions share, as the SQL adapter's governance_rows module."""
+
+    _state: _State
+
+    def _version_names(self, version_id: int) -> tuple[str, str, int]:
+        version = self._state.versions[version_id]
+        model = self._state.models[version.model_id]
+        return self._state.projects[model.project_id].name, model.name, version.number
+
+    def _version_ref(self, version_id: int) -> str:
+        project, model, number = self._version_names(version_id)
+        return f"{project}/{model}/{number}"
+
+    def _find_policy(self, name: str, version: int | None) -> StoredPolicy | None:
+        found = [
+            p
+            for p in self._state.policies.values()
+            if p.name == name and (version is None or p.version == version)
+        ]
+        return copy.deepcopy(max(found, key=lambda p: p.version)) if found else None
+
+    def _current_assessments(self) -> dict[int, Assessment]:
+        """The latest assessment of each project, by project id."""
+        current: dict[int, Assessment] = {}
+        for _, row in sorted(self._state.assessments.items()):
+            current[row.owner] = row.fact
+        return copy.deepcopy(current)
+
+    def _roles(self, project_id: int) -> dict[str, frozenset[str]]:
+        roles: dict[str, set[str]] = {}
+        for person, role in self._state.projects[project_id].members:
+            roles.setdefault(person, set()).add(role)
+        return {person: frozenset(held) for person, held in sorted(roles.items())}
+
+    def _waiver(self, waiver_id: int) -> Waiver:
+        waiver = self._state.waivers[waiver_id].fact
+        revocation = self._state.revocations.get(waiver_id)
+        if revocation is None:
+            return waiver
+        return replace(
+            waiver,
+            revoked_at=revocation.revoked_at,
+            revoked_by=revocation.revoked_by,
+            revoke_reason=revocation.reason,
+        )
+
+    def _governance(self, version_id: int) -> VersionGovernance:
+        version = self._state.versions[version_id]
+        record = json.loads(version.record)
+        subject = GateSubject(
+            ref=self._version_ref(version_id),
+            author=record["created_by"],
+            stage=version.stage or "",
+            documentation=record["documentation"],
+            code=record["code"],
+            environment=record["environment"],
+            signature=record["signature"],
+            training_data=record["training_data"],
+            validation_data=record["validation_data"],
+            held_stages=frozenset(
+                c.to_stage for c in self._state.stage_changes if c.version_id == version_id
+            ),
+        )
+        state = self._state
+        return VersionGovernance(
+            version_id=version_id,
+            subject=subject,
+            project=self._version_names(version_id)[0],
+            evidence=tuple(
+                copy.deepcopy(r.fact)
+                for _, r in sorted(state.evidence.items())
+                if r.owner == version_id
+            ),
+            signoffs=tuple(
+                r.fact for _, r in sorted(state.signoffs.items()) if r.owner == version_id
+            ),
+            waivers=tuple(
+                self._waiver(i) for i, r in sorted(state.waivers.items()) if r.owner == version_id
+            ),
+        )
+
+    def _request(self, row: _RequestRow) -> PromotionRequest:
+        return PromotionRequest(
+            id=row.id,
+            version_ref=self._version_ref(row.version_id),
+            project=self._version_names(row.version_id)[0],
+            from_stage=row.from_stage,
+            to_stage=row.to_stage,
+            requested_by=row.requested_by,
+            requested_at=row.requested_at,
+            reason=row.reason,
+            status=row.status,  # type: ignore[arg-type]
+            closed_at=row.closed_at,
+        )
+
+
 # Write side ---------------------------------------------------------------------------------
 
 
-class FakeWriteSession:
+class FakeWriteSession(_GovernanceView):
     def __init__(self, store: FakeStore, actor: str) -> None:
         self._store = store
         self._state = copy.deepcopy(store._state)
@@ -346,6 +503,184 @@ class FakeWriteSession:
     def remove_tag(self, version_id: int, key: str) -> None:
         self._state.versions[version_id].tags.pop(key, None)
 
+    # Governance
+
+    def _need_version(self, version_id: int) -> str:
+        """The ref of a version a new row points at; a missing one breaks a foreign key."""
+        if version_id not in self._state.versions:
+            raise _conflict(f"no version with id {version_id}")
+        return self._version_ref(version_id)
+
+    def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
+        return self._find_policy(name, version)
+
+    def policy_by_digest(self, name: str, digest: str) -> StoredPolicy | None:
+        return next(
+            (
+                copy.deepcopy(p)
+                for p in self._state.policies.values()
+                if p.name == name and p.digest == digest
+            ),
+            None,
+        )
+
+    def add_policy(
+        self, name: str, version: int, digest: str, source: str, document: dict[str, Any]
+    ) -> StoredPolicy:
+        for p in self._state.policies.values():
+            if p.name == name and p.version == version:
+                raise _conflict(f"duplicate policy {name} v{version}")
+        policy = StoredPolicy(
+            _new_id(self._state.policies),
+            name,
+            version,
+            digest,
+            source,
+            _json(document),
+            self.now,
+            self.actor,
+        )
+        self._state.policies[policy.id] = policy
+        return copy.deepcopy(policy)
+
+    def get_assessment(self, project_id: int) -> Assessment | None:
+        return self._current_assessments().get(project_id)
+
+    def add_assessment(
+        self, project_id: int, policy_id: int, assessment: Assessment, audit_seq: int
+    ) -> None:
+        if project_id not in self._state.projects or policy_id not in self._state.policies:
+            raise _conflict(f"no project {project_id} or no policy {policy_id}")
+        policy = self._state.policies[policy_id]
+        # The project and the policy come from their ids, not from the assessment's names.
+        stored = replace(
+            assessment,
+            project=self._state.projects[project_id].name,
+            policy_name=policy.name,
+            policy_version=policy.version,
+            answers=_json(assessment.answers),
+            reasons=tuple(_json(list(assessment.reasons))),
+        )
+        self._state.assessments[_new_id(self._state.assessments)] = _Fact(
+            project_id, audit_seq, stored
+        )
+
+    def member_roles(self, project_id: int) -> dict[str, frozenset[str]]:
+        return self._roles(project_id) if project_id in self._state.projects else {}
+
+    def version_governance(self, version_id: int) -> VersionGovernance:
+        if version_id not in self._state.versions:
+            raise NotFoundError(f"no version with id {version_id}")
+        return self._governance(version_id)
+
+    def add_evidence(self, version_id: int, evidence: Evidence, audit_seq: int) -> int:
+        new_id = _new_id(self._state.evidence)
+        stored = replace(
+            evidence,
+            version_ref=self._need_version(version_id),
+            metrics=_json(evidence.metrics),
+            config=_json(evidence.config),
+            inputs=_json(evidence.inputs),
+            id=new_id,
+        )
+        self._state.evidence[new_id] = _Fact(version_id, audit_seq, stored)
+        return new_id
+
+    def add_signoff(self, version_id: int, signoff: SignOff, audit_seq: int) -> int:
+        new_id = _new_id(self._state.signoffs)
+        stored = replace(signoff, version_ref=self._need_version(version_id), id=new_id)
+        self._state.signoffs[new_id] = _Fact(version_id, audit_seq, stored)
+        return new_id
+
+    def add_waiver(self, version_id: int, waiver: Waiver, audit_seq: int) -> int:
+        new_id = _new_id(self._state.waivers)
+        stored = replace(
+            waiver,
+            version_ref=self._need_version(version_id),
+            revoked_at=None,
+            revoked_by=None,
+            revoke_reason=None,
+            id=new_id,
+        )
+        self._state.waivers[new_id] = _Fact(version_id, audit_seq, stored)
+        return new_id
+
+    def get_waiver(self, waiver_id: int) -> Waiver | None:
+        return self._waiver(waiver_id) if waiver_id in self._state.waivers else None
+
+    def revoke_waiver(self, waiver_id: int, reason: str, audit_seq: int) -> None:
+        if waiver_id not in self._state.waivers:
+            raise _conflict(f"no waiver with id {waiver_id}")
+        if waiver_id in self._state.revocations:
+            raise _conflict(f"waiver {waiver_id} is already revoked")
+        self._state.revocations[waiver_id] = _RevocationRow(self.actor, self.now, reason, audit_seq)
+
+    def _open(self, version_id: int, to_stage: str) -> _RequestRow | None:
+        return next(
+            (
+                r
+                for r in self._state.requests.values()
+                if r.version_id == version_id and r.to_stage == to_stage and r.status == "open"
+            ),
+            None,
+        )
+
+    def open_request(self, version_id: int, to_stage: str) -> PromotionRequest | None:
+        row = self._open(version_id, to_stage)
+        return None if row is None else self._request(row)
+
+    def add_request(
+        self, version_id: int, from_stage: str, to_stage: str, reason: str
+    ) -> PromotionRequest:
+        self._need_version(version_id)
+        if self._open(version_id, to_stage) is not None:
+            raise _conflict(f"an open request for version {version_id} to {to_stage} exists")
+        new_id = _new_id(self._state.requests)
+        row = _RequestRow(
+            new_id, version_id, from_stage, to_stage, self.actor, self.now, reason, "open"
+        )
+        self._state.requests[new_id] = row
+        return self._request(row)
+
+    def close_request(self, request_id: int, status: str) -> None:
+        row = self._state.requests.get(request_id)
+        if row is None:
+            return  # an UPDATE that matches no row
+        other = self._open(row.version_id, row.to_stage)
+        if status == "open" and other is not None and other is not row:
+            raise _conflict(f"an open request for version {row.version_id} exists")
+        row.status, row.closed_at = status, self.now
+
+    def add_gate_decision(
+        self,
+        version_id: int,
+        purpose: str,
+        decision: GateDecision,
+        policy_id: int | None,
+        audit_seq: int,
+    ) -> int:
+        ref = self._need_version(version_id)
+        if policy_id is not None and policy_id not in self._state.policies:
+            raise _conflict(f"no policy with id {policy_id}")
+        new_id = _new_id(self._state.decisions)
+        record = GateDecisionRecord(
+            id=new_id,
+            version_ref=ref,
+            project=self._version_names(version_id)[0],
+            purpose=purpose,  # type: ignore[arg-type]
+            from_stage=decision.from_stage,
+            to_stage=decision.to_stage,
+            outcome=decision.outcome,
+            policy_name=decision.policy_name,
+            policy_version=decision.policy_version,
+            tier=decision.tier,
+            actor=self.actor,
+            decided_at=decision.evaluated_at,
+            requirements=tuple(_json([r.as_dict() for r in decision.requirements])),
+        )
+        self._state.decisions[new_id] = _Fact(version_id, audit_seq, record)
+        return new_id
+
 
 # Read side ----------------------------------------------------------------------------------
 
@@ -370,7 +705,7 @@ def _page(items: list[Any], limit: int, key: Callable[[Any], int]) -> tuple[list
     return items, None
 
 
-class FakeReadSession:
+class FakeReadSession(_GovernanceView):
     def __init__(self, state: _State) -> None:
         self._state = state
 
@@ -573,6 +908,89 @@ class FakeReadSession:
             (r for r in self._state.events if after_seq < r[0] <= until_seq), key=lambda r: r[0]
         )
         yield from rows
+
+    # Governance
+
+    def _project_of(self, version_id: int) -> str:
+        return self._version_names(version_id)[0]
+
+    def list_policies(self) -> list[StoredPolicy]:
+        return copy.deepcopy(
+            sorted(self._state.policies.values(), key=lambda p: (p.name, p.version))
+        )
+
+    def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
+        return self._find_policy(name, version)
+
+    def get_assessment(self, project: str) -> Assessment | None:
+        return next((a for a in self.assessments(project)), None)
+
+    def assessments(self, project: str | None) -> list[Assessment]:
+        current = sorted(self._current_assessments().values(), key=lambda a: a.project)
+        return [a for a in current if project is None or a.project == project]
+
+    def member_roles(self, project: str) -> dict[str, frozenset[str]]:
+        row = next((p for p in self._state.projects.values() if p.name == project), None)
+        return {} if row is None else self._roles(row.id)
+
+    def version_governance(self, project: str, model: str, number: int) -> VersionGovernance | None:
+        version_id = next(
+            (
+                v.id
+                for v in self._state.versions.values()
+                if self._version_names(v.id) == (project, model, number)
+            ),
+            None,
+        )
+        return None if version_id is None else self._governance(version_id)
+
+    def versions_in_stage(self, project: str | None, stage: str) -> list[VersionSummary]:
+        return [
+            VersionSummary(
+                id=v.id,
+                project=self._project_of(v.id),
+                model=self._version_names(v.id)[1],
+                number=v.number,
+                stage=stage,
+                created_at=v.created_at,
+                created_by=v.created_by,
+                artifact_digest=v.artifact_sha256,
+            )
+            for v in sorted(self._state.versions.values(), key=lambda v: v.id)
+            if v.stage == stage and (project is None or self._project_of(v.id) == project)
+        ]
+
+    def first_evidence(self, project: str | None) -> list[tuple[str, str, str, bool | None]]:
+        first: dict[tuple[int, str], Evidence] = {}
+        for _, row in sorted(self._state.evidence.items()):
+            first.setdefault((row.owner, row.fact.kind), row.fact)
+        return [
+            (self._project_of(version_id), e.version_ref, e.kind, e.passed)
+            for (version_id, _), e in sorted(first.items(), key=lambda item: item[1].id)
+            if project is None or self._project_of(version_id) == project
+        ]
+
+    def waivers(self, project: str | None) -> list[Waiver]:
+        return [
+            self._waiver(i)
+            for i, row in sorted(self._state.waivers.items())
+            if project is None or self._project_of(row.owner) == project
+        ]
+
+    def promotion_requests(self, project: str | None, status: str | None) -> list[PromotionRequest]:
+        return [
+            self._request(r)
+            for _, r in sorted(self._state.requests.items())
+            if (project is None or self._project_of(r.version_id) == project)
+            and (status is None or r.status == status)
+        ]
+
+    def gate_decisions(self, project: str | None) -> list[GateDecisionRecord]:
+        return [
+            copy.deepcopy(row.fact)
+            for _, row in sorted(self._state.decisions.items())
+            if project is None or row.fact.project == project
+        ]
 
 
 # The store ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from steward.domain.audit import AuditEvent, ChainReport, PendingEvent, StoredRow
 from steward.domain.entities import (
@@ -17,7 +17,19 @@ from steward.domain.entities import (
     VersionRecord,
     VersionSummary,
 )
+from steward.domain.governance import (
+    Assessment,
+    Evidence,
+    GateDecision,
+    GateDecisionRecord,
+    PromotionRequest,
+    SignOff,
+    StoredPolicy,
+    VersionGovernance,
+    Waiver,
+)
 from steward.domain.naming import MetricFilter
+from steward.domain.policy import Policy
 
 T = TypeVar("T")
 
@@ -126,6 +138,47 @@ class WriteSession(Protocol):
 
     def remove_tag(self, version_id: int, key: str) -> None: ...
 
+    # Governance. Gate inputs are read inside the write transaction, after the chain head is
+    # locked, so a decision never mixes facts from before and after a concurrent change.
+    def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
+        """A stored policy version; the newest when `version` is None."""
+        ...
+
+    def policy_by_digest(self, name: str, digest: str) -> StoredPolicy | None: ...
+    def add_policy(
+        self, name: str, version: int, digest: str, source: str, document: dict[str, Any]
+    ) -> StoredPolicy: ...
+    def get_assessment(self, project_id: int) -> Assessment | None: ...
+    def add_assessment(
+        self, project_id: int, policy_id: int, assessment: Assessment, audit_seq: int
+    ) -> None: ...
+    def member_roles(self, project_id: int) -> dict[str, frozenset[str]]: ...
+    def version_governance(self, version_id: int) -> VersionGovernance: ...
+    def add_evidence(self, version_id: int, evidence: Evidence, audit_seq: int) -> int: ...
+    def add_signoff(self, version_id: int, signoff: SignOff, audit_seq: int) -> int: ...
+    def add_waiver(self, version_id: int, waiver: Waiver, audit_seq: int) -> int: ...
+    def get_waiver(self, waiver_id: int) -> Waiver | None: ...
+    def revoke_waiver(self, waiver_id: int, reason: str, audit_seq: int) -> None:
+        """Marks the waiver revoked by this session's actor, now."""
+        ...
+
+    def open_request(self, version_id: int, to_stage: str) -> PromotionRequest | None: ...
+    def add_request(
+        self, version_id: int, from_stage: str, to_stage: str, reason: str
+    ) -> PromotionRequest:
+        """Opens a request by this session's actor, now."""
+        ...
+
+    def close_request(self, request_id: int, status: str) -> None: ...
+    def add_gate_decision(
+        self,
+        version_id: int,
+        purpose: str,
+        decision: GateDecision,
+        policy_id: int | None,
+        audit_seq: int,
+    ) -> int: ...
+
 
 class ReadSession(Protocol):
     def list_projects(self, page: PageRequest) -> Page[Project]: ...
@@ -140,6 +193,36 @@ class ReadSession(Protocol):
     def audit_event(self, seq: int) -> AuditEvent | None: ...
     def chain_head(self) -> ChainHead: ...
     def max_audit_seq(self) -> int: ...
+
+    # Governance
+    def list_policies(self) -> list[StoredPolicy]:
+        """Every stored version of every policy, by name then version."""
+        ...
+
+    def get_policy(self, name: str, version: int | None) -> StoredPolicy | None: ...
+    def get_assessment(self, project: str) -> Assessment | None: ...
+    def assessments(self, project: str | None) -> list[Assessment]:
+        """The current assessment of each project (or of one)."""
+        ...
+
+    def member_roles(self, project: str) -> dict[str, frozenset[str]]: ...
+    def version_governance(
+        self, project: str, model: str, number: int
+    ) -> VersionGovernance | None: ...
+    def promotion_requests(self, project: str | None, status: str | None) -> list[PromotionRequest]:
+        """Oldest first."""
+        ...
+
+    def gate_decisions(self, project: str | None) -> list[GateDecisionRecord]:
+        """Oldest first."""
+        ...
+
+    def first_evidence(self, project: str | None) -> list[tuple[str, str, str, bool | None]]:
+        """(project, version ref, kind, passed) of the first evidence of each kind per version."""
+        ...
+
+    def waivers(self, project: str | None) -> list[Waiver]: ...
+    def versions_in_stage(self, project: str | None, stage: str) -> list[VersionSummary]: ...
 
 
 class Store(Protocol):
@@ -170,3 +253,13 @@ class ArtifactStore(Protocol):
     def put(self, data: bytes) -> StoredArtifact: ...
     def get(self, digest: str) -> bytes: ...
     def exists(self, digest: str) -> bool: ...
+
+
+class PolicyLoader(Protocol):
+    """Turns policy text into a validated Policy, or raises PolicyInvalidError naming the
+    source, the line and the field."""
+
+    def load(self, text: str, source: str) -> Policy: ...
+    def builtin(self) -> dict[str, str]:
+        """Name -> YAML text of the policies shipped in the package."""
+        ...

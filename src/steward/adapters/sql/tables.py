@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -154,4 +156,153 @@ audit_head = Table(
     Column("seq", SEQ, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("ts", TS, nullable=True),
+)
+
+
+# Governance ---------------------------------------------------------------------------------
+# Append-only (triggers in migration 0003) except promotion_requests, whose status moves on.
+# JSON columns hold canonical JSON text.
+
+STAGE = String(32)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("applied_at", TS, nullable=False),
+    Column("applied_by", PERSON, nullable=False),
+    UniqueConstraint("name", "version", name="uq_policies_name_version"),
+)
+
+# The current assessment of a project is its latest row.
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("policy_id", Integer, ForeignKey("policies.id"), nullable=False),
+    Column("answers", Text, nullable=False),
+    Column("tier", String(64), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("assessed_at", TS, nullable=False),
+    Column("assessed_by", PERSON, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_assessments_project_id", "project_id", "id"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("passed", Boolean, nullable=True),
+    Column("metrics", Text, nullable=False),
+    Column("config", Text, nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("producer", PERSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("report", Text, nullable=True),
+    Column("summary", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_evidence_version_kind", "version_id", "kind", "id"),
+)
+
+signoffs = Table(
+    "signoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("stage", STAGE, nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("meaning", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("signer", PERSON, nullable=False),
+    Column("signed_at", TS, nullable=False),
+    Column("evidence_digest", String(64), nullable=False),
+    Column("policy_name", String(100), nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_signoffs_version", "version_id", "id"),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("stage", STAGE, nullable=False),
+    Column("requirement", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("granted_by", PERSON, nullable=False),
+    Column("granted_role", String(64), nullable=False),
+    Column("granted_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_waivers_version", "version_id", "id"),
+)
+
+# A revocation is a fact of its own, so that waivers never change.
+waiver_revocations = Table(
+    "waiver_revocations",
+    metadata,
+    Column("waiver_id", Integer, ForeignKey("waivers.id"), primary_key=True),
+    Column("revoked_by", PERSON, nullable=False),
+    Column("revoked_at", TS, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+)
+
+promotion_requests = Table(
+    "promotion_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("from_stage", STAGE, nullable=False),
+    Column("to_stage", STAGE, nullable=False),
+    Column("requested_by", PERSON, nullable=False),
+    Column("requested_at", TS, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("closed_at", TS, nullable=True),
+    # At most one open request per version and target stage.
+    Index(
+        "uq_promotion_requests_open",
+        "version_id",
+        "to_stage",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+    Index("ix_promotion_requests_status", "status", "id"),
+)
+
+gate_decisions = Table(
+    "gate_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("from_stage", STAGE, nullable=False),
+    Column("to_stage", STAGE, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("policy_id", Integer, ForeignKey("policies.id"), nullable=True),
+    Column("policy_name", String(100), nullable=True),
+    Column("policy_version", Integer, nullable=True),
+    Column("tier", String(64), nullable=True),
+    Column("actor", PERSON, nullable=False),
+    Column("decided_at", TS, nullable=False),
+    Column("requirements", Text, nullable=False),
+    Column("evidence_digest", String(64), nullable=False),
+    Column("decision_digest", String(64), nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_gate_decisions_version", "version_id", "id"),
 )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, delete, insert, select, update
 
 from steward.adapters.sql import tables as t
+from steward.adapters.sql.governance_write import GovernanceWriteMixin
 from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain_event, format_ts
 from steward.domain.entities import Kpi, VersionRecord
 from steward.services.ports import VersionHandle
@@ -21,7 +22,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-class SqlWriteSession:
+class SqlWriteSession(GovernanceWriteMixin):
     def __init__(self, conn: Connection, actor: str) -> None:
         self._conn = conn
         self.actor = actor
