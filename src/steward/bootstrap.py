@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from steward.adapters.artifacts import LocalArtifactStore
+from steward.adapters.policy_yaml import YamlPolicyLoader
 from steward.adapters.sql import schema
 from steward.adapters.sql.chain import ParallelChainVerifier
 from steward.adapters.sql.engine import make_engines
@@ -20,7 +21,11 @@ from steward.adapters.sql.store import SqlStore
 from steward.config import Settings
 from steward.domain.errors import StorageUnavailableError
 from steward.services.audit import AuditTrail
+from steward.services.governance import Governance
 from steward.services.inventory import Inventory
+from steward.services.kpis import GovernanceKpis
+from steward.services.policies import PolicyBook
+from steward.services.promotion import Promotion
 
 
 @dataclass
@@ -30,6 +35,10 @@ class Container:
     artifacts: LocalArtifactStore
     inventory: Inventory
     audit: AuditTrail
+    policies: PolicyBook
+    governance: Governance
+    promotion: Promotion
+    kpis: GovernanceKpis
 
     def close(self) -> None:
         self.store.dispose()
@@ -67,12 +76,19 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
         raise
     store = SqlStore(writer, reader)
     artifacts = LocalArtifactStore(settings.resolved_artifact_root)
+    policies = PolicyBook(store, YamlPolicyLoader())
+    governance = Governance(store, policies, artifacts, default_policy=settings.default_policy)
+    promotion = Promotion(governance)
     return Container(
         settings=settings,
         store=store,
         artifacts=artifacts,
         inventory=Inventory(store, artifacts),
         audit=AuditTrail(store, ParallelChainVerifier(settings.resolved_database_url, _cores())),
+        policies=policies,
+        governance=governance,
+        promotion=promotion,
+        kpis=GovernanceKpis(promotion),
     )
 
 

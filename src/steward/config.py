@@ -1,6 +1,7 @@
 """Settings: keyword arguments beat environment variables, which beat the config file.
 
 Environment: STEWARD_HOME, STEWARD_DATABASE_URL, STEWARD_ARTIFACT_ROOT, STEWARD_ACTOR,
+STEWARD_DEFAULT_POLICY (the policy a project is classified under unless one is named),
 STEWARD_CONFIG (path of the TOML config file; default: $STEWARD_HOME/config.toml).
 """
 
@@ -21,6 +22,7 @@ ENVIRONMENT = {
     "database_url": "STEWARD_DATABASE_URL",
     "artifact_root": "STEWARD_ARTIFACT_ROOT",
     "actor": "STEWARD_ACTOR",
+    "default_policy": "STEWARD_DEFAULT_POLICY",
 }
 CONFIG_ENV = "STEWARD_CONFIG"
 
@@ -32,6 +34,7 @@ class Settings(BaseModel):
     database_url: str | None = None
     artifact_root: Path | None = None
     actor: str | None = None
+    default_policy: str = "default"
 
     @property
     def resolved_database_url(self) -> str:

@@ -31,6 +31,7 @@ from steward.domain.naming import (
     parse_version_ref,
 )
 from steward.domain.times import to_utc_text
+from steward.sdk_governance import GovernanceClient
 from steward.services.audit import VerifyResult
 from steward.services.inventory import Lineage, ModelAtTime
 from steward.services.ports import AuditQuery, Page, PageRequest, VersionQuery
@@ -136,7 +137,7 @@ def _audit_query(
     )
 
 
-class Client:
+class Client(GovernanceClient):
     """A connection to one Steward store. Cheap to create; connects on first use."""
 
     def __init__(
@@ -389,8 +390,11 @@ class Client:
         return self._c.inventory.remove_tags(self.actor, _version_ref(ref), list(keys), reason)
 
     def move(self, ref: str | VersionRef, stage: str, reason: str) -> Version:
-        """Move a version to another stage (displacing the holder of an exclusive stage)."""
-        return self._c.inventory.move_stage(self.actor, _version_ref(ref), stage, reason)
+        """Move a version to another stage through its gate (same as `promote`), displacing the
+        holder of an exclusive stage; returns the version as it is afterwards."""
+        version_ref = _version_ref(ref)
+        self._c.promotion.promote(self.actor, version_ref, stage, reason)
+        return self._c.inventory.get_version(version_ref)
 
     def model_at(self, ref: str | ModelRef, time: datetime | str) -> ModelAtTime:
         return self._c.inventory.model_at(_model_ref(ref), to_utc_text(time))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from steward import ConflictError, InvalidInputError, NotFoundError
 from steward.sdk import Client
+from tests.policy_samples import ADHOC_ANSWERS
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,9 @@ def _project(client: Client) -> None:
         kpis=["default rate: < 2%", {"name": "approval rate", "target": ">= 60%"}],
         members={"ben": ["validator"], "carl": "data_scientist"},
     )
+    # The lowest tier of the shipped policy: no gate requirements, so these tests are about the
+    # stage graph itself (the gates have tests of their own).
+    client.classify("credit", ADHOC_ANSWERS, reason="self-service analysis")
 
 
 def test_project_holds_purpose_kpis_owner_and_members(client: Client) -> None:

@@ -24,6 +24,7 @@ from steward.domain.naming import (
     check_tags,
 )
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
+from steward.services.moves import apply_move
 from steward.services.ports import (
     ArtifactStore,
     Page,
@@ -386,29 +387,7 @@ class Inventory:
         with self._store.write(actor) as tx:
             handle = self._version(tx, ref)
             self._stages.check_move(handle.stage, stage, tx.held_stage_before(handle.id, stage))
-            displaced_to = self._stages.displaced_to(stage)
-            if displaced_to is not None:
-                for holder in tx.stage_holders(handle.model_id, stage):
-                    event = tx.record(
-                        PendingEvent(
-                            "version.stage_changed",
-                            "version",
-                            holder.ref,
-                            {"from": stage, "to": displaced_to, "displaced_by": handle.ref},
-                            f"displaced from {stage} by {handle.ref}",
-                        )
-                    )
-                    tx.move_stage(holder, displaced_to, event.reason, event.seq)
-            event = tx.record(
-                PendingEvent(
-                    "version.stage_changed",
-                    "version",
-                    handle.ref,
-                    {"from": handle.stage, "to": stage},
-                    why,
-                )
-            )
-            tx.move_stage(handle, stage, why, event.seq)
+            apply_move(tx, self._stages, handle, stage, why)
             tx.commit()
         return self.get_version(ref)
 

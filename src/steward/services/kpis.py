@@ -1,0 +1,202 @@
+"""Governance KPIs, per team (project) and overall, as the seeds ask to publish them: is the
+process enacted (gates met, recertifications on time, waivers open) and is it fast (time from
+promotion request to approval, checks passing the first time)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from steward.domain.entities import Project
+from steward.domain.errors import NotFoundError
+from steward.services.ports import PageRequest, ReadSession
+from steward.services.promotion import Promotion
+
+_PRODUCTION = "production"
+
+
+def _hours(start: str, end: str) -> float:
+    def parse(ts: str) -> datetime:
+        return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+    return (parse(end) - parse(start)).total_seconds() / 3600.0
+
+
+def _p90(values: list[float]) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[8]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamKpis:
+    team: str  # a project name, or "(all)"
+    production_versions: int
+    gates_fully_met: int
+    approval_hours: tuple[float, ...]
+    first_checks: int
+    first_checks_passed: int
+    overdue_recertifications: int
+    open_waivers: int
+    open_requests: int
+
+    @property
+    def gates_fully_met_share(self) -> float | None:
+        if not self.production_versions:
+            return None
+        return self.gates_fully_met / self.production_versions
+
+    @property
+    def approval_median_hours(self) -> float | None:
+        return statistics.median(self.approval_hours) if self.approval_hours else None
+
+    @property
+    def approval_p90_hours(self) -> float | None:
+        return _p90(list(self.approval_hours)) if self.approval_hours else None
+
+    @property
+    def first_time_pass_rate(self) -> float | None:
+        return self.first_checks_passed / self.first_checks if self.first_checks else None
+
+    @property
+    def score(self) -> float:
+        """Leaderboard score in [0, 1]: the mean of the shares that apply to the team."""
+        parts = [
+            p for p in (self.gates_fully_met_share, self.first_time_pass_rate) if p is not None
+        ]
+        if self.production_versions:
+            parts.append(1 - min(1.0, self.overdue_recertifications / self.production_versions))
+        return sum(parts) / len(parts) if parts else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "production_versions": self.production_versions,
+            "gates_fully_met": self.gates_fully_met,
+            "gates_fully_met_share": self.gates_fully_met_share,
+            "approval_requests_closed": len(self.approval_hours),
+            "approval_median_hours": self.approval_median_hours,
+            "approval_p90_hours": self.approval_p90_hours,
+            "first_checks": self.first_checks,
+            "first_time_pass_rate": self.first_time_pass_rate,
+            "overdue_recertifications": self.overdue_recertifications,
+            "open_waivers": self.open_waivers,
+            "open_requests": self.open_requests,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    generated_at: str
+    overall: TeamKpis
+    teams: tuple[TeamKpis, ...]
+
+    @property
+    def leaderboard(self) -> list[TeamKpis]:
+        return sorted(self.teams, key=lambda t: (-t.score, t.team))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "generated_at": self.generated_at,
+            "overall": self.overall.as_dict(),
+            "teams": [t.as_dict() for t in self.teams],
+            "leaderboard": [
+                {"rank": i + 1, "team": t.team, "score": round(t.score, 4)}
+                for i, t in enumerate(self.leaderboard)
+            ],
+        }
+
+
+class GovernanceKpis:
+    def __init__(self, promotion: Promotion) -> None:
+        self._promotion = promotion
+        self._store = promotion.store
+
+    def report(self, project: str | None = None) -> KpiReport:
+        now = self._promotion.now()
+        with self._store.read() as q:
+            if project is not None and q.get_project(project) is None:
+                raise NotFoundError(f"unknown project {project!r}")
+            teams = {project} if project else {p.name for p in _all_projects(q)}
+            in_production = q.versions_in_stage(project, _PRODUCTION)
+            decisions = q.gate_decisions(project)
+            requests = q.promotion_requests(project, None)
+            firsts = q.first_evidence(project)
+            waivers = q.waivers(project)
+        overdue = [r for r in self._promotion.recertifications(project) if r.overdue]
+        last_promotion: dict[str, str] = {}
+        for record in decisions:
+            if record.purpose == "promotion" and record.to_stage == _PRODUCTION:
+                last_promotion[record.version_ref] = record.outcome
+        counts: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {
+                "production": 0,
+                "met": 0,
+                "hours": [],
+                "first": 0,
+                "first_passed": 0,
+                "overdue": 0,
+                "waivers": 0,
+                "open": 0,
+            }
+        )
+        for summary in in_production:
+            team = counts[summary.project]
+            team["production"] += 1
+            team["met"] += last_promotion.get(summary.ref) == "met"
+        for request in requests:
+            if request.status == "promoted" and request.closed_at:
+                counts[request.project]["hours"].append(
+                    _hours(request.requested_at, request.closed_at)
+                )
+            elif request.status == "open":
+                counts[request.project]["open"] += 1
+        for team_name, _ref, _kind, passed in firsts:
+            if passed is not None:
+                counts[team_name]["first"] += 1
+                counts[team_name]["first_passed"] += bool(passed)
+        for item in overdue:
+            counts[item.project]["overdue"] += 1
+        for waiver in waivers:
+            if waiver.active(now):
+                counts[waiver.version_ref.split("/", 1)[0]]["waivers"] += 1
+
+        def build(name: str, c: dict[str, Any]) -> TeamKpis:
+            return TeamKpis(
+                name,
+                c["production"],
+                c["met"],
+                tuple(c["hours"]),
+                c["first"],
+                c["first_passed"],
+                c["overdue"],
+                c["waivers"],
+                c["open"],
+            )
+
+        per_team = tuple(build(name, counts[name]) for name in sorted(teams))
+        total: dict[str, Any] = {
+            "production": sum(t.production_versions for t in per_team),
+            "met": sum(t.gates_fully_met for t in per_team),
+            "hours": [h for t in per_team for h in t.approval_hours],
+            "first": sum(t.first_checks for t in per_team),
+            "first_passed": sum(t.first_checks_passed for t in per_team),
+            "overdue": sum(t.overdue_recertifications for t in per_team),
+            "waivers": sum(t.open_waivers for t in per_team),
+            "open": sum(t.open_requests for t in per_team),
+        }
+        return KpiReport(now, build("(all)", total), per_team)
+
+
+def _all_projects(q: ReadSession) -> list[Project]:
+    projects: list[Project] = []
+    page = q.list_projects(PageRequest(limit=1000))
+    projects.extend(page.items)
+    while page.next_cursor:
+        page = q.list_projects(PageRequest(limit=1000, after=page.next_cursor))
+        projects.extend(page.items)
+    return projects

@@ -1,0 +1,184 @@
+"""Policy use cases: validate, apply (a new version per new content), list and show.
+
+A stored policy version never changes. Applying the same content again is a no-op; applying new
+content under the same name makes the next version, which governs decisions from then on while
+every past decision keeps the version it recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from steward.domain.audit import PendingEvent
+from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.governance import StoredPolicy
+from steward.domain.policy import Policy
+from steward.services.ports import PolicyLoader, ReadSession, Store, WriteSession
+
+MAX_POLICY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyListing:
+    name: str
+    title: str
+    latest_version: int | None  # None: shipped with Steward, not applied yet
+    digest: str
+    applied_at: str | None
+    applied_by: str | None
+    builtin: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "latest_version": self.latest_version,
+            "digest": self.digest,
+            "applied_at": self.applied_at,
+            "applied_by": self.applied_by,
+            "builtin": self.builtin,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedPolicy:
+    stored: StoredPolicy
+    policy: Policy
+    created: bool  # False when the same content was already the newest version
+
+
+class PolicyBook:
+    """Resolves policy names to validated policies, storing shipped ones on first use."""
+
+    def __init__(self, store: Store, loader: PolicyLoader) -> None:
+        self._store = store
+        self._loader = loader
+        self._parsed: dict[str, Policy] = {}
+        self._builtin_texts: dict[str, str] | None = None
+
+    # Parsing ------------------------------------------------------------------------------
+
+    def builtin_texts(self) -> dict[str, str]:
+        if self._builtin_texts is None:
+            self._builtin_texts = self._loader.builtin()
+        return self._builtin_texts
+
+    def parse(self, stored: StoredPolicy) -> Policy:
+        """The policy of a stored version (validated once per digest)."""
+        policy = self._parsed.get(stored.digest)
+        if policy is None:
+            policy = Policy.model_validate(stored.document)
+            self._parsed[stored.digest] = policy
+        return policy
+
+    def validate(self, text: str, source: str) -> Policy:
+        if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
+            raise InvalidInputError(f"{source}: a policy file may be at most 1 MB")
+        return self._loader.load(text, source)
+
+    # Use cases ----------------------------------------------------------------------------
+
+    def apply(self, actor: str, text: str, source: str, reason: str | None = None) -> AppliedPolicy:
+        policy = self.validate(text, source)
+        with self._store.write(actor) as tx:
+            applied = self._store_policy(tx, policy, text, reason)
+            tx.commit()
+        return applied
+
+    def listings(self) -> list[PolicyListing]:
+        with self._store.read() as q:
+            stored = q.list_policies()
+        newest: dict[str, StoredPolicy] = {}
+        for item in stored:
+            newest[item.name] = item
+        builtin = self.builtin_texts()
+        listings = [
+            PolicyListing(
+                name,
+                self.parse(p).title,
+                p.version,
+                p.digest,
+                p.applied_at,
+                p.applied_by,
+                name in builtin,
+            )
+            for name, p in newest.items()
+        ]
+        for name, text in builtin.items():
+            if name not in newest:
+                policy = self.validate(text, f"{name}.yaml")
+                listings.append(
+                    PolicyListing(name, policy.title, None, policy.digest(), None, None, True)
+                )
+        return sorted(listings, key=lambda item: item.name)
+
+    def show(self, name: str, version: int | None = None) -> tuple[StoredPolicy | None, Policy]:
+        """The stored version (newest by default), or the shipped text when not applied yet."""
+        with self._store.read() as q:
+            stored = q.get_policy(name, version)
+            if stored is None and version is not None and q.get_policy(name, None) is not None:
+                raise NotFoundError(f"policy {name!r} has no version {version}")
+        if stored is not None:
+            return stored, self.parse(stored)
+        text = self.builtin_texts().get(name)
+        if text is None or version is not None:
+            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
+        return None, self.validate(text, f"{name}.yaml")
+
+    def history(self, name: str) -> list[StoredPolicy]:
+        with self._store.read() as q:
+            versions = [p for p in q.list_policies() if p.name == name]
+        if not versions and name not in self.builtin_texts():
+            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
+        return versions
+
+    # Inside other use cases' transactions -------------------------------------------------
+
+    def resolve_for_write(self, tx: WriteSession, name: str) -> tuple[StoredPolicy, Policy]:
+        """The newest stored version of `name`; a shipped policy is stored on first use."""
+        stored = tx.get_policy(name, None)
+        if stored is not None:
+            return stored, self.parse(stored)
+        text = self.builtin_texts().get(name)
+        if text is None:
+            raise NotFoundError(f"unknown policy {name!r}: apply it first (steward policy apply)")
+        applied = self._store_policy(
+            tx, self.validate(text, f"{name}.yaml"), text, "shipped policy, first use"
+        )
+        return applied.stored, applied.policy
+
+    def resolve_for_read(self, q: ReadSession, name: str) -> tuple[StoredPolicy | None, Policy]:
+        stored = q.get_policy(name, None)
+        if stored is not None:
+            return stored, self.parse(stored)
+        text = self.builtin_texts().get(name)
+        if text is None:
+            raise NotFoundError(f"unknown policy {name!r}")
+        return None, self.validate(text, f"{name}.yaml")
+
+    def _store_policy(
+        self, tx: WriteSession, policy: Policy, text: str, reason: str | None
+    ) -> AppliedPolicy:
+        digest = policy.digest()
+        newest = tx.get_policy(policy.name, None)
+        if newest is not None and newest.digest == digest:
+            return AppliedPolicy(newest, policy, created=False)
+        earlier = tx.policy_by_digest(policy.name, digest)
+        version = (newest.version if newest else 0) + 1
+        stored = tx.add_policy(policy.name, version, digest, text, policy.document())
+        self._parsed[digest] = policy
+        tx.record(
+            PendingEvent(
+                "policy.applied",
+                "policy",
+                policy.name,
+                {
+                    "version": version,
+                    "digest": digest,
+                    "same_as_version": earlier.version if earlier else None,
+                },
+                (reason or "").strip() or None,
+            )
+        )
+        return AppliedPolicy(stored, policy, created=True)
