@@ -13,6 +13,7 @@ from sklearn.datasets import load_iris
 from sklearn.tree import DecisionTreeClassifier
 
 from tests.e2e.conftest import Run
+from tests.policy_samples import ADHOC_ANSWERS
 
 
 @pytest.fixture
@@ -40,6 +41,8 @@ def test_register_promote_and_audit_from_the_command_line(cli: Run, files: Path)
     assert version["ref"] == "iris/tree/1"
     assert version["training_data"]["rows"] == 150
     assert [c["name"] for c in version["signature"]["columns"]][:1] == ["sepal length (cm)"]
+    answers = [f"--answer={q}={a}" for q, a in ADHOC_ANSWERS.items()]
+    assert cli("project", "classify", "iris", *answers, "--reason", "ad hoc").code == 0
     assert cli("version", "move", "iris/tree/1", "staging", "--reason", "looks good").code == 0
     assert cli("version", "move", "iris/tree/1", "production", "--reason", "approved").code == 0
     listed = json.loads(cli("version", "list", "--stage", "production", "--json").out)

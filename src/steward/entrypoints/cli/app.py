@@ -8,12 +8,26 @@ from pathlib import Path
 import typer
 
 from steward.domain.errors import StewardError
-from steward.entrypoints.cli import audit, db, model, project, version
+from steward.entrypoints.cli import (
+    audit,
+    db,
+    evidence,
+    gate,
+    governance,
+    model,
+    policy,
+    project,
+    version,
+    waiver,
+)
 from steward.sdk import Client
 
 app = typer.Typer(
     name="steward",
-    help="Steward: inventory, lineage, gates and a tamper-evident audit trail for ML models.",
+    help=(
+        "Steward: inventory, lineage, risk-tiered policy gates with evidence and sign-offs, "
+        "and a tamper-evident audit trail for ML models."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -23,6 +37,17 @@ app.add_typer(model.app, name="model")
 app.add_typer(version.app, name="version")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+app.add_typer(policy.app, name="policy")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(evidence.signoff_app, name="signoff")
+app.add_typer(gate.app, name="gate")
+app.add_typer(waiver.app, name="waiver")
+app.add_typer(waiver.request_app, name="request")
+app.add_typer(governance.app, name="governance")
+app.command("promote")(gate.promote)
+app.command("recertify")(gate.recertify)
+app.command("inbox")(governance.inbox)
+governance.register(project.app)
 
 
 @app.callback()

@@ -8,7 +8,9 @@ from typing import Any
 import typer
 
 from steward.domain.entities import Version
+from steward.domain.errors import GateBlockedError
 from steward.domain.naming import parse_tag
+from steward.entrypoints.cli.gate import blocked
 from steward.entrypoints.cli.output import (
     AFTER_OPTION,
     JSON_OPTION,
@@ -168,8 +170,12 @@ def move(
     reason: str = typer.Option(..., "--reason", help="Why (required): recorded with the change."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Move a version to another stage. The previous holder of staging or production is moved out."""
-    version = client(ctx).move(ref, stage, reason)
+    """Move a version to another stage through its gate (as `steward promote`). The previous
+    holder of staging or production is moved out."""
+    try:
+        version = client(ctx).move(ref, stage, reason)
+    except GateBlockedError as exc:
+        blocked(exc, as_json)
     if as_json:
         print_json(version.as_dict())
     else:

@@ -1,0 +1,236 @@
+"""`steward evidence …` and `steward signoff …`: facts appended to a version for its gates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from steward.domain.errors import InvalidInputError
+from steward.domain.governance import Evidence, SignOff, evidence_set_digest
+from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
+
+app = typer.Typer(
+    help="Attach the results of checks and documents to a version, and list them.",
+    no_args_is_help=True,
+)
+signoff_app = typer.Typer(
+    help="Approve or reject a version for a stage, acting in a role.", no_args_is_help=True
+)
+
+VERSION_ARG = typer.Argument(..., help="PROJECT/MODEL/NUMBER")
+REASON = typer.Option(None, "--reason", help="Why, for the audit trail.")
+
+
+def _pairs(label: str, items: list[str]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"malformed {label} {item!r}: expected key=value")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _metrics(items: list[str]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for key, value in _pairs("metric", items).items():
+        try:
+            metrics[key] = float(value)
+        except ValueError:
+            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
+    return metrics
+
+
+def _config_value(text: str) -> Any:
+    """Numbers, true, false and null keep their type; anything else is text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if value is None or isinstance(value, bool | int | float) else text
+
+
+def _passed_text(passed: bool | None) -> str:
+    return "-" if passed is None else ("passed" if passed else "failed")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    kind: str = typer.Option(..., "--kind", help="Evidence kind, e.g. performance, fairness."),
+    metric: list[str] = typer.Option([], "--metric", help="name=number; repeatable."),
+    passed: bool | None = typer.Option(
+        None, "--passed/--failed", help="Whether the check passed (omit if it only measures)."
+    ),
+    config: list[str] = typer.Option(
+        [], "--config", help="How the check was run, as key=value; repeatable."
+    ),
+    summary: str = typer.Option("", "--summary", help="One or two sentences on the result."),
+    report: Path | None = typer.Option(
+        None, "--report", exists=True, dir_okay=False, help="A report file to store with it."
+    ),
+    reason: str | None = REASON,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Attach the result of a check (or a document) to a version; new evidence makes earlier
+    sign-offs stale."""
+    evidence = client(ctx).add_evidence(
+        ref,
+        kind,
+        passed=passed,
+        metrics=_metrics(metric),
+        config={k: _config_value(v) for k, v in _pairs("config entry", config).items()},
+        summary=summary,
+        report=report,
+        reason=reason,
+    )
+    if as_json:
+        print_json(evidence.as_dict())
+        return
+    metrics = ", ".join(f"{k}={v:.6g}" for k, v in sorted(evidence.metrics.items()))
+    console.print(
+        f"added {escape(evidence.kind)} evidence #{evidence.id} to {evidence.version_ref}: "
+        f"{_passed_text(evidence.passed)}"
+        + (f"; {escape(metrics)}" if metrics else "")
+        + f" (sha256:{evidence.digest[:12]}…)"
+    )
+
+
+@app.command("list")
+def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTION) -> None:
+    """List the evidence of a version, oldest first (gates read the newest of each kind)."""
+    items = client(ctx).evidence(ref)
+    if as_json:
+        print_json({"items": [e.as_dict() for e in items]})
+        return
+    table(
+        None,
+        ["id", "kind", "result", "by", "added", "digest", "metrics, summary, report"],
+        [
+            (
+                e.id,
+                escape(e.kind),
+                _passed_text(e.passed),
+                escape(e.producer),
+                e.created_at,
+                e.digest[:12],
+                escape("\n".join(_details(e))),
+            )
+            for e in items
+        ],
+    )
+
+
+def _details(evidence: Evidence) -> list[str]:
+    lines = []
+    if evidence.metrics:
+        lines.append(", ".join(f"{k}={v:.6g}" for k, v in sorted(evidence.metrics.items())))
+    if evidence.summary:
+        lines.append(evidence.summary)
+    if evidence.report:
+        lines.append(f"report sha256:{evidence.report[:12]}…")
+    return lines or ["-"]
+
+
+def _sign(
+    ctx: typer.Context,
+    decision: str,
+    ref: str,
+    stage: str,
+    role: str,
+    reason: str,
+    meaning: str | None,
+    as_json: bool,
+) -> None:
+    c = client(ctx)
+    if decision == "approve":
+        signoff = c.approve(ref, stage=stage, role=role, reason=reason, meaning=meaning)
+    else:
+        signoff = c.reject(ref, stage=stage, role=role, reason=reason, meaning=meaning)
+    if as_json:
+        print_json(signoff.as_dict())
+        return
+    verb = "approved" if signoff.decision == "approve" else "rejected"
+    console.print(
+        f"{escape(signoff.signer)} {verb} {signoff.version_ref} for [bold]{signoff.stage}[/bold] "
+        f"as {escape(signoff.role)}: {escape(signoff.meaning)} "
+        f"(evidence sha256:{signoff.evidence_digest[:12]}…)"
+    )
+
+
+STAGE = typer.Option(..., "--stage", help="The stage the sign-off is for, e.g. production.")
+ROLE = typer.Option(..., "--role", help="The role you sign in, e.g. validator.")
+SIGN_REASON = typer.Option(..., "--reason", help="Why (required): recorded with the sign-off.")
+MEANING = typer.Option(
+    None, "--meaning", help="What the signature means (default: the policy's wording)."
+)
+
+
+@signoff_app.command("approve")
+def approve(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    stage: str = STAGE,
+    role: str = ROLE,
+    reason: str = SIGN_REASON,
+    meaning: str | None = MEANING,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Approve a version for a stage; bound to the evidence present now."""
+    _sign(ctx, "approve", ref, stage, role, reason, meaning, as_json)
+
+
+@signoff_app.command("reject")
+def reject(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    stage: str = STAGE,
+    role: str = ROLE,
+    reason: str = SIGN_REASON,
+    meaning: str | None = MEANING,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Reject a version for a stage: its open request closes and it goes back to the start."""
+    _sign(ctx, "reject", ref, stage, role, reason, meaning, as_json)
+
+
+def _current(signoff: SignOff, digest: str) -> str:
+    return "current" if signoff.evidence_digest == digest else "stale"
+
+
+@signoff_app.command("list")
+def list_signoffs(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTION) -> None:
+    """List a version's sign-offs, oldest first, and whether each still matches its evidence."""
+    c = client(ctx)
+    signoffs = c.signoffs(ref)
+    digest = evidence_set_digest(c.evidence(ref))
+    if as_json:
+        print_json(
+            {
+                "evidence_digest": digest,
+                "items": [{**s.as_dict(), "evidence": _current(s, digest)} for s in signoffs],
+            }
+        )
+        return
+    table(
+        None,
+        ["id", "stage", "role", "decision", "signer", "signed", "evidence", "reason"],
+        [
+            (
+                s.id,
+                s.stage,
+                escape(s.role),
+                s.decision,
+                escape(s.signer),
+                s.signed_at,
+                _current(s, digest),
+                escape(s.reason),
+            )
+            for s in signoffs
+        ],
+    )

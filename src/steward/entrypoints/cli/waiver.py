@@ -1,0 +1,142 @@
+"""`steward waiver …` and `steward request …`: policy exceptions and promotion requests."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from steward.domain.errors import InvalidInputError
+from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
+
+app = typer.Typer(
+    help="Grant, revoke and list waivers: reasoned, expiring exceptions to one requirement.",
+    no_args_is_help=True,
+)
+request_app = typer.Typer(
+    help="List promotion requests and withdraw your own.", no_args_is_help=True
+)
+
+VERSION_ARG = typer.Argument(..., help="PROJECT/MODEL/NUMBER")
+PROJECT = typer.Option(None, "--project", help="Only this project.")
+REQUEST_STATUSES = ("open", "promoted", "withdrawn", "rejected", "all")
+
+
+@app.command("grant")
+def grant(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    stage: str = typer.Option(..., "--stage", help="The stage whose gate the waiver applies to."),
+    requirement: str = typer.Option(
+        ..., "--requirement", help="Requirement key as `gate status` shows it."
+    ),
+    role: str = typer.Option(..., "--role", help="The role you grant it in, e.g. risk_officer."),
+    reason: str = typer.Option(..., "--reason", help="Why (required): recorded with the waiver."),
+    expires: str = typer.Option(..., "--expires", help="When it ends: an ISO 8601 date or time."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Waive one requirement of one gate for a version, until a date."""
+    waiver = client(ctx).grant_waiver(
+        ref, stage=stage, requirement=requirement, role=role, reason=reason, expires=expires
+    )
+    if as_json:
+        print_json(waiver.as_dict())
+        return
+    console.print(
+        f"waiver {waiver.id} granted on {waiver.version_ref} for {waiver.stage}: "
+        f"{escape(waiver.requirement)} until {waiver.expires_at}"
+    )
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    waiver_id: int = typer.Argument(..., help="The waiver's number (see waiver list)."),
+    reason: str = typer.Option(..., "--reason", help="Why (required)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Revoke a waiver before it expires."""
+    waiver = client(ctx).revoke_waiver(waiver_id, reason)
+    if as_json:
+        print_json(waiver.as_dict())
+    else:
+        console.print(f"waiver {waiver.id} on {waiver.version_ref} revoked")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, project: str | None = PROJECT, as_json: bool = JSON_OPTION) -> None:
+    """List waivers with who granted them, until when, and whether they were revoked."""
+    waivers = client(ctx).waivers(project)
+    if as_json:
+        print_json({"items": [w.as_dict() for w in waivers]})
+        return
+    table(
+        None,
+        ["id", "version", "stage", "requirement", "granted by", "expires", "revoked", "reason"],
+        [
+            (
+                w.id,
+                w.version_ref,
+                w.stage,
+                escape(w.requirement),
+                escape(f"{w.granted_by} ({w.granted_role})"),
+                w.expires_at,
+                escape(f"{w.revoked_at} by {w.revoked_by}") if w.revoked_at else "",
+                escape(w.reason),
+            )
+            for w in waivers
+        ],
+    )
+
+
+@request_app.command("list")
+def request_list(
+    ctx: typer.Context,
+    project: str | None = PROJECT,
+    status: str = typer.Option(
+        "open", "--status", help="open, promoted, withdrawn, rejected or all."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List promotion requests (open ones by default), oldest first."""
+    if status not in REQUEST_STATUSES:
+        raise InvalidInputError(
+            f"unknown request status {status!r}: expected {', '.join(REQUEST_STATUSES)}"
+        )
+    requests = client(ctx).requests(project, None if status == "all" else status)
+    if as_json:
+        print_json({"items": [r.as_dict() for r in requests]})
+        return
+    table(
+        None,
+        ["id", "version", "from", "to", "status", "requested", "by", "closed", "reason"],
+        [
+            (
+                r.id,
+                r.version_ref,
+                r.from_stage,
+                r.to_stage,
+                r.status,
+                r.requested_at,
+                escape(r.requested_by),
+                r.closed_at or "",
+                escape(r.reason),
+            )
+            for r in requests
+        ],
+    )
+
+
+@request_app.command("withdraw")
+def withdraw(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    to: str = typer.Option(..., "--to", help="The stage the request asked for."),
+    reason: str = typer.Option(..., "--reason", help="Why (required)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Withdraw the open request to promote a version to a stage."""
+    client(ctx).withdraw(ref, to, reason)
+    if as_json:
+        print_json({"version": ref, "to": to, "withdrawn": True})
+    else:
+        console.print(f"withdrew the request to promote {escape(ref)} to {escape(to)}")
