@@ -12,7 +12,7 @@ from rich.text import Text
 
 from steward.domain.errors import StewardError
 from steward.domain.governance import StoredPolicy
-from steward.domain.policy import Gate, Policy
+from steward.domain.policy import AnswerMatch, Gate, Policy, TierRule
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
 
 app = typer.Typer(
@@ -97,16 +97,31 @@ def _show(stored: StoredPolicy | None, policy: Policy) -> None:
     questionnaire = policy.questionnaire
     table(
         "Questionnaire",
-        ["question", "text", "answers (score)"],
+        ["question", "text; answers (score)"],
         [
             (
                 escape(q.id),
-                escape(q.text),
-                escape(", ".join(f"{a.value} ({a.score})" for a in q.answers)),
+                escape(q.text)
+                + "\n[dim]"
+                + escape(", ".join(f"{a.value} ({a.score})" for a in q.answers))
+                + "[/dim]",
             )
             for q in questionnaire.questions
         ],
     )
+    if questionnaire.rules:
+        table(
+            "Rules (in order)",
+            ["#", "effect", "when"],
+            [
+                (
+                    i,
+                    f"tier {r.tier}" if r.tier else f"at least {r.minimum}",
+                    escape(_rule_text(r)),
+                )
+                for i, r in enumerate(questionnaire.rules, start=1)
+            ],
+        )
     bands = ", ".join(f"{b.tier} from {b.min_score}" for b in questionnaire.scoring)
     console.print(
         f"default tier {escape(questionnaire.default_tier)}"
@@ -202,6 +217,19 @@ def apply(
         console.print(
             f"unchanged: {escape(stored.name)} v{stored.version} already has this content"
         )
+
+
+def _rule_text(rule: TierRule) -> str:
+    def cond(question: str, match: AnswerMatch) -> str:
+        if match.not_:
+            return f"{question} not in {'/'.join(match.not_)}"
+        return f"{question}={'/'.join(match.in_)}"
+
+    parts = [cond(q, m) for q, m in rule.all.items()]
+    if rule.any:
+        parts.append("(" + " or ".join(cond(q, m) for q, m in rule.any.items()) + ")")
+    text = " and ".join(parts)
+    return f"{text}: {rule.reason}" if rule.reason else text
 
 
 @app.command("history")

@@ -108,17 +108,15 @@ def request_list(
         return
     table(
         None,
-        ["id", "version", "from", "to", "status", "requested", "by", "closed", "reason"],
+        ["id", "version", "move", "status", "requested (UTC)", "by", "reason"],
         [
             (
                 r.id,
                 r.version_ref,
-                r.from_stage,
-                r.to_stage,
+                f"{r.from_stage} → {r.to_stage}",
                 r.status,
-                r.requested_at,
+                r.requested_at[:16].replace("T", " "),
                 escape(r.requested_by),
-                r.closed_at or "",
                 escape(r.reason),
             )
             for r in requests
