@@ -33,7 +33,7 @@ from steward.domain.governance import (
     Waiver,
     evidence_set_digest,
 )
-from steward.domain.naming import VersionRef, check_role, check_tag_key
+from steward.domain.naming import VersionRef, check_role, check_tag_key, parse_version_ref
 from steward.domain.policy import Policy
 from steward.domain.times import to_utc_text
 from steward.services.moves import apply_move
@@ -363,7 +363,10 @@ class Governance:
         if request is not None:
             tx.close_request(request.id, "rejected")
         current = governed.handle.stage
-        if current not in (initial, stage):
+        graph = policy.stages.graph()
+        # Only a version waiting to enter the rejected stage goes back; one already past it
+        # (say, in production when rejected for staging) stays where it is.
+        if current != initial and (current, stage) in graph.transitions:
             apply_move(
                 tx,
                 policy.stages.graph(),
@@ -477,6 +480,13 @@ class Governance:
                 raise NotFoundError(f"unknown waiver {waiver_id}")
             if waiver.revoked_at is not None:
                 raise ConflictError(f"waiver {waiver_id} was already revoked")
+            governed = self.governed_for_write(tx, parse_version_ref(waiver.version_ref))
+            allowed = set(governed.policy.waivers.granted_by)
+            if not allowed & governed.members.get(actor, frozenset()):
+                raise PermissionDeniedError(
+                    f"{actor} holds none of the roles that manage waivers in project "
+                    f"{governed.facts.project!r} ({', '.join(sorted(allowed)) or 'none'})"
+                )
             event = tx.record(
                 PendingEvent(
                     "waiver.revoked",

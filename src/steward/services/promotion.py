@@ -17,6 +17,7 @@ from steward.domain.governance import (
     GateDecision,
     PromotionRequest,
     RequirementResult,
+    SignOff,
 )
 from steward.domain.naming import VersionRef, check_person
 from steward.services.governance import (
@@ -216,9 +217,11 @@ class Promotion:
         with self._store.write(actor) as tx:
             governed = self._gov.governed_for_write(tx, ref)
             stage = governed.handle.stage
-            if stage == governed.policy.stages.initial:
+            if stage not in governed.policy.stages.exclusive:
+                serving = ", ".join(governed.policy.stages.exclusive) or "none"
                 raise InvalidInputError(
-                    f"{ref} is in {stage}: only versions past the first stage are recertified"
+                    f"{ref} is in {stage}: only versions serving in a stage ({serving}) are "
+                    "recertified"
                 )
             decision = _as_recertification(governed.evaluate(stage, tx.now))
             if not decision.allowed:
@@ -305,7 +308,7 @@ class Promotion:
                 wanted = {
                     s.role for s in governed.policy.gate(item.tier or "", item.stage).signoffs
                 }
-                if item.overdue and roles_held & wanted and person != governed.facts.subject.author:
+                if item.overdue and roles_held & wanted and _may_sign(governed, person):
                     recerts.append(item)
         return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
 
@@ -371,19 +374,38 @@ def _as_recertification(decision: GateDecision) -> GateDecision:
     return dataclasses.replace(decision, requirements=kept)
 
 
+def _may_sign(governed: Governed, person: str) -> bool:
+    """Separation of duties as the policy states it (the sign-off service enforces the same)."""
+    rules = governed.policy.separation_of_duties
+    if not rules.author_may_sign and person == governed.facts.subject.author:
+        return False
+    produced = any(e.producer == person for e in governed.facts.evidence)
+    return rules.evidence_producers_may_sign or not produced
+
+
+def _still_counts(governed: Governed, decision: GateDecision, signoff: SignOff) -> bool:
+    """Whether a sign-off is current for this decision: same evidence, same policy version,
+    not past the tier's recertification interval."""
+    if signoff.evidence_digest != decision.evidence_digest:
+        return False
+    if (signoff.policy_name, signoff.policy_version) != (
+        decision.policy_name,
+        decision.policy_version,
+    ):
+        return False
+    days = governed.policy.tier(governed.tier).recertify_days if governed.tier else None
+    return days is None or ts_plus_days(signoff.signed_at, days) > decision.evaluated_at
+
+
 def _roles_to_sign(governed: Governed, decision: GateDecision, person: str) -> tuple[str, ...]:
-    if person == governed.facts.subject.author:
-        return ()
-    if any(e.producer == person for e in governed.facts.evidence):
+    if not _may_sign(governed, person):
         return ()
     held = governed.members.get(person, frozenset())
-    signed = {
-        (s.role)
-        for s in governed.facts.signoffs
-        if s.signer == person
-        and s.stage == decision.to_stage
-        and s.evidence_digest == decision.evidence_digest
-    }
+    latest: dict[str, SignOff] = {}
+    for s in sorted(governed.facts.signoffs, key=lambda s: (s.signed_at, s.id)):
+        if s.signer == person and s.stage == decision.to_stage:
+            latest[s.role] = s
+    signed = {role for role, s in latest.items() if _still_counts(governed, decision, s)}
     open_roles = {
         r.key.removeprefix("signoff:")
         for r in decision.requirements
