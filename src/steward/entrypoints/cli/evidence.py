@@ -9,9 +9,16 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from steward.domain.errors import InvalidInputError
 from steward.domain.governance import Evidence, SignOff, evidence_set_digest
-from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
+from steward.entrypoints.cli.output import (
+    JSON_OPTION,
+    client,
+    console,
+    key_values,
+    metric_values,
+    print_json,
+    table,
+)
 
 app = typer.Typer(
     help="Attach the results of checks and documents to a version, and list them.",
@@ -23,26 +30,6 @@ signoff_app = typer.Typer(
 
 VERSION_ARG = typer.Argument(..., help="PROJECT/MODEL/NUMBER")
 REASON = typer.Option(None, "--reason", help="Why, for the audit trail.")
-
-
-def _pairs(label: str, items: list[str]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInputError(f"malformed {label} {item!r}: expected key=value")
-        result[key.strip()] = value.strip()
-    return result
-
-
-def _metrics(items: list[str]) -> dict[str, float]:
-    metrics: dict[str, float] = {}
-    for key, value in _pairs("metric", items).items():
-        try:
-            metrics[key] = float(value)
-        except ValueError:
-            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
-    return metrics
 
 
 def _config_value(text: str) -> Any:
@@ -83,8 +70,8 @@ def add(
         ref,
         kind,
         passed=passed,
-        metrics=_metrics(metric),
-        config={k: _config_value(v) for k, v in _pairs("config entry", config).items()},
+        metrics=metric_values(metric),
+        config={k: _config_value(v) for k, v in key_values("config entry", config).items()},
         summary=summary,
         report=report,
         reason=reason,

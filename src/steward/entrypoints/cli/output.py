@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of tables.")
@@ -43,6 +44,27 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
 def next_page_hint(cursor: str | None) -> None:
     if cursor is not None:
         console.print(f"[dim]more: --after {cursor}[/dim]")
+
+
+def key_values(label: str, items: list[str]) -> dict[str, str]:
+    """`key=value` options (repeatable) as a dict; a malformed one is a one-line error."""
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInputError(f"malformed {label} {item!r}: expected key=value")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def metric_values(items: list[str]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for key, value in key_values("metric", items).items():
+        try:
+            metrics[key] = float(value)
+        except ValueError:
+            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
+    return metrics
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -17,6 +17,8 @@ from steward.entrypoints.cli.output import (
     LIMIT_OPTION,
     client,
     console,
+    key_values,
+    metric_values,
     next_page_hint,
     print_json,
     table,
@@ -182,30 +184,6 @@ def move(
         console.print(f"{version.ref} is now in [bold]{version.stage}[/bold]")
 
 
-def _pairs(label: str, items: list[str]) -> dict[str, str]:
-    from steward.domain.errors import InvalidInputError
-
-    result: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InvalidInputError(f"malformed {label} {item!r}: expected key=value")
-        result[key.strip()] = value.strip()
-    return result
-
-
-def _metrics(items: list[str]) -> dict[str, float]:
-    from steward.domain.errors import InvalidInputError
-
-    metrics: dict[str, float] = {}
-    for key, value in _pairs("metric", items).items():
-        try:
-            metrics[key] = float(value)
-        except ValueError:
-            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
-    return metrics
-
-
 @app.command("register")
 def register(
     ctx: typer.Context,
@@ -261,9 +239,9 @@ def register(
         training_data=training_data,
         validation_data=validation_data,
         target=target,
-        metrics=_metrics(metric),
+        metrics=metric_values(metric),
         tags=dict(parse_tag(t) for t in tag),
-        documentation=_pairs("documentation field", doc),
+        documentation=key_values("documentation field", doc),
         description=description,
         parent=parent,
         code_dir=Path.cwd(),
