@@ -20,6 +20,7 @@ from steward.domain.governance import (
 )
 from steward.domain.naming import VersionRef, parse_version_ref
 from steward.domain.policy import Policy
+from steward.services.governance import RaciStep
 from steward.services.kpis import KpiReport
 from steward.services.policies import AppliedPolicy, PolicyListing
 from steward.services.promotion import Inbox, PromotionResult, Recertification
@@ -97,6 +98,10 @@ class GovernanceClient:
 
     def assessment(self, project: str) -> Assessment:
         return self._c.governance.assessment(project)
+
+    def raci(self, project: str) -> tuple[str, list[RaciStep]]:
+        """(policy label, steps): the policy's RACI matrix with the project's people per role."""
+        return self._c.governance.raci(project)
 
     # Evidence -----------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from steward.domain.errors import GateBlockedError, PermissionDeniedError
 from steward.domain.governance import evidence_set_digest
 from steward.sdk import Client
-from tests.policy_samples import GATES_POLICY
+from tests.policy_samples import ADHOC_ANSWERS, GATES_POLICY
 
 MEMBERS = {
     "alice": ["data_scientist", "validator"],
@@ -175,3 +175,21 @@ def _race(actions: list[Callable[[], Any]]) -> list[Any]:
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def test_raci_names_the_people_in_the_policys_step_order(client: Client) -> None:
+    client.create_project("ops", members={"olga": "business_owner", "rita": "risk_officer"})
+    client.classify("ops", ADHOC_ANSWERS, reason="stores the shipped default policy")
+    label, steps = client.raci("ops")
+    assert label == "default v1"
+    # The order the policy's author wrote (Figure 8-4), not alphabetical: it survives storage.
+    assert [s.step for s in steps][:4] == [
+        "identification",
+        "data_preparation",
+        "data_modeling",
+        "model_acceptance",
+    ]
+    first = steps[0].assignments
+    assert first["accountable"] == {"business_owner": ["olga"]}
+    assert first["informed"] == {"risk_officer": ["rita"]}
+    assert "owner" in steps[0].unstaffed()

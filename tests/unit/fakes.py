@@ -536,7 +536,7 @@ class FakeWriteSession(_GovernanceView):
             version,
             digest,
             source,
-            _json(document),
+            json.loads(json.dumps(document)),  # key order kept, as the SQL store keeps it
             self.now,
             self.actor,
         )

@@ -64,6 +64,21 @@ def ts_plus_days(ts: str, days: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class RaciStep:
+    """One process step of the policy's RACI matrix, with the project's people in each role."""
+
+    step: str
+    assignments: dict[str, dict[str, list[str]]]  # letter -> role -> people holding it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"step": self.step, **self.assignments}
+
+    def unstaffed(self) -> list[str]:
+        """Roles this step names that nobody in the project holds."""
+        return sorted({r for roles in self.assignments.values() for r, p in roles.items() if not p})
+
+
+@dataclass(frozen=True, slots=True)
 class Governed:
     """A version with the policy, tier and people that govern it, read in one transaction."""
 
@@ -185,6 +200,40 @@ class Governance:
                     raise NotFoundError(f"unknown project {ref.project!r}")
                 raise NotFoundError(f"unknown version {ref}")
         return found
+
+    def raci(self, project: str) -> tuple[str, list[RaciStep]]:
+        """The RACI matrix of the project's policy with the people who hold each role, so that
+        a step nobody is responsible or accountable for shows up before it is needed."""
+        with self._store.read() as q:
+            if q.get_project(project) is None:
+                raise NotFoundError(f"unknown project {project!r}")
+            assessment = q.get_assessment(project)
+            name = assessment.policy_name if assessment else self.default_policy
+            stored, policy = self._policies.resolve_for_read(q, name)
+            members = q.member_roles(project)
+        holders: dict[str, list[str]] = {}
+        for person, roles in sorted(members.items()):
+            for role in roles:
+                holders.setdefault(role, []).append(person)
+        steps = []
+        for step, matrix in policy.raci.items():
+            letters = {
+                "responsible": matrix.responsible,
+                "accountable": matrix.accountable,
+                "consulted": matrix.consulted,
+                "informed": matrix.informed,
+            }
+            steps.append(
+                RaciStep(
+                    step,
+                    {
+                        letter: {role: holders.get(role, []) for role in roles}
+                        for letter, roles in letters.items()
+                    },
+                )
+            )
+        label = stored.label if stored else f"{policy.name} (shipped, not applied yet)"
+        return label, steps
 
     def waivers(self, project: str | None = None) -> list[Waiver]:
         with self._store.read() as q:

@@ -42,7 +42,9 @@ class GovernanceWriteMixin:
     def add_policy(
         self, name: str, version: int, digest: str, source: str, document: dict[str, Any]
     ) -> StoredPolicy:
-        text = canonical_json(document)
+        # Key order is kept (unlike canonical JSON): it is the order the policy's author chose
+        # for RACI steps, roles and documentation fields. The digest does not depend on it.
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         result = self._conn.execute(
             insert(t.policies).values(
                 name=name,

@@ -118,10 +118,49 @@ def assessment(ctx: typer.Context, project: str = PROJECT_ARG, as_json: bool = J
         _show_assessment(found)
 
 
+def raci(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="Project name."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Who is responsible, accountable, consulted and informed for each process step: the RACI
+    matrix of the project's policy, with the members holding each role."""
+    label, steps = client(ctx).raci(project)
+    if as_json:
+        print_json({"project": project, "policy": label, "steps": [s.as_dict() for s in steps]})
+        return
+
+    def cell(roles: dict[str, list[str]]) -> str:
+        return "\n".join(
+            f"{escape(role)}: {escape(', '.join(people)) if people else '[red]nobody[/red]'}"
+            for role, people in roles.items()
+        )
+
+    table(
+        f"RACI of {escape(project)} under {escape(label)}",
+        ["step", "responsible", "accountable", "consulted", "informed"],
+        [
+            (
+                escape(s.step),
+                cell(s.assignments["responsible"]),
+                cell(s.assignments["accountable"]),
+                cell(s.assignments["consulted"]),
+                cell(s.assignments["informed"]),
+            )
+            for s in steps
+        ],
+        wrap=True,
+    )
+    missing = sorted({role for s in steps for role in s.unstaffed()})
+    if missing:
+        console.print(f"roles nobody holds in {escape(project)}: {escape(', '.join(missing))}")
+
+
 def register(project_app: typer.Typer) -> None:
-    """Add `classify` and `assessment` to the `steward project` group."""
+    """Add `classify`, `assessment` and `raci` to the `steward project` group."""
     project_app.command("classify")(classify)
     project_app.command("assessment")(assessment)
+    project_app.command("raci")(raci)
 
 
 # Inbox ------------------------------------------------------------------------------------

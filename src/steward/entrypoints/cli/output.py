@@ -31,11 +31,18 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 
 
-def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    grid = Table(title=title, title_justify="left", show_lines=False)
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    wrap: bool = False,
+) -> None:
+    grid = Table(title=title, title_justify="left", show_lines=wrap)
     for i, column in enumerate(columns):
-        # Identifiers and times stay on one line; only the last column wraps.
-        grid.add_column(column, overflow="fold", no_wrap=i < len(columns) - 1)
+        # Identifiers and times stay on one line; only the last column wraps (unless every
+        # column holds lists, as in a RACI matrix).
+        grid.add_column(column, overflow="fold", no_wrap=not wrap and i < len(columns) - 1)
     for row in rows:
         grid.add_row(*["" if cell is None else str(cell) for cell in row])
     console.print(grid)
