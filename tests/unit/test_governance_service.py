@@ -827,6 +827,7 @@ def test_a_waiver_lets_a_check_through_and_the_promotion_records_it(
         "requirement": QUALITY,
         "expires_at": waiver.expires_at,
         "role": "risk_officer",
+        "policy": {"name": "test-gates", "version": 1},
     }
     assert world.gov.waivers("credit") == [waiver]
 

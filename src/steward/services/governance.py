@@ -513,7 +513,18 @@ class Governance:
                     "waiver.granted",
                     "version",
                     str(ref),
-                    {"stage": stage, "requirement": requirement, "expires_at": until, "role": role},
+                    {
+                        "stage": stage,
+                        "requirement": requirement,
+                        "expires_at": until,
+                        "role": role,
+                        "policy": {
+                            "name": policy.name,
+                            "version": governed.stored_policy.version
+                            if governed.stored_policy
+                            else 0,
+                        },
+                    },
                     why,
                 )
             )
