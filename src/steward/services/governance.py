@@ -1,5 +1,5 @@
-"""Governance use cases on projects and versions: risk classification, evidence, sign-offs and
-waivers. Promotion through gates lives in `services.promotion`.
+"""Governance use cases on projects and versions: risk classification, RACI, evidence and
+sign-offs (waivers in `services.waivers`, promotion through gates in `services.promotion`).
 
 Every rule about who may do what is checked inside the write transaction, after the chain head
 is locked, so two people acting at the same moment see each other's facts in a fixed order.
@@ -8,59 +8,32 @@ is locked, so two people acting at the same moment see each other's facts in a f
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from steward.domain.audit import PendingEvent, format_ts
+from steward.domain.audit import PendingEvent
 from steward.domain.classify import classify
 from steward.domain.errors import (
-    ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
 from steward.domain.evidence_kinds import metrics_for
-from steward.domain.gate import evaluate_gate
 from steward.domain.governance import (
     Assessment,
     Evidence,
-    GateDecision,
     SignOff,
-    StoredPolicy,
     VersionGovernance,
     Waiver,
     evidence_set_digest,
 )
-from steward.domain.naming import VersionRef, check_role, check_tag_key, parse_version_ref
+from steward.domain.naming import VersionRef, check_role, check_tag_key
 from steward.domain.policy import Policy
-from steward.domain.times import to_utc_text
+from steward.services.governed import Governed, required_reason, with_fields
 from steward.services.moves import apply_move
-from steward.services.policies import PolicyBook
-from steward.services.ports import ArtifactStore, Store, VersionHandle, WriteSession
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def required_reason(reason: str | None, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInputError(f"a reason is required to {what} (use --reason)")
-    if "\x00" in text:
-        raise InvalidInputError("the reason contains a NUL character")
-    if len(text) > 10_000:
-        raise InvalidInputError("the reason is longer than 10000 characters")
-    return text
-
-
-def ts_plus_days(ts: str, days: int) -> str:
-    moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    return format_ts(moment + timedelta(days=days))
+from steward.services.ports import WriteSession
+from steward.services.waivers import WaiverCases
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,60 +51,7 @@ class RaciStep:
         return sorted({r for roles in self.assignments.values() for r, p in roles.items() if not p})
 
 
-@dataclass(frozen=True, slots=True)
-class Governed:
-    """A version with the policy, tier and people that govern it, read in one transaction."""
-
-    handle: VersionHandle
-    facts: VersionGovernance
-    stored_policy: StoredPolicy | None  # None: a shipped policy not stored yet (reads only)
-    policy: Policy
-    assessment: Assessment | None
-    tier: str | None
-    members: dict[str, frozenset[str]]
-
-    def evaluate(self, target: str, now: str) -> GateDecision:
-        return evaluate_gate(
-            self.policy,
-            self.stored_policy.version if self.stored_policy else 0,
-            self.tier,
-            self.facts.subject,
-            target,
-            self.facts.evidence,
-            self.facts.signoffs,
-            self.facts.waivers,
-            self.members,
-            now,
-        )
-
-
-class Governance:
-    def __init__(
-        self,
-        store: Store,
-        policies: PolicyBook,
-        artifacts: ArtifactStore,
-        *,
-        default_policy: str = "default",
-        clock: Clock = system_clock,
-    ) -> None:
-        self._store = store
-        self._policies = policies
-        self._artifacts = artifacts
-        self.default_policy = default_policy
-        self._clock = clock
-
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def policies(self) -> PolicyBook:
-        return self._policies
-
-    def now(self) -> str:
-        return format_ts(self._clock())
-
+class Governance(WaiverCases):
     # Risk classification ------------------------------------------------------------------
 
     def classify(
@@ -308,7 +228,7 @@ class Governance:
             )
             evidence_id = tx.add_evidence(governed.handle.id, evidence, event.seq)
             tx.commit()
-        return Evidence(**{**_fields(evidence), "id": evidence_id})
+        return Evidence(**{**with_fields(evidence), "id": evidence_id})
 
     @staticmethod
     def _metrics(metrics: Mapping[str, float] | None) -> dict[str, float]:
@@ -395,7 +315,7 @@ class Governance:
             if decision == "reject":
                 self._send_back(tx, graph.initial, policy, governed, stage, actor, why)
             tx.commit()
-        return SignOff(**{**_fields(signoff), "id": signoff_id})
+        return SignOff(**{**with_fields(signoff), "id": signoff_id})
 
     def _send_back(
         self,
@@ -441,179 +361,8 @@ class Governance:
                     f"{governed.facts.subject.ref} and cannot sign it off (separation of duties)"
                 )
 
-    # Waivers ------------------------------------------------------------------------------
-
-    def grant_waiver(
-        self,
-        actor: str,
-        ref: VersionRef,
-        *,
-        stage: str,
-        requirement: str,
-        role: str,
-        reason: str | None,
-        expires: str | datetime,
-    ) -> Waiver:
-        """A policy exception for one requirement of one gate: reasoned, attributed, expiring.
-        The gate reports it as waived, never as met."""
-        why = required_reason(reason, "grant a waiver")
-        until = to_utc_text(expires)
-        with self._store.write(actor) as tx:
-            governed = self.governed_for_write(tx, ref)
-            policy, tier = self._require_tier(governed, ref)
-            rules = policy.waivers
-            if role not in rules.granted_by:
-                allowed = ", ".join(rules.granted_by) or "nobody"
-                raise PermissionDeniedError(
-                    f"role {role!r} may not grant waivers under policy {policy.name}: {allowed} may"
-                )
-            if role not in governed.members.get(actor, frozenset()):
-                raise PermissionDeniedError(
-                    f"{actor} does not hold role {role!r} in project {governed.facts.project!r}"
-                )
-            if actor == governed.facts.subject.author:
-                raise PermissionDeniedError(
-                    f"{actor} registered {ref} and cannot waive its requirements "
-                    "(separation of duties)"
-                )
-            policy.stages.graph().check_stage(stage)
-            decision = governed.evaluate(stage, tx.now)
-            keys = {r.key: r for r in decision.requirements}
-            found = keys.get(requirement)
-            if found is None:
-                waivable = [r.key for r in decision.requirements if r.kind in rules.waivable]
-                hint = f": waivable here: {'; '.join(waivable)}" if waivable else ""
-                raise InvalidInputError(
-                    f"the gate to {stage} for tier {tier} has no requirement {requirement!r}{hint}"
-                )
-            if found.kind not in rules.waivable:
-                raise InvalidInputError(
-                    f"{found.kind} requirements cannot be waived under policy {policy.name}"
-                )
-            if until <= tx.now:
-                raise InvalidInputError(f"the waiver would expire in the past ({until})")
-            latest = ts_plus_days(tx.now, rules.max_days)
-            if until > latest:
-                raise InvalidInputError(
-                    f"a waiver may last at most {rules.max_days} days under policy "
-                    f"{policy.name} (until {latest[:10]})"
-                )
-            waiver = Waiver(
-                version_ref=str(ref),
-                stage=stage,
-                requirement=requirement,
-                reason=why,
-                granted_by=actor,
-                granted_role=role,
-                granted_at=tx.now,
-                expires_at=until,
-            )
-            event = tx.record(
-                PendingEvent(
-                    "waiver.granted",
-                    "version",
-                    str(ref),
-                    {
-                        "stage": stage,
-                        "requirement": requirement,
-                        "expires_at": until,
-                        "role": role,
-                        "policy": {
-                            "name": policy.name,
-                            "version": governed.stored_policy.version
-                            if governed.stored_policy
-                            else 0,
-                        },
-                    },
-                    why,
-                )
-            )
-            waiver_id = tx.add_waiver(governed.handle.id, waiver, event.seq)
-            tx.commit()
-        return Waiver(**{**_fields(waiver), "id": waiver_id})
-
-    def revoke_waiver(self, actor: str, waiver_id: int, reason: str | None) -> Waiver:
-        why = required_reason(reason, "revoke a waiver")
-        with self._store.write(actor) as tx:
-            waiver = tx.get_waiver(waiver_id)
-            if waiver is None:
-                raise NotFoundError(f"unknown waiver {waiver_id}")
-            if waiver.revoked_at is not None:
-                raise ConflictError(f"waiver {waiver_id} was already revoked")
-            governed = self.governed_for_write(tx, parse_version_ref(waiver.version_ref))
-            allowed = set(governed.policy.waivers.granted_by)
-            if not allowed & governed.members.get(actor, frozenset()):
-                raise PermissionDeniedError(
-                    f"{actor} holds none of the roles that manage waivers in project "
-                    f"{governed.facts.project!r} ({', '.join(sorted(allowed)) or 'none'})"
-                )
-            event = tx.record(
-                PendingEvent(
-                    "waiver.revoked",
-                    "version",
-                    waiver.version_ref,
-                    {"waiver": waiver_id, "requirement": waiver.requirement},
-                    why,
-                )
-            )
-            tx.revoke_waiver(waiver_id, why, event.seq)
-            revoked = tx.get_waiver(waiver_id)
-            tx.commit()
-        assert revoked is not None
-        return revoked
-
-    # Loading ------------------------------------------------------------------------------
-
-    def governed_for_write(self, tx: WriteSession, ref: VersionRef) -> Governed:
-        handle = tx.version(ref.project, ref.model, ref.number)
-        if handle is None:
-            if tx.project_id(ref.project) is None:
-                raise NotFoundError(f"unknown project {ref.project!r}")
-            raise NotFoundError(f"unknown version {ref}")
-        project_id = tx.project_id(ref.project)
-        assert project_id is not None
-        facts = tx.version_governance(handle.id)
-        assessment = tx.get_assessment(project_id)
-        name = assessment.policy_name if assessment else self.default_policy
-        stored, policy = self._policies.resolve_for_write(tx, name)
-        return Governed(
-            handle,
-            facts,
-            stored,
-            policy,
-            assessment,
-            tier_of(policy, assessment),
-            tx.member_roles(project_id),
-        )
-
-    @staticmethod
-    def _require_tier(governed: Governed, ref: VersionRef) -> tuple[Policy, str]:
-        if governed.tier is None:
-            raise InvalidInputError(
-                f"project {ref.project!r} has no risk assessment: run steward project classify"
-            )
-        return governed.policy, governed.tier
-
-
-def tier_of(policy: Policy, assessment: Assessment | None) -> str | None:
-    """The tier under the newest version of the assessed policy: the stored answers are
-    re-scored, so a new policy version applies from the next decision on. Answers that the new
-    version no longer accepts leave the project unclassified until it is assessed again."""
-    if assessment is None:
-        return None
-    if assessment.policy_name != policy.name:
-        return None
-    try:
-        return classify(policy, assessment.answers).tier
-    except InvalidInputError:
-        return None
-
 
 def _default_meaning(decision: str, approval_meaning: str, stage: str) -> str:
     if decision == "reject":
         return f"rejected for {stage}"
     return approval_meaning or f"approved for {stage} use"
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}

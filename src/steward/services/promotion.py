@@ -20,13 +20,8 @@ from steward.domain.governance import (
     SignOff,
 )
 from steward.domain.naming import VersionRef, check_person
-from steward.services.governance import (
-    Governance,
-    Governed,
-    required_reason,
-    tier_of,
-    ts_plus_days,
-)
+from steward.services.governance import Governance
+from steward.services.governed import Governed, required_reason, tier_of, ts_plus_days
 from steward.services.moves import apply_move
 from steward.services.ports import ReadSession, Store, VersionHandle
 

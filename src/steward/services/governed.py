@@ -1,0 +1,154 @@
+"""A version together with what governs it (policy, tier, people), and the shared base of the
+governance use cases: loading that inside a write transaction, the clock, required reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from steward.domain.audit import format_ts
+from steward.domain.classify import classify
+from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.gate import evaluate_gate
+from steward.domain.governance import (
+    Assessment,
+    GateDecision,
+    StoredPolicy,
+    VersionGovernance,
+)
+from steward.domain.naming import VersionRef
+from steward.domain.policy import Policy
+from steward.services.policies import PolicyBook
+from steward.services.ports import ArtifactStore, Store, VersionHandle, WriteSession
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def required_reason(reason: str | None, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInputError(f"a reason is required to {what} (use --reason)")
+    if "\x00" in text:
+        raise InvalidInputError("the reason contains a NUL character")
+    if len(text) > 10_000:
+        raise InvalidInputError("the reason is longer than 10000 characters")
+    return text
+
+
+def ts_plus_days(ts: str, days: int) -> str:
+    moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return format_ts(moment + timedelta(days=days))
+
+
+@dataclass(frozen=True, slots=True)
+class Governed:
+    """A version with the policy, tier and people that govern it, read in one transaction."""
+
+    handle: VersionHandle
+    facts: VersionGovernance
+    stored_policy: StoredPolicy | None  # None: a shipped policy not stored yet (reads only)
+    policy: Policy
+    assessment: Assessment | None
+    tier: str | None
+    members: dict[str, frozenset[str]]
+
+    def evaluate(self, target: str, now: str) -> GateDecision:
+        return evaluate_gate(
+            self.policy,
+            self.stored_policy.version if self.stored_policy else 0,
+            self.tier,
+            self.facts.subject,
+            target,
+            self.facts.evidence,
+            self.facts.signoffs,
+            self.facts.waivers,
+            self.members,
+            now,
+        )
+
+
+class GovernanceBase:
+    """What every governance use case shares: the store, the policies, the clock, and loading a
+    version with everything that governs it inside a write transaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        policies: PolicyBook,
+        artifacts: ArtifactStore,
+        *,
+        default_policy: str = "default",
+        clock: Clock = system_clock,
+    ) -> None:
+        self._store = store
+        self._policies = policies
+        self._artifacts = artifacts
+        self.default_policy = default_policy
+        self._clock = clock
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def policies(self) -> PolicyBook:
+        return self._policies
+
+    def now(self) -> str:
+        return format_ts(self._clock())
+
+    # Loading ------------------------------------------------------------------------------
+
+    def governed_for_write(self, tx: WriteSession, ref: VersionRef) -> Governed:
+        handle = tx.version(ref.project, ref.model, ref.number)
+        if handle is None:
+            if tx.project_id(ref.project) is None:
+                raise NotFoundError(f"unknown project {ref.project!r}")
+            raise NotFoundError(f"unknown version {ref}")
+        project_id = tx.project_id(ref.project)
+        assert project_id is not None
+        facts = tx.version_governance(handle.id)
+        assessment = tx.get_assessment(project_id)
+        name = assessment.policy_name if assessment else self.default_policy
+        stored, policy = self._policies.resolve_for_write(tx, name)
+        return Governed(
+            handle,
+            facts,
+            stored,
+            policy,
+            assessment,
+            tier_of(policy, assessment),
+            tx.member_roles(project_id),
+        )
+
+    @staticmethod
+    def _require_tier(governed: Governed, ref: VersionRef) -> tuple[Policy, str]:
+        if governed.tier is None:
+            raise InvalidInputError(
+                f"project {ref.project!r} has no risk assessment: run steward project classify"
+            )
+        return governed.policy, governed.tier
+
+
+def tier_of(policy: Policy, assessment: Assessment | None) -> str | None:
+    """The tier under the newest version of the assessed policy: the stored answers are
+    re-scored, so a new policy version applies from the next decision on. Answers that the new
+    version no longer accepts leave the project unclassified until it is assessed again."""
+    if assessment is None:
+        return None
+    if assessment.policy_name != policy.name:
+        return None
+    try:
+        return classify(policy, assessment.answers).tier
+    except InvalidInputError:
+        return None
+
+
+def with_fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
