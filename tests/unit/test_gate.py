@@ -1095,3 +1095,41 @@ def test_a_threshold_holds_exactly_when_the_comparison_does(
 @pytest.mark.parametrize("target", ["production", "retired", "development"])
 def test_the_decision_carries_the_evidence_set_digest(target: str) -> None:
     assert decide(target=target).evidence_digest == GOOD_DIGEST
+
+
+# Separation of duties by role ---------------------------------------------------------------
+
+
+def _barring(role: str, *, per_gate: bool) -> Policy:
+    rules = {"signers_may_not_hold": [role]}
+    if per_gate:
+        return make_policy(
+            gates={"high": {"production": {**GATE, "separation_of_duties": rules}}},
+        )
+    return make_policy(separation_of_duties=rules)
+
+
+@pytest.mark.parametrize("per_gate", [False, True])
+def test_holders_of_a_barred_role_do_not_count_whatever_else_they_hold(per_gate: bool) -> None:
+    """Independent validation: a validator who is also an owner (say, on the development team)
+    cannot fill a validator seat when the policy bars owners from signing."""
+    policy = _barring("owner", per_gate=per_gate)
+    members = {**MEMBERS, "frank": frozenset({"owner", "validator"})}
+    signoffs = (so("frank"), so("bob"), so("dave", "risk_officer"))
+    decision = decide(policy=policy, signoffs=signoffs, members=members)
+    state, detail = status(decision, "signoff:validator")
+    assert state == "missing"
+    assert "frank's approval does not count: frank holds the role owner" in detail
+    assert decide(policy=policy, members=members).outcome == "met"  # bob and carol count
+
+
+def test_a_gate_of_its_own_replaces_the_policy_wide_rules() -> None:
+    # Policy-wide, authors may sign; this gate says they may not (the default of its own rules).
+    policy = make_policy(
+        separation_of_duties={"author_may_sign": True},
+        gates={"high": {"production": {**GATE, "separation_of_duties": {}}}},
+    )
+    assert policy.duties("high", "production").author_may_sign is False
+    assert policy.duties("minimal", "staging").author_may_sign is True
+    signoffs = (so("bob", signed_at=ts(20)), so("carol"), so("dave", "risk_officer"))
+    assert decide(policy=policy, signoffs=signoffs, author="bob").outcome == "blocked"

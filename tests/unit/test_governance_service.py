@@ -995,3 +995,35 @@ def test_facts_of_an_unknown_version_are_not_found(world: World) -> None:
         world.gov.facts(VersionRef("credit", "scorer", 3))
     with pytest.raises(NotFoundError, match="unknown project"):
         world.gov.facts(VersionRef("nope", "scorer", 1))
+
+
+def test_a_role_barred_from_signing_is_refused_and_writes_nothing() -> None:
+    """Independent validation: a validator who is also a data scientist on the project may not
+    sign when the policy bars data scientists from signing."""
+    independent = GATES_POLICY.replace(
+        "waivers:\n", "separation_of_duties:\n  signers_may_not_hold: [data_scientist]\nwaivers:\n"
+    )
+    world = World()
+    world.apply(independent)
+    world.project(members=(*MEMBERS, Member("vera", "data_scientist")))
+    ref = world.staged()
+    with (
+        Unchanged(world.store),
+        pytest.raises(PermissionDeniedError, match="holds the role data_scientist"),
+    ):
+        world.approve(ref, "vera")
+    world.approve(ref, "victor")  # a validator and nothing else
+
+
+def test_a_policy_naming_an_unknown_or_contradictory_barred_role_is_invalid() -> None:
+    world = World()
+    unknown = GATES_POLICY.replace(
+        "waivers:\n", "separation_of_duties:\n  signers_may_not_hold: [developer]\nwaivers:\n"
+    )
+    with pytest.raises(PolicyInvalidError, match=r"separation_of_duties.signers_may_not_hold\[0\]"):
+        world.book.validate(unknown, "unknown.yaml")
+    contradictory = GATES_POLICY.replace(
+        "waivers:\n", "separation_of_duties:\n  signers_may_not_hold: [validator]\nwaivers:\n"
+    )
+    with pytest.raises(PolicyInvalidError, match="its holders may not sign"):
+        world.book.validate(contradictory, "contradictory.yaml")

@@ -31,6 +31,7 @@ from steward.domain.policy import (
     Gate,
     LineageFact,
     Policy,
+    SeparationOfDuties,
     SignoffRequirement,
     Tier,
 )
@@ -300,7 +301,9 @@ def _signoffs(
     invalid: dict[tuple[str, str], str] = {}
     stale: dict[tuple[str, str], str] = {}
     for (signer, role), signoff in latest.items():
-        why_not = _why_invalid(policy, subject, signer, role, produced, members)
+        why_not = _why_invalid(
+            policy.duties(tier.name, target), subject, signer, role, produced, members
+        )
         if why_not is not None:
             invalid[(signer, role)] = why_not
             continue
@@ -375,21 +378,24 @@ def _signoffs(
 
 
 def _why_invalid(
-    policy: Policy,
+    duties: SeparationOfDuties,
     subject: GateSubject,
     signer: str,
     role: str,
     produced: Mapping[str, Evidence],
     members: Mapping[str, frozenset[str]],
 ) -> str | None:
-    duties = policy.separation_of_duties
     if signer == subject.author and not duties.author_may_sign:
         return f"{signer} is the author of the version"
     if signer in produced and not duties.evidence_producers_may_sign:
         item = produced[signer]
         return f"{signer} produced evidence {item.kind} #{item.id}"
-    if role not in members.get(signer, frozenset()):
+    held = members.get(signer, frozenset())
+    if role not in held:
         return f"{signer} does not hold the role {role}"
+    barred = sorted(held & set(duties.signers_may_not_hold))
+    if barred:
+        return f"{signer} holds the role {barred[0]}, whose holders may not sign"
     return None
 
 

@@ -206,6 +206,14 @@ LineageFact = Literal[
 ]
 
 
+class SeparationOfDuties(_Strict):
+    author_may_sign: bool = False
+    evidence_producers_may_sign: bool = False
+    # People holding any of these roles in the project may not sign (e.g. independent
+    # validation: nobody on the development team), whatever other roles they hold.
+    signers_may_not_hold: tuple[str, ...] = ()
+
+
 class Gate(_Strict):
     """What a version of a given tier needs to enter a given stage."""
 
@@ -213,14 +221,11 @@ class Gate(_Strict):
     signoffs: tuple[SignoffRequirement, ...] = ()
     documentation: tuple[str, ...] = ()
     lineage: tuple[LineageFact, ...] = ()
+    # Replaces the policy-wide rules for this gate's sign-offs when given.
+    separation_of_duties: SeparationOfDuties | None = None
 
     def is_empty(self) -> bool:
         return not (self.checks or self.signoffs or self.documentation or self.lineage)
-
-
-class SeparationOfDuties(_Strict):
-    author_may_sign: bool = False
-    evidence_producers_may_sign: bool = False
 
 
 class RaciStep(_Strict):
@@ -294,6 +299,11 @@ class Policy(_Strict):
 
     def gate(self, tier: str, stage: str) -> Gate:
         return self.gates.get(tier, {}).get(stage, Gate())
+
+    def duties(self, tier: str | None, stage: str) -> SeparationOfDuties:
+        """The separation-of-duties rules for sign-offs into `stage` at `tier`."""
+        own = self.gate(tier, stage).separation_of_duties if tier is not None else None
+        return own or self.separation_of_duties
 
     def document(self) -> dict[str, Any]:
         """The normalised policy, as stored and hashed."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import known_kinds, metric_names
 from steward.domain.naming import check_role, check_tag_key
-from steward.domain.policy import Gate, Policy, Questionnaire, Stages
+from steward.domain.policy import Gate, Policy, Questionnaire, SeparationOfDuties, Stages
 
 Location = tuple[str | int, ...]
 Problem = tuple[Location, str]
@@ -31,6 +31,7 @@ def problems(policy: Policy) -> list[Problem]:
     """Every cross-reference problem of `policy`, in document order of its sections."""
     found: list[Problem] = []
     found += _roles(policy)
+    found += _duties(policy, policy.separation_of_duties, ("separation_of_duties",))
     found += _questionnaire(policy.questionnaire, policy.tier_names())
     found += _tiers(policy)
     found += _stages(policy.stages)
@@ -84,6 +85,14 @@ def _roles(policy: Policy) -> list[Problem]:
         except InvalidInputError as exc:
             found.append((("roles", role), exc.message))
     return found
+
+
+def _duties(policy: Policy, duties: SeparationOfDuties, where: Location) -> list[Problem]:
+    return [
+        ((*where, "signers_may_not_hold", index), _unknown_role(role, policy))
+        for index, role in enumerate(duties.signers_may_not_hold)
+        if role not in policy.roles
+    ]
 
 
 def _questionnaire(q: Questionnaire, tiers: tuple[str, ...]) -> list[Problem]:
@@ -351,9 +360,22 @@ def _gate(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
     for index, key in _duplicates(check.key for check in gate.checks):
         found.append(((*where, "checks", index), f"duplicate check {key.split(':', 1)[1]!r}"))
 
+    if gate.separation_of_duties is not None:
+        found += _duties(policy, gate.separation_of_duties, (*where, "separation_of_duties"))
+        barred = set(gate.separation_of_duties.signers_may_not_hold)
+    else:
+        barred = set(policy.separation_of_duties.signers_may_not_hold)
     for index, signoff in enumerate(gate.signoffs):
         if signoff.role not in policy.roles:
             found.append(((*where, "signoffs", index, "role"), _unknown_role(signoff.role, policy)))
+        elif signoff.role in barred:
+            found.append(
+                (
+                    (*where, "signoffs", index, "role"),
+                    f"role {signoff.role!r} is asked to sign, but its holders may not sign "
+                    "(separation_of_duties.signers_may_not_hold)",
+                )
+            )
     for index, role in _duplicates(signoff.role for signoff in gate.signoffs):
         found.append(
             (

@@ -281,7 +281,7 @@ class Governance(WaiverCases):
                 raise PermissionDeniedError(
                     f"{actor} does not hold role {role!r} in project {governed.facts.project!r}"
                 )
-            self._check_separation(policy, governed, actor)
+            self._check_separation(policy, governed, actor, stage)
             evidence_digest = evidence_set_digest(governed.facts.evidence)
             signoff = SignOff(
                 version_ref=str(ref),
@@ -346,8 +346,14 @@ class Governance(WaiverCases):
             )
 
     @staticmethod
-    def _check_separation(policy: Policy, governed: Governed, actor: str) -> None:
-        rules = policy.separation_of_duties
+    def _check_separation(policy: Policy, governed: Governed, actor: str, stage: str) -> None:
+        rules = policy.duties(governed.tier, stage)
+        barred = sorted(governed.members.get(actor, frozenset()) & set(rules.signers_may_not_hold))
+        if barred:
+            raise PermissionDeniedError(
+                f"{actor} holds the role {barred[0]} in project {governed.facts.project!r}, whose "
+                f"holders may not sign for {stage} (separation of duties)"
+            )
         if not rules.author_may_sign and actor == governed.facts.subject.author:
             raise PermissionDeniedError(
                 f"{actor} registered {governed.facts.subject.ref} and cannot sign it off "

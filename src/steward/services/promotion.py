@@ -303,7 +303,7 @@ class Promotion:
                 wanted = {
                     s.role for s in governed.policy.gate(item.tier or "", item.stage).signoffs
                 }
-                if item.overdue and roles_held & wanted and _may_sign(governed, person):
+                if item.overdue and roles_held & wanted and _may_sign(governed, person, item.stage):
                     recerts.append(item)
         return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
 
@@ -369,9 +369,11 @@ def _as_recertification(decision: GateDecision) -> GateDecision:
     return dataclasses.replace(decision, requirements=kept)
 
 
-def _may_sign(governed: Governed, person: str) -> bool:
+def _may_sign(governed: Governed, person: str, stage: str) -> bool:
     """Separation of duties as the policy states it (the sign-off service enforces the same)."""
-    rules = governed.policy.separation_of_duties
+    rules = governed.policy.duties(governed.tier, stage)
+    if governed.members.get(person, frozenset()) & set(rules.signers_may_not_hold):
+        return False
     if not rules.author_may_sign and person == governed.facts.subject.author:
         return False
     produced = any(e.producer == person for e in governed.facts.evidence)
@@ -393,7 +395,7 @@ def _still_counts(governed: Governed, decision: GateDecision, signoff: SignOff) 
 
 
 def _roles_to_sign(governed: Governed, decision: GateDecision, person: str) -> tuple[str, ...]:
-    if not _may_sign(governed, person):
+    if not _may_sign(governed, person, decision.to_stage):
         return ()
     held = governed.members.get(person, frozenset())
     latest: dict[str, SignOff] = {}

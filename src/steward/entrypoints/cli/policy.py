@@ -67,6 +67,15 @@ def gate_lines(gate: Gate) -> list[str]:
     lines += [
         f"sign-off: {s.role}" + (f" x{s.count}" if s.count > 1 else "") for s in gate.signoffs
     ]
+    own = gate.separation_of_duties
+    if own is not None:
+        rules = [
+            "authors may sign" if own.author_may_sign else "not the author",
+            "evidence producers may sign" if own.evidence_producers_may_sign else "nor producers",
+        ]
+        if own.signers_may_not_hold:
+            rules.append(f"nobody holding {', '.join(own.signers_may_not_hold)}")
+        lines.append("signers: " + "; ".join(rules))
     return lines
 
 
@@ -152,7 +161,13 @@ def _show(stored: StoredPolicy | None, policy: Policy) -> None:
     sod = policy.separation_of_duties
     console.print(
         f"authors may sign: {'yes' if sod.author_may_sign else 'no'}; evidence producers may "
-        f"sign: {'yes' if sod.evidence_producers_may_sign else 'no'}; waivers granted by "
+        f"sign: {'yes' if sod.evidence_producers_may_sign else 'no'}; "
+        + (
+            f"holders of {escape(', '.join(sod.signers_may_not_hold))} may not sign; "
+            if sod.signers_may_not_hold
+            else ""
+        )
+        + f"waivers granted by "
         f"{escape(', '.join(policy.waivers.granted_by) or 'nobody')} for at most "
         f"{policy.waivers.max_days} days"
     )
