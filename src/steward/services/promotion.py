@@ -111,15 +111,25 @@ class Promotion:
         governed.policy.stages.graph().check_stage(to_stage)
         return governed.evaluate(to_stage, self._gov.now())
 
-    def _governed_for_read(self, q: ReadSession, ref: VersionRef) -> Governed:
+    def _governed_for_read(
+        self, q: ReadSession, ref: VersionRef, projects: dict[str, Any] | None = None
+    ) -> Governed:
+        """`projects` caches what is per project (assessment, policy, members) across the
+        versions of one read, so an inbox of many requests costs one query per request."""
         facts = q.version_governance(ref.project, ref.model, ref.number)
         if facts is None:
             if q.get_project(ref.project) is None:
                 raise NotFoundError(f"unknown project {ref.project!r}")
             raise NotFoundError(f"unknown version {ref}")
-        assessment = q.get_assessment(ref.project)
-        name = assessment.policy_name if assessment else self._gov.default_policy
-        stored, policy = self._policies.resolve_for_read(q, name)
+        cached = projects.get(ref.project) if projects is not None else None
+        if cached is None:
+            assessment = q.get_assessment(ref.project)
+            name = assessment.policy_name if assessment else self._gov.default_policy
+            stored, policy = self._policies.resolve_for_read(q, name)
+            cached = (assessment, stored, policy, q.member_roles(ref.project))
+            if projects is not None:
+                projects[ref.project] = cached
+        assessment, stored, policy, members = cached
         handle = VersionHandle(facts.version_id, 0, str(ref), facts.subject.stage)
         return Governed(
             handle,
@@ -128,7 +138,7 @@ class Promotion:
             policy,
             assessment,
             tier_of(policy, assessment),
-            q.member_roles(ref.project),
+            members,
         )
 
     # Promote ------------------------------------------------------------------------------
@@ -281,10 +291,11 @@ class Promotion:
         now = self._gov.now()
         to_sign: list[InboxItem] = []
         blocked: list[InboxItem] = []
+        projects: dict[str, Any] = {}
         with self._store.read() as q:
             for request in q.promotion_requests(None, "open"):
                 ref = VersionRef(*_split(request.version_ref))
-                governed = self._governed_for_read(q, ref)
+                governed = self._governed_for_read(q, ref, projects)
                 decision = governed.evaluate(request.to_stage, now)
                 roles = _roles_to_sign(governed, decision, person)
                 if roles:
@@ -292,18 +303,16 @@ class Promotion:
                 mine = person in (request.requested_by, governed.facts.subject.author)
                 if mine and not decision.allowed:
                     blocked.append(InboxItem(request, (), decision))
-            due = [
-                r for r in self._recertifications(q, None, now) if r.overdue or r.due_at is not None
-            ]
+            overdue = [r for r in self._recertifications(q, None, now) if r.overdue]
             recerts = []
-            for item in due:
+            for item in overdue:
                 ref = VersionRef(*_split(item.version_ref))
-                governed = self._governed_for_read(q, ref)
+                governed = self._governed_for_read(q, ref, projects)
                 roles_held = governed.members.get(person, frozenset())
                 wanted = {
                     s.role for s in governed.policy.gate(item.tier or "", item.stage).signoffs
                 }
-                if item.overdue and roles_held & wanted and _may_sign(governed, person, item.stage):
+                if roles_held & wanted and _may_sign(governed, person, item.stage):
                     recerts.append(item)
         return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
 
