@@ -97,14 +97,14 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
         return
     table(
         None,
-        ["id", "kind", "result", "by", "added", "digest", "metrics, summary, report"],
+        ["id", "kind", "result", "by", "added (UTC)", "digest", "metrics, summary, report"],
         [
             (
                 e.id,
                 escape(e.kind),
                 _passed_text(e.passed),
                 escape(e.producer),
-                e.created_at,
+                e.created_at[:16].replace("T", " "),
                 e.digest[:12],
                 escape("\n".join(_details(e))),
             )
@@ -206,7 +206,7 @@ def list_signoffs(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JS
         return
     table(
         None,
-        ["id", "stage", "role", "decision", "signer", "signed", "evidence", "reason"],
+        ["id", "stage", "role", "decision", "signer", "signed (UTC)", "evidence", "reason"],
         [
             (
                 s.id,
@@ -214,7 +214,7 @@ def list_signoffs(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JS
                 escape(s.role),
                 s.decision,
                 escape(s.signer),
-                s.signed_at,
+                s.signed_at[:16].replace("T", " "),
                 _current(s, digest),
                 escape(s.reason),
             )
