@@ -397,7 +397,10 @@ class Client(GovernanceClient):
         return self._c.inventory.get_version(version_ref)
 
     def model_at(self, ref: str | ModelRef, time: datetime | str) -> ModelAtTime:
-        return self._c.inventory.model_at(_model_ref(ref), to_utc_text(time))
+        """Which version held each stage at `time`, the event that put it there, and the gate
+        decision with the approvals that let it in."""
+        at_time = self._c.inventory.model_at(_model_ref(ref), to_utc_text(time))
+        return self._c.promotion.with_approvals(at_time)
 
     # Audit ----------------------------------------------------------------------------------
 

@@ -87,6 +87,11 @@ def test_walk_to_production_with_two_distinct_validators(governed: Callable[[str
     moved = next(e for e in events if e.action == "version.stage_changed")
     assert moved.payload["policy"] == {"name": "test-gates", "version": 1}
     assert moved.payload["outcome"] == "met"
+    # "What was in production, and who approved it": the approvals the gate counted.
+    [holding] = alice.model_at("credit/scorer", "now").stages["production"]
+    assert holding.approval is not None and holding.approval["outcome"] == "met"
+    approvers = [(a["person"], a["role"]) for a in holding.approval["approvers"]]
+    assert sorted(approvers) == [("bob", "validator"), ("carol", "validator")]
     assert alice.verify_audit().ok
 
 

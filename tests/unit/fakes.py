@@ -677,6 +677,7 @@ class FakeWriteSession(_GovernanceView):
             actor=self.actor,
             decided_at=decision.evaluated_at,
             requirements=tuple(_json([r.as_dict() for r in decision.requirements])),
+            evidence_digest=decision.evidence_digest,
         )
         self._state.decisions[new_id] = _Fact(version_id, audit_seq, record)
         return new_id

@@ -329,3 +329,4 @@ class GateDecisionRecord:
     actor: str
     decided_at: str
     requirements: tuple[dict[str, Any], ...]
+    evidence_digest: str = ""

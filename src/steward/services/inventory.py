@@ -57,6 +57,8 @@ class StageHolding:
     actor: str
     reason: str | None
     audit_seq: int
+    # The gate decision that let the version in, and who had approved it (see Promotion).
+    approval: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class StageHolding:
             "actor": self.actor,
             "reason": self.reason,
             "audit_seq": self.audit_seq,
+            "approval": self.approval,
         }
 
 

@@ -15,13 +15,16 @@ from steward.domain.audit import PendingEvent
 from steward.domain.errors import GateBlockedError, InvalidInputError, NotFoundError
 from steward.domain.governance import (
     GateDecision,
+    GateDecisionRecord,
     PromotionRequest,
     RequirementResult,
     SignOff,
+    VersionGovernance,
 )
 from steward.domain.naming import VersionRef, check_person
 from steward.services.governance import Governance
 from steward.services.governed import Governed, required_reason, tier_of, ts_plus_days
+from steward.services.inventory import ModelAtTime, StageHolding
 from steward.services.moves import apply_move
 from steward.services.ports import ReadSession, Store, VersionHandle
 
@@ -316,6 +319,39 @@ class Promotion:
                     recerts.append(item)
         return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
 
+    def with_approvals(self, at_time: ModelAtTime) -> ModelAtTime:
+        """`model_at`'s answer with, for each holding, the gate decision that let the version
+        into the stage and the people whose approvals that decision counted: "what was in
+        production at T, and who approved it"."""
+        project = at_time.model.split("/", 1)[0]
+        with self._store.read() as q:
+            decisions = [d for d in q.gate_decisions(project) if d.purpose == "promotion"]
+            facts: dict[str, VersionGovernance | None] = {}
+            stages: dict[str, list[StageHolding]] = {}
+            for stage, holdings in at_time.stages.items():
+                for holding in holdings:
+                    decision = next(
+                        (
+                            d
+                            for d in reversed(decisions)
+                            if d.version_ref == holding.version
+                            and d.to_stage == stage
+                            and d.decided_at <= holding.since
+                        ),
+                        None,
+                    )
+                    approval = None
+                    if decision is not None:
+                        if holding.version not in facts:
+                            facts[holding.version] = q.version_governance(*_split(holding.version))
+                        found = facts[holding.version]
+                        signoffs = found.signoffs if found is not None else ()
+                        approval = _approval(decision, signoffs)
+                    stages.setdefault(stage, []).append(
+                        dataclasses.replace(holding, approval=approval)
+                    )
+        return dataclasses.replace(at_time, stages=stages)
+
     def recertifications(self, project: str | None = None) -> list[Recertification]:
         with self._store.read() as q:
             if project is not None and q.get_project(project) is None:
@@ -363,6 +399,34 @@ class Promotion:
         # Stages a version reaches by promotion, minus the terminal ones nobody serves from.
         terminal = {s for s in graph.stages if not any(a == s for a, _ in graph.transitions)}
         return [s for s in graph.stages if s != graph.initial and s not in terminal]
+
+
+def _approval(decision: GateDecisionRecord, signoffs: tuple[SignOff, ...]) -> dict[str, Any]:
+    """The approvals a stored gate decision counted: each person's latest decision per role for
+    that stage before the move, an approval, on the evidence and policy version it saw."""
+    latest: dict[tuple[str, str], SignOff] = {}
+    for s in sorted(signoffs, key=lambda s: (s.signed_at, s.id)):
+        if s.stage == decision.to_stage and s.signed_at <= decision.decided_at:
+            latest[(s.signer, s.role)] = s
+    approvers = [
+        {"person": s.signer, "role": s.role, "signed_at": s.signed_at, "reason": s.reason}
+        for s in latest.values()
+        if s.decision == "approve"
+        and s.evidence_digest == decision.evidence_digest
+        and (s.policy_name, s.policy_version) == (decision.policy_name, decision.policy_version)
+    ]
+    return {
+        "outcome": decision.outcome,
+        "policy": (
+            {"name": decision.policy_name, "version": decision.policy_version}
+            if decision.policy_name
+            else None
+        ),
+        "tier": decision.tier,
+        "decided_at": decision.decided_at,
+        "approvers": approvers,
+        "waived": [r["key"] for r in decision.requirements if r.get("status") == "waived"],
+    }
 
 
 def _as_recertification(decision: GateDecision) -> GateDecision:

@@ -293,4 +293,5 @@ def decision_from(row: Any) -> GateDecisionRecord:
         actor=row.actor,
         decided_at=row.decided_at,
         requirements=tuple(json.loads(row.requirements)),
+        evidence_digest=row.evidence_digest,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from steward.entrypoints.cli.output import (
@@ -102,11 +104,20 @@ def at(
         return
     console.print(f"[bold]{result.model}[/bold] at {result.time}")
     rows = [
-        (stage, h.version, h.since, h.actor, h.audit_seq, h.reason or "")
+        (stage, h.version, h.since, h.actor, h.audit_seq, _approved_by(h.approval), h.reason or "")
         for stage, holders in result.stages.items()
         for h in holders
     ]
     if not rows:
         console.print("no version existed at that time")
         return
-    table(None, ["stage", "version", "since", "by", "audit event", "reason"], rows)
+    table(None, ["stage", "version", "since", "by", "audit event", "approved by", "reason"], rows)
+
+
+def _approved_by(approval: dict[str, Any] | None) -> str:
+    """`bob (validator), carol (validator)`; `-` when the move had no gate decision."""
+    if approval is None:
+        return "-"
+    people = ", ".join(f"{a['person']} ({a['role']})" for a in approval["approvers"])
+    waived = " + waivers" if approval["waived"] else ""
+    return (people or "no sign-off needed") + waived
