@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from steward.entrypoints.cli.output import (
     AFTER_OPTION,
@@ -104,14 +105,21 @@ def at(
         return
     console.print(f"[bold]{result.model}[/bold] at {result.time}")
     rows = [
-        (stage, h.version, h.since, h.actor, h.audit_seq, _approved_by(h.approval), h.reason or "")
+        (
+            stage,
+            h.version,
+            h.since[:19].replace("T", " "),
+            h.actor,
+            h.audit_seq,
+            f"{h.reason or '-'}\n[dim]approved by: {escape(_approved_by(h.approval))}[/dim]",
+        )
         for stage, holders in result.stages.items()
         for h in holders
     ]
     if not rows:
         console.print("no version existed at that time")
         return
-    table(None, ["stage", "version", "since", "by", "audit event", "approved by", "reason"], rows)
+    table(None, ["stage", "version", "since (UTC)", "by", "event", "reason; approvals"], rows)
 
 
 def _approved_by(approval: dict[str, Any] | None) -> str:
