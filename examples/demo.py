@@ -255,7 +255,9 @@ def main() -> None:
     console.print(Rule("11. Governance KPIs: per team and overall, with a leaderboard"))
     steward_cli("governance", "kpis")
 
-    console.print(Rule("12. What was in production at a given time, who put it there and who approved it"))
+    console.print(
+        Rule("12. What was in production at a given time, who put it there and who approved it")
+    )
     steward_cli("model", "at", "credit-risk/scorer", "--time", moment_v1)
     steward_cli("model", "at", "credit-risk/scorer", "--time", "now")
 
