@@ -1,0 +1,578 @@
+"""Group fairness of a binary classifier: per-group rates and the disparities between groups,
+for each sensitive attribute alone and for the intersection of all of them.
+
+The disparities follow Fairlearn's definitions with its default "between_groups" method, so the
+figures can be checked against it. The work is one pass over the rows: every attribute becomes
+integer codes (Arrow's hash-based dictionary encoding, several times faster than sorting with
+`np.unique` on strings), the codes are combined into one intersection code, and a single
+`np.bincount` of (intersection, truth, prediction) yields every intersection group's confusion
+matrix. Single-attribute groups are sums of intersection groups, so no second pass is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.domain.errors import InvalidInputError
+from steward.stats.fingerprint import to_arrow_table
+
+Codes = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+Column: TypeAlias = "pa.Array | np.ndarray[Any, Any]"  # pyarrow has no type hints
+
+SUMMARY_METRICS: tuple[str, ...] = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+)
+
+# Above this many possible combinations the intersection keeps only those that occur, so a few
+# high-cardinality attributes cannot make the dense code space (and bincount) explode.
+_DENSE_COMBINATIONS = 1 << 16
+_SHOWN_LABELS = 5
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMetrics:
+    """One group's confusion counts and the rates derived from them.
+
+    A rate is NaN where its denominator is zero: `tpr` without actual positives, `fpr` without
+    actual negatives, `precision` without predicted positives.
+    """
+
+    key: Mapping[str, Any]  # attribute -> value; empty for the overall figures
+    count: int
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    true_negatives: int
+    small: bool  # count < min_group_size: listed, but left out of the disparities
+
+    @property
+    def selection_rate(self) -> float:
+        return _rate(self.true_positives + self.false_positives, self.count)
+
+    @property
+    def tpr(self) -> float:
+        return _rate(self.true_positives, self.true_positives + self.false_negatives)
+
+    @property
+    def fpr(self) -> float:
+        return _rate(self.false_positives, self.false_positives + self.true_negatives)
+
+    @property
+    def precision(self) -> float:
+        return _rate(self.true_positives, self.true_positives + self.false_positives)
+
+    @property
+    def accuracy(self) -> float:
+        return _rate(self.true_positives + self.true_negatives, self.count)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": {name: _jsonable(value) for name, value in self.key.items()},
+            "count": self.count,
+            "true_positives": self.true_positives,
+            "false_positives": self.false_positives,
+            "false_negatives": self.false_negatives,
+            "true_negatives": self.true_negatives,
+            "selection_rate": _jsonable(self.selection_rate),
+            "tpr": _jsonable(self.tpr),
+            "fpr": _jsonable(self.fpr),
+            "precision": _jsonable(self.precision),
+            "accuracy": _jsonable(self.accuracy),
+            "small": self.small,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """The groups of one attribute, or of the intersection of several, and the disparities
+    between the groups that are not small. A disparity is NaN when no such group has the rate
+    defined (see `fairness_report`)."""
+
+    attributes: tuple[str, ...]
+    groups: tuple[GroupMetrics, ...]  # every group that occurs, small ones included
+    demographic_parity_difference: float
+    demographic_parity_ratio: float
+    equalized_odds_difference: float
+    equal_opportunity_difference: float
+
+    @property
+    def compared_groups(self) -> tuple[GroupMetrics, ...]:
+        return tuple(group for group in self.groups if not group.small)
+
+    @property
+    def small_groups(self) -> tuple[GroupMetrics, ...]:
+        return tuple(group for group in self.groups if group.small)
+
+    def summary(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in SUMMARY_METRICS}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attributes": list(self.attributes),
+            **{name: _jsonable(value) for name, value in self.summary().items()},
+            "compared_groups": len(self.compared_groups),
+            "small_groups": len(self.small_groups),
+            "groups": [group.as_dict() for group in self.groups],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FairnessReport:
+    """What `fairness_report` found. `groupings` holds one grouping per attribute, in the order
+    given, then (with two or more attributes) the intersection of all of them."""
+
+    rows: int
+    min_group_size: int  # the threshold below which a group is small
+    pos_label: Any
+    overall: GroupMetrics
+    groupings: tuple[Grouping, ...]
+
+    @property
+    def intersection(self) -> Grouping:
+        """The grouping by every attribute at once (the only attribute, when there is one)."""
+        return self.groupings[-1]
+
+    def grouping(self, *attributes: str) -> Grouping:
+        """The grouping by exactly these attributes, in any order."""
+        wanted = set(attributes)
+        for grouping in self.groupings:
+            if set(grouping.attributes) == wanted and len(attributes) == len(wanted):
+                return grouping
+        raise InvalidInputError(f"no grouping by {', '.join(map(repr, attributes))}")
+
+    def evidence_metrics(self) -> dict[str, float]:
+        """The fairness evidence metrics, from the intersection grouping. Disparities that are
+        undefined are left out rather than sent as NaN, so a threshold on them reads as missing.
+        `min_group_size` here is the size of the smallest group, `small_groups` their number."""
+        grouping = self.intersection
+        metrics = {name: v for name, v in grouping.summary().items() if math.isfinite(v)}
+        metrics["min_group_size"] = float(min(group.count for group in grouping.groups))
+        metrics["small_groups"] = float(len(grouping.small_groups))
+        return metrics
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; NaN becomes None."""
+        return {
+            "rows": self.rows,
+            "min_group_size": self.min_group_size,
+            "pos_label": _jsonable(self.pos_label),
+            "overall": self.overall.as_dict(),
+            "groupings": [grouping.as_dict() for grouping in self.groupings],
+            "evidence": self.evidence_metrics(),
+        }
+
+
+def fairness_report(
+    y_true: object,
+    y_pred: object,
+    sensitive: Mapping[str, object],
+    *,
+    min_group_size: int = 30,
+    pos_label: Any = 1,
+) -> FairnessReport:
+    """Per-group rates and the disparities between groups for a binary classifier.
+
+    `y_true` and `y_pred` are binary labels (0/1, bools, or any two values one of which is
+    `pos_label`) in any column container: NumPy, pandas or Polars Series, pyarrow Array or
+    ChunkedArray, or a list. `sensitive` maps each attribute name to its column (strings,
+    categoricals, integers, booleans). Groups are formed by each attribute alone and by the
+    intersection of all of them; only combinations that occur are reported. Rows are matched
+    by position (a pandas index is ignored).
+
+    Disparities, as Fairlearn defines them with method "between_groups":
+    demographic parity difference (max - min selection rate) and ratio (min / max), equal
+    opportunity difference (max - min true positive rate) and equalized odds difference (the
+    larger of the TPR and FPR differences).
+
+    Small groups: a group with fewer than `min_group_size` rows is listed with its count and
+    flagged `small`, but it is left out of the disparities, whose rates would be mostly noise.
+    Nothing is dropped silently. Fairlearn has no such threshold; with `min_group_size=0` the
+    disparities are Fairlearn's own.
+
+    Undefined rates: a group without actual positives has no TPR, one without actual negatives
+    no FPR; such a group is left out of that rate's difference. Fairlearn (through
+    scikit-learn's normalised confusion matrix) counts the missing rate as 0 instead, which
+    reports a disparity that the data does not show.
+
+    Raises InvalidInputError, before computing anything, for empty data, columns of different
+    lengths, missing values, labels that are not binary, a single-class `y_true`, or an empty
+    `sensitive`.
+    """
+    _check_arguments(sensitive, min_group_size, pos_label)
+    truth_column, pred_column, sensitive_columns = _read_columns(y_true, y_pred, sensitive)
+    truth, truth_labels = _binary("y_true", truth_column, pos_label)
+    pred, pred_labels = _binary("y_pred", pred_column, pos_label)
+    _check_labels(truth_labels, pred_labels, pos_label)
+    names = tuple(sensitive_columns)
+    encoded = [_encode(_describe(name), sensitive_columns[name]) for name in names]
+    levels = [attribute_levels for _, attribute_levels in encoded]
+
+    combined, members = _intersect([codes for codes, _ in encoded], [len(x) for x in levels])
+    # One bincount gives every intersection group's confusion matrix: cell 2 * truth + pred,
+    # so the columns are true negatives, false positives, false negatives, true positives.
+    cell = combined * 4 + (truth.view(np.uint8) << 1 | pred.view(np.uint8))
+    cells = np.bincount(cell, minlength=4 * len(members)).reshape(len(members), 4)
+
+    groupings = []
+    for index, name in enumerate(names):
+        per_level = np.zeros((len(levels[index]), 4), dtype=np.int64)
+        np.add.at(per_level, members[:, index], cells)  # sums over the intersection groups
+        own_codes = np.arange(len(levels[index]), dtype=np.int64).reshape(-1, 1)
+        groups = _groups((name,), [levels[index]], own_codes, per_level, min_group_size)
+        groupings.append(_grouping((name,), groups))
+    if len(names) > 1:
+        groupings.append(_grouping(names, _groups(names, levels, members, cells, min_group_size)))
+    overall = _group({}, cells.sum(axis=0).tolist(), min_group_size)
+    return FairnessReport(len(truth), min_group_size, pos_label, overall, tuple(groupings))
+
+
+def _check_arguments(sensitive: Mapping[str, object], min_group_size: int, pos_label: Any) -> None:
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, int):
+        raise InvalidInputError(f"min_group_size must be an integer, got {min_group_size!r}")
+    if min_group_size < 0:
+        raise InvalidInputError(f"min_group_size must be 0 or more, got {min_group_size}")
+    if pos_label is None:
+        raise InvalidInputError("pos_label must be a label value, not None")
+    if not sensitive:
+        raise InvalidInputError("sensitive is empty: give at least one attribute and its column")
+    for name in sensitive:
+        if not isinstance(name, str) or not name:
+            raise InvalidInputError(f"sensitive attribute names must be strings, got {name!r}")
+
+
+def _read_columns(
+    y_true: object, y_pred: object, sensitive: Mapping[str, object]
+) -> tuple[Column, Column, dict[str, Column]]:
+    """Read every column and check they all have as many rows as `y_true` (at least one)."""
+    truth = _column("y_true", y_true)
+    rows = len(truth)
+    if rows == 0:
+        raise InvalidInputError("y_true has no rows")
+    pred = _column("y_pred", y_pred)
+    columns = {name: _column(_describe(name), values) for name, values in sensitive.items()}
+    lengths = [("y_pred", len(pred))] + [(_describe(n), len(c)) for n, c in columns.items()]
+    for what, length in lengths:
+        if length != rows:
+            raise InvalidInputError(f"{what} has {length} rows, y_true has {rows}")
+    return truth, pred, columns
+
+
+# ---- the arithmetic ------------------------------------------------------------------------
+
+
+def _rate(numerator: int, denominator: int) -> float:
+    # Python's int / int is correctly rounded, as is NumPy's float division of the same sums.
+    return numerator / denominator if denominator else math.nan
+
+
+def _group(key: dict[str, Any], row: list[int], min_group_size: int) -> GroupMetrics:
+    true_negatives, false_positives, false_negatives, true_positives = row
+    count = sum(row)
+    return GroupMetrics(
+        key=key,
+        count=count,
+        true_positives=true_positives,
+        false_positives=false_positives,
+        false_negatives=false_negatives,
+        true_negatives=true_negatives,
+        small=count < min_group_size,
+    )
+
+
+def _groups(
+    attributes: tuple[str, ...],
+    levels: list[list[Any]],
+    codes: Codes,
+    cells: Codes,
+    min_group_size: int,
+) -> list[GroupMetrics]:
+    """One group per row of `codes` (its attribute codes) that has any rows in `cells`."""
+    groups = []
+    for key, row in zip(codes.tolist(), cells.tolist(), strict=True):
+        if sum(row) > 0:
+            values = {
+                name: level[code] for name, level, code in zip(attributes, levels, key, strict=True)
+            }
+            groups.append(_group(values, row, min_group_size))
+    return groups
+
+
+def _grouping(attributes: tuple[str, ...], groups: list[GroupMetrics]) -> Grouping:
+    compared = [group for group in groups if not group.small]
+    selection = [group.selection_rate for group in compared]
+    tpr = [group.tpr for group in compared if not math.isnan(group.tpr)]
+    fpr = [group.fpr for group in compared if not math.isnan(group.fpr)]
+    tpr_spread, fpr_spread = _spread(tpr), _spread(fpr)
+    return Grouping(
+        attributes=attributes,
+        groups=tuple(groups),
+        demographic_parity_difference=_spread(selection),
+        demographic_parity_ratio=_ratio(selection),
+        # Equalized odds needs both rates; undefined when either difference is.
+        equalized_odds_difference=max(tpr_spread, fpr_spread)
+        if not (math.isnan(tpr_spread) or math.isnan(fpr_spread))
+        else math.nan,
+        equal_opportunity_difference=tpr_spread,
+    )
+
+
+def _spread(values: list[float]) -> float:
+    return max(values) - min(values) if values else math.nan
+
+
+def _ratio(values: list[float]) -> float:
+    # As in Fairlearn, min / max; when nobody is selected anywhere the ratio is 0/0.
+    return min(values) / max(values) if values and max(values) > 0 else math.nan
+
+
+def _intersect(codes: list[Codes], sizes: list[int]) -> tuple[Codes, Codes]:
+    """Combine per-attribute codes into one code per row (mixed radix). Returns the row codes
+    and, for each intersection code, the attribute codes it stands for."""
+    combined = codes[0]
+    members = np.arange(sizes[0], dtype=np.int64).reshape(-1, 1)
+    for attribute, size in zip(codes[1:], sizes[1:], strict=True):
+        combined = combined * size + attribute
+        if len(members) * size <= max(_DENSE_COMBINATIONS, len(combined)):
+            members = np.column_stack(
+                [
+                    np.repeat(members, size, axis=0),
+                    np.tile(np.arange(size, dtype=np.int64), len(members)),
+                ]
+            )
+        else:
+            present, inverse = np.unique(combined, return_inverse=True)
+            combined = inverse.reshape(-1).astype(np.int64, copy=False)
+            members = np.column_stack([members[present // size], present % size])
+    return combined, members
+
+
+# ---- reading the columns -------------------------------------------------------------------
+
+
+def _describe(name: str) -> str:
+    return f"sensitive column {name!r}"
+
+
+def _column(what: str, values: object) -> Column:
+    """Return the values as a 1-D NumPy array or a single pyarrow Array, copying as little as
+    the container allows."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise InvalidInputError(f"{what} must be one-dimensional, got a {values.ndim}-D array")
+        return values
+    if isinstance(values, pa.ChunkedArray):
+        return _single(values)
+    if isinstance(values, pa.Array):
+        return values
+    if isinstance(values, str | bytes):
+        raise InvalidInputError(f"{what} must be a column of values, not a single string")
+    if isinstance(values, list | tuple | range):
+        try:
+            return pa.array(values, from_pandas=True)
+        except _ARROW_ERRORS as exc:
+            raise InvalidInputError(f"{what} cannot be read: {_first_line(exc)}") from None
+    try:
+        table = to_arrow_table(values)  # pandas and Polars Series, without importing either
+    except InvalidInputError:
+        if hasattr(values, "__array__"):
+            return _column(what, np.asarray(values))
+        kind = f"{type(values).__module__}.{type(values).__qualname__}"
+        raise InvalidInputError(
+            f"{what} is a {kind}: pass a NumPy array, a pandas or Polars Series, "
+            "a pyarrow Array or a list"
+        ) from None
+    if table.num_columns != 1:
+        raise InvalidInputError(f"{what} must be one column, got {table.num_columns}")
+    return _single(table.column(0))
+
+
+def _single(column: pa.ChunkedArray) -> pa.Array:
+    # combine_chunks also unifies the dictionaries of dictionary-encoded chunks.
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _to_arrow(what: str, values: np.ndarray[Any, Any]) -> pa.Array:
+    try:
+        return pa.array(values, from_pandas=True)  # NaN and None become nulls
+    except _ARROW_ERRORS as exc:
+        raise InvalidInputError(f"{what} cannot be read: {_first_line(exc)}") from None
+
+
+def _binary(what: str, column: Column, pos_label: Any) -> tuple[Mask, tuple[Any, ...]]:
+    """Return which rows hold `pos_label` and the distinct labels (at most two) that occur."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+        return _binary_numeric(what, column, pos_label)
+    array = _to_arrow(what, column) if isinstance(column, np.ndarray) else column
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    missing = _missing(array)
+    if missing:
+        raise InvalidInputError(f"{what} has {missing} missing values")
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+        return _binary_numeric(what, array.to_numpy(), pos_label)
+    if pa.types.is_boolean(array.type):
+        return _binary_numeric(what, array.to_numpy(zero_copy_only=False), pos_label)
+    try:
+        encoded = array.dictionary_encode()
+    except _ARROW_ERRORS:
+        raise InvalidInputError(f"{what} has type {array.type}, which is not a label") from None
+    labels = encoded.dictionary.to_pylist()
+    if len(labels) > 2:
+        raise InvalidInputError(_not_binary(what, labels))
+    indices = encoded.indices.to_numpy()
+    positive = np.zeros(len(array), dtype=np.bool_)
+    for code, label in enumerate(labels):
+        if _equal(label, pos_label):
+            positive = indices == code
+    return positive, tuple(labels)
+
+
+def _binary_numeric(
+    what: str, values: np.ndarray[Any, Any], pos_label: Any
+) -> tuple[Mask, tuple[Any, ...]]:
+    if values.dtype.kind == "f":
+        missing = int(np.count_nonzero(np.isnan(values)))
+        if missing:
+            raise InvalidInputError(f"{what} has {missing} missing values")
+    low, high = values.min(), values.max()
+    if low != high:
+        # Binary means every value is the smallest or the largest: cheap passes, no sort.
+        extremes = np.count_nonzero(values == low) + np.count_nonzero(values == high)
+        if extremes < len(values):
+            raise InvalidInputError(_not_binary(what, np.unique(values).tolist()))
+    labels = (low.item(),) if low == high else (low.item(), high.item())
+    if isinstance(pos_label, numbers.Number | np.bool_):
+        positive: Mask = np.asarray(values == pos_label, dtype=np.bool_)
+    else:
+        positive = np.zeros(len(values), dtype=np.bool_)
+    return positive, labels
+
+
+def _check_labels(truth: tuple[Any, ...], pred: tuple[Any, ...], pos_label: Any) -> None:
+    if len(truth) == 1:
+        raise InvalidInputError(
+            f"y_true has a single class ({truth[0]!r}): true/false positive rates are undefined"
+        )
+    if not any(_equal(label, pos_label) for label in truth):
+        raise InvalidInputError(
+            f"pos_label {pos_label!r} is not one of y_true's labels ({_listed(truth)})"
+        )
+    for label in pred:
+        if not any(_equal(label, known) for known in truth):
+            raise InvalidInputError(
+                f"y_pred has the label {label!r}, which y_true does not have ({_listed(truth)})"
+            )
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # Python equality, so True == 1 == 1.0 as in NumPy; a failed comparison is inequality.
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _not_binary(what: str, labels: list[Any]) -> str:
+    shown = _listed(labels[:_SHOWN_LABELS]) + (", ..." if len(labels) > _SHOWN_LABELS else "")
+    return f"{what} is not binary: it has {len(labels)} distinct values ({shown})"
+
+
+def _listed(labels: tuple[Any, ...] | list[Any]) -> str:
+    return ", ".join(repr(label) for label in labels)
+
+
+def _missing(array: pa.Array) -> int:
+    if pa.types.is_floating(array.type):
+        return int(pc.sum(pc.is_null(array, nan_is_null=True)).as_py() or 0)
+    return int(array.null_count)
+
+
+def _encode(what: str, column: Column) -> tuple[Codes, list[Any]]:
+    """Return an integer code per row and the distinct values the codes stand for, sorted."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "US":
+        return _encode_fixed_width(column)
+    array = _to_arrow(what, column) if isinstance(column, np.ndarray) else column
+    if pa.types.is_dictionary(array.type):
+        indices, dictionary = array.indices, array.dictionary
+    else:
+        try:
+            encoded = array.dictionary_encode()
+        except _ARROW_ERRORS:
+            raise InvalidInputError(
+                f"{what} has type {array.type}, which cannot be grouped"
+            ) from None
+        indices, dictionary = encoded.indices, encoded.dictionary
+    missing = _missing_codes(indices, dictionary)
+    if missing:
+        raise InvalidInputError(f"{what} has {missing} missing values")
+    # A dictionary array may repeat values; re-encoding the (small) dictionary merges them.
+    unique = dictionary.dictionary_encode()
+    order = pc.array_sort_indices(unique.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    code_of_entry = rank[unique.indices.to_numpy()]
+    codes: Codes = code_of_entry[indices.to_numpy()]
+    return codes, unique.dictionary.take(order).to_pylist()
+
+
+def _missing_codes(indices: pa.Array, dictionary: pa.Array) -> int:
+    """Rows that are null themselves, or that point at a null or NaN dictionary entry."""
+    missing = int(indices.null_count)
+    bad = pc.is_null(dictionary, nan_is_null=True).to_numpy(zero_copy_only=False)
+    if bad.any():
+        valid = indices.is_valid().to_numpy(zero_copy_only=False)
+        filled = pc.fill_null(indices, 0).to_numpy()
+        missing += int(np.count_nonzero(bad[filled] & valid))
+    return missing
+
+
+def _encode_fixed_width(values: np.ndarray[Any, Any]) -> tuple[Codes, list[Any]]:
+    """NumPy str/bytes arrays: hash their fixed-width cells as Arrow binary without copying;
+    converting them to Arrow strings first would cost more than the encoding itself."""
+    values = np.ascontiguousarray(values)
+    if values.dtype.itemsize == 0:  # only empty strings: one group
+        return np.zeros(len(values), dtype=np.int64), [values.dtype.type()]
+    cells = pa.Array.from_buffers(
+        pa.binary(values.dtype.itemsize), len(values), [None, pa.py_buffer(values)]
+    )
+    encoded = cells.dictionary_encode()
+    distinct = np.frombuffer(
+        encoded.dictionary.buffers()[1], dtype=values.dtype, count=len(encoded.dictionary)
+    )
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    codes: Codes = rank[encoded.indices.to_numpy()]
+    return codes, distinct[order].tolist()
+
+
+# ---- output --------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
