@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
+from steward.stats.columns import check_rows, first_line, listed
 from steward.stats.fingerprint import to_arrow_table
 
 Codes = npt.NDArray[np.int64]
@@ -264,10 +265,7 @@ def _read_columns(
         raise InvalidInputError("y_true has no rows")
     pred = _column("y_pred", y_pred)
     columns = {name: _column(_describe(name), values) for name, values in sensitive.items()}
-    lengths = [("y_pred", len(pred))] + [(_describe(n), len(c)) for n, c in columns.items()]
-    for what, length in lengths:
-        if length != rows:
-            raise InvalidInputError(f"{what} has {length} rows, y_true has {rows}")
+    check_rows(rows, {"y_pred": pred} | {_describe(name): c for name, c in columns.items()})
     return truth, pred, columns
 
 
@@ -384,7 +382,7 @@ def _column(what: str, values: object) -> Column:
         try:
             return pa.array(values, from_pandas=True)
         except _ARROW_ERRORS as exc:
-            raise InvalidInputError(f"{what} cannot be read: {_first_line(exc)}") from None
+            raise InvalidInputError(f"{what} cannot be read: {first_line(exc)}") from None
     try:
         table = to_arrow_table(values)  # pandas and Polars Series, without importing either
     except InvalidInputError:
@@ -409,7 +407,7 @@ def _to_arrow(what: str, values: np.ndarray[Any, Any]) -> pa.Array:
     try:
         return pa.array(values, from_pandas=True)  # NaN and None become nulls
     except _ARROW_ERRORS as exc:
-        raise InvalidInputError(f"{what} cannot be read: {_first_line(exc)}") from None
+        raise InvalidInputError(f"{what} cannot be read: {first_line(exc)}") from None
 
 
 def _binary(what: str, column: Column, pos_label: Any) -> tuple[Mask, tuple[Any, ...]]:
@@ -469,12 +467,12 @@ def _check_labels(truth: tuple[Any, ...], pred: tuple[Any, ...], pos_label: Any)
         )
     if not any(_equal(label, pos_label) for label in truth):
         raise InvalidInputError(
-            f"pos_label {pos_label!r} is not one of y_true's labels ({_listed(truth)})"
+            f"pos_label {pos_label!r} is not one of y_true's labels ({listed(truth)})"
         )
     for label in pred:
         if not any(_equal(label, known) for known in truth):
             raise InvalidInputError(
-                f"y_pred has the label {label!r}, which y_true does not have ({_listed(truth)})"
+                f"y_pred has the label {label!r}, which y_true does not have ({listed(truth)})"
             )
 
 
@@ -487,12 +485,8 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _not_binary(what: str, labels: list[Any]) -> str:
-    shown = _listed(labels[:_SHOWN_LABELS]) + (", ..." if len(labels) > _SHOWN_LABELS else "")
+    shown = listed(labels, limit=_SHOWN_LABELS)
     return f"{what} is not binary: it has {len(labels)} distinct values ({shown})"
-
-
-def _listed(labels: tuple[Any, ...] | list[Any]) -> str:
-    return ", ".join(repr(label) for label in labels)
 
 
 def _missing(array: pa.Array) -> int:
@@ -571,8 +565,3 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

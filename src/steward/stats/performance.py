@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from steward.domain.errors import InvalidInputError
+from steward.stats.columns import check_rows, first_line, listed
 from steward.stats.fingerprint import to_arrow_table
 
 Floats = NDArray[np.float64]
@@ -544,9 +545,7 @@ def _read_inputs(
     y = _column(y_true, "y_true")
     p = _column(predicted, predicted_name)
     w = None if sample_weight is None else _column(sample_weight, "sample_weight")
-    for name, values in ((predicted_name, p), ("sample_weight", w)):
-        if values is not None and len(values) != len(y):
-            raise InvalidInputError(f"{name} has {len(values)} rows, y_true has {len(y)}")
+    check_rows(len(y), {predicted_name: p, "sample_weight": w})
     if not len(y):
         raise InvalidInputError("y_true is empty: there is nothing to evaluate")
     for name, values in (("y_true", y), (predicted_name, p), ("sample_weight", w)):
@@ -572,10 +571,7 @@ def _check_binary(y: Floats, p: Floats, w: Floats | None) -> None:
         )
     other = (y != 0) & (y != 1)
     if other.any():
-        labels = np.unique(y[other])
-        shown = ", ".join(f"{label:g}" for label in labels[:3]) + (
-            ", ..." if len(labels) > 3 else ""
-        )
+        shown = listed(np.unique(y[other]), limit=3, render="{:g}".format)
         raise InvalidInputError(
             f"y_true has labels other than 0 and 1 ({shown}): "
             "pass 1 for the positive class and 0 for the negative"
@@ -606,7 +602,7 @@ def _column(values: object, name: str) -> Floats:
         try:
             array = pa.array(list(values) if isinstance(values, np.ndarray) else values)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise InvalidInputError(f"{name} must hold numbers: {_first_line(exc)}") from exc
+            raise InvalidInputError(f"{name} must hold numbers: {first_line(exc)}") from exc
         return _from_arrow(array, name)
     kind = type(values)
     if kind.__module__.split(".")[0] in ("pandas", "polars"):
@@ -652,11 +648,6 @@ def _not_one_column(name: str, shape: Sequence[int]) -> InvalidInputError:
         ": pass the positive-class column, e.g. predict_proba(X)[:, 1]" if name == "y_score" else ""
     )
     return InvalidInputError(f"{name} must be one column, got shape {tuple(shape)}{hint}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 __all__ = [
