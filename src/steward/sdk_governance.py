@@ -155,15 +155,7 @@ class GovernanceClient:
         meaning: str | None = None,
     ) -> SignOff:
         """Sign a version off for `stage`, acting in `role`."""
-        return self._c.governance.sign(
-            self.actor,
-            _ref(ref),
-            stage=stage,
-            role=role,
-            decision="approve",
-            reason=reason,
-            meaning=meaning,
-        )
+        return self._sign("approve", ref, stage, role, reason, meaning)
 
     def reject(
         self,
@@ -175,12 +167,23 @@ class GovernanceClient:
         meaning: str | None = None,
     ) -> SignOff:
         """Reject a version for `stage`: the request closes and the version goes back."""
+        return self._sign("reject", ref, stage, role, reason, meaning)
+
+    def _sign(
+        self,
+        decision: str,
+        ref: str | VersionRef,
+        stage: str,
+        role: str,
+        reason: str,
+        meaning: str | None,
+    ) -> SignOff:
         return self._c.governance.sign(
             self.actor,
             _ref(ref),
             stage=stage,
             role=role,
-            decision="reject",
+            decision=decision,
             reason=reason,
             meaning=meaning,
         )

@@ -385,17 +385,17 @@ def _why_invalid(
     produced: Mapping[str, Evidence],
     members: Mapping[str, frozenset[str]],
 ) -> str | None:
-    if signer == subject.author and not duties.author_may_sign:
+    held = members.get(signer, frozenset())
+    conflict = duties.conflict(signer, subject.author, produced, held)
+    if conflict is not None and conflict[0] == "author":
         return f"{signer} is the author of the version"
-    if signer in produced and not duties.evidence_producers_may_sign:
+    if conflict is not None and conflict[0] == "evidence_producer":
         item = produced[signer]
         return f"{signer} produced evidence {item.kind} #{item.id}"
-    held = members.get(signer, frozenset())
     if role not in held:
         return f"{signer} does not hold the role {role}"
-    barred = sorted(held & set(duties.signers_may_not_hold))
-    if barred:
-        return f"{signer} holds the role {barred[0]}, whose holders may not sign"
+    if conflict is not None:
+        return f"{signer} holds the role {conflict[1]}, whose holders may not sign"
     return None
 
 

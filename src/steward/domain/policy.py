@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -212,6 +213,21 @@ class SeparationOfDuties(_Strict):
     # People holding any of these roles in the project may not sign (e.g. independent
     # validation: nobody on the development team), whatever other roles they hold.
     signers_may_not_hold: tuple[str, ...] = ()
+
+    def conflict(
+        self, person: str, author: str, producers: Collection[str], roles_held: Collection[str]
+    ) -> tuple[Literal["author", "evidence_producer", "barred_role"], str] | None:
+        """Why `person` may not sign under these rules, as (kind, detail), or None if they may.
+        The one statement of the rule: gates, the sign-off service and inboxes all ask here.
+        `detail` is the barred role for "barred_role", else the person."""
+        if person == author and not self.author_may_sign:
+            return ("author", person)
+        if person in producers and not self.evidence_producers_may_sign:
+            return ("evidence_producer", person)
+        barred = sorted(set(roles_held) & set(self.signers_may_not_hold))
+        if barred:
+            return ("barred_role", barred[0])
+        return None
 
 
 class Gate(_Strict):

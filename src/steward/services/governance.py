@@ -31,6 +31,7 @@ from steward.domain.governance import (
 from steward.domain.naming import VersionRef, check_role, check_tag_key
 from steward.domain.policy import Policy
 from steward.services.governed import Governed, required_reason, with_fields
+from steward.services.lookup import explain_unknown_version
 from steward.services.moves import apply_move
 from steward.services.ports import WriteSession
 from steward.services.waivers import WaiverCases
@@ -116,9 +117,7 @@ class Governance(WaiverCases):
         with self._store.read() as q:
             found = q.version_governance(ref.project, ref.model, ref.number)
             if found is None:
-                if q.get_project(ref.project) is None:
-                    raise NotFoundError(f"unknown project {ref.project!r}")
-                raise NotFoundError(f"unknown version {ref}")
+                explain_unknown_version(q, ref)
         return found
 
     def raci(self, project: str) -> tuple[str, list[RaciStep]]:
@@ -347,25 +346,30 @@ class Governance(WaiverCases):
 
     @staticmethod
     def _check_separation(policy: Policy, governed: Governed, actor: str, stage: str) -> None:
-        rules = policy.duties(governed.tier, stage)
-        barred = sorted(governed.members.get(actor, frozenset()) & set(rules.signers_may_not_hold))
-        if barred:
-            raise PermissionDeniedError(
-                f"{actor} holds the role {barred[0]} in project {governed.facts.project!r}, whose "
-                f"holders may not sign for {stage} (separation of duties)"
+        facts = governed.facts
+        conflict = policy.duties(governed.tier, stage).conflict(
+            actor,
+            facts.subject.author,
+            {e.producer for e in facts.evidence},
+            governed.members.get(actor, frozenset()),
+        )
+        if conflict is None:
+            return
+        kind, detail = conflict
+        if kind == "author":
+            why = f"{actor} registered {facts.subject.ref} and cannot sign it off"
+        elif kind == "evidence_producer":
+            kinds = sorted({e.kind for e in facts.evidence if e.producer == actor})
+            why = (
+                f"{actor} produced evidence ({', '.join(kinds)}) on {facts.subject.ref} "
+                "and cannot sign it off"
             )
-        if not rules.author_may_sign and actor == governed.facts.subject.author:
-            raise PermissionDeniedError(
-                f"{actor} registered {governed.facts.subject.ref} and cannot sign it off "
-                "(separation of duties)"
+        else:
+            why = (
+                f"{actor} holds the role {detail} in project {facts.project!r}, whose holders "
+                f"may not sign for {stage}"
             )
-        if not rules.evidence_producers_may_sign:
-            produced = sorted({e.kind for e in governed.facts.evidence if e.producer == actor})
-            if produced:
-                raise PermissionDeniedError(
-                    f"{actor} produced evidence ({', '.join(produced)}) on "
-                    f"{governed.facts.subject.ref} and cannot sign it off (separation of duties)"
-                )
+        raise PermissionDeniedError(f"{why} (separation of duties)")
 
 
 def _default_meaning(decision: str, approval_meaning: str, stage: str) -> str:

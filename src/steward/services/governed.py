@@ -10,7 +10,7 @@ from typing import Any
 
 from steward.domain.audit import format_ts
 from steward.domain.classify import classify
-from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.errors import InvalidInputError
 from steward.domain.gate import evaluate_gate
 from steward.domain.governance import (
     Assessment,
@@ -20,6 +20,7 @@ from steward.domain.governance import (
 )
 from steward.domain.naming import VersionRef
 from steward.domain.policy import Policy
+from steward.services.lookup import version_for_write
 from steward.services.policies import PolicyBook
 from steward.services.ports import ArtifactStore, Store, VersionHandle, WriteSession
 
@@ -106,11 +107,7 @@ class GovernanceBase:
     # Loading ------------------------------------------------------------------------------
 
     def governed_for_write(self, tx: WriteSession, ref: VersionRef) -> Governed:
-        handle = tx.version(ref.project, ref.model, ref.number)
-        if handle is None:
-            if tx.project_id(ref.project) is None:
-                raise NotFoundError(f"unknown project {ref.project!r}")
-            raise NotFoundError(f"unknown version {ref}")
+        handle = version_for_write(tx, ref)
         project_id = tx.project_id(ref.project)
         assert project_id is not None
         facts = tx.version_governance(handle.id)

@@ -24,12 +24,12 @@ from steward.domain.naming import (
     check_tags,
 )
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
+from steward.services.lookup import explain_missing, version_for_write
 from steward.services.moves import apply_move
 from steward.services.ports import (
     ArtifactStore,
     Page,
     PageRequest,
-    ReadSession,
     Store,
     VersionHandle,
     VersionQuery,
@@ -369,7 +369,7 @@ class Inventory:
         with self._store.read() as q:
             version = q.get_version(ref.project, ref.model, ref.number)
             if version is None:
-                self._explain_missing(q, ref)
+                explain_missing(q, ref)
         assert version is not None
         if version.record.digest() != version.record_digest:
             raise IntegrityBrokenError(
@@ -502,17 +502,4 @@ class Inventory:
 
     @staticmethod
     def _version(tx: WriteSession, ref: VersionRef) -> VersionHandle:
-        handle = tx.version(ref.project, ref.model, ref.number)
-        if handle is None:
-            if tx.project_id(ref.project) is None:
-                raise NotFoundError(f"unknown project {ref.project!r}")
-            raise NotFoundError(f"unknown version {ref}")
-        return handle
-
-    @staticmethod
-    def _explain_missing(q: ReadSession, ref: VersionRef) -> None:
-        if q.get_project(ref.project) is None:
-            raise NotFoundError(f"unknown project {ref.project!r}")
-        if q.get_model(ref.project, ref.model) is None:
-            raise NotFoundError(f"unknown model {ref.project}/{ref.model}")
-        raise NotFoundError(f"unknown version {ref}")
+        return version_for_write(tx, ref)

@@ -25,6 +25,7 @@ from steward.domain.naming import VersionRef, check_person
 from steward.services.governance import Governance
 from steward.services.governed import Governed, required_reason, tier_of, ts_plus_days
 from steward.services.inventory import ModelAtTime, StageHolding
+from steward.services.lookup import explain_unknown_version, version_for_write
 from steward.services.moves import apply_move
 from steward.services.ports import ReadSession, Store, VersionHandle
 
@@ -121,9 +122,7 @@ class Promotion:
         versions of one read, so an inbox of many requests costs one query per request."""
         facts = q.version_governance(ref.project, ref.model, ref.number)
         if facts is None:
-            if q.get_project(ref.project) is None:
-                raise NotFoundError(f"unknown project {ref.project!r}")
-            raise NotFoundError(f"unknown version {ref}")
+            explain_unknown_version(q, ref)
         cached = projects.get(ref.project) if projects is not None else None
         if cached is None:
             assessment = q.get_assessment(ref.project)
@@ -267,9 +266,7 @@ class Promotion:
     def withdraw(self, actor: str, ref: VersionRef, to_stage: str, reason: str | None) -> None:
         why = required_reason(reason, "withdraw a promotion request")
         with self._store.write(actor) as tx:
-            handle = tx.version(ref.project, ref.model, ref.number)
-            if handle is None:
-                raise NotFoundError(f"unknown version {ref}")
+            handle = version_for_write(tx, ref)
             request = tx.open_request(handle.id, to_stage)
             if request is None:
                 raise NotFoundError(f"no open request to promote {ref} to {to_stage}")
@@ -444,13 +441,13 @@ def _as_recertification(decision: GateDecision) -> GateDecision:
 
 def _may_sign(governed: Governed, person: str, stage: str) -> bool:
     """Separation of duties as the policy states it (the sign-off service enforces the same)."""
-    rules = governed.policy.duties(governed.tier, stage)
-    if governed.members.get(person, frozenset()) & set(rules.signers_may_not_hold):
-        return False
-    if not rules.author_may_sign and person == governed.facts.subject.author:
-        return False
-    produced = any(e.producer == person for e in governed.facts.evidence)
-    return rules.evidence_producers_may_sign or not produced
+    conflict = governed.policy.duties(governed.tier, stage).conflict(
+        person,
+        governed.facts.subject.author,
+        {e.producer for e in governed.facts.evidence},
+        governed.members.get(person, frozenset()),
+    )
+    return conflict is None
 
 
 def _still_counts(governed: Governed, decision: GateDecision, signoff: SignOff) -> bool:
