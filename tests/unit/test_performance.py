@@ -18,7 +18,7 @@ from sklearn.calibration import calibration_curve
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import PERFORMANCE_METRICS
-from steward.stats import performance
+from steward.stats import performance, resampling
 from steward.stats.performance import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
@@ -130,12 +130,12 @@ def test_classification_resamples_equal_sklearn_with_their_weights(
 ) -> None:
     y, p = _binary(seed, n=300, ties=ties)
     w = _weights(seed, len(y)) if weighted else None
-    engine = performance._BinaryResampler(y.astype(float), p, w, 0.5)
+    engine = resampling.BinaryResampler(y.astype(float), p, w, 0.5)
     rng = np.random.default_rng(seed)
     for _ in range(3):
         pos_w, neg_w = engine.draw(rng)
         rows = np.zeros(len(y))
-        rows[engine.rows[0]], rows[engine.rows[1]] = pos_w, neg_w
+        rows[engine.strata[0]], rows[engine.strata[1]] = pos_w, neg_w
         if w is None:  # a stratified resample: each class keeps its number of rows
             assert rows[y == 1].sum() == y.sum() and rows[y == 0].sum() == len(y) - y.sum()
         fast = dict(zip(CLASSIFICATION_METRICS, engine.score(pos_w, neg_w), strict=True))
@@ -146,9 +146,9 @@ def test_classification_resamples_equal_sklearn_with_their_weights(
 def test_classification_formulas_hold_for_any_weights(threshold: float) -> None:
     y, p = _binary(7, n=250, ties=True)
     p[:5] = [0.0, 1.0, 1.0, 0.0, 0.3]
-    engine = performance._BinaryResampler(y.astype(float), p, None, threshold)
+    engine = resampling.BinaryResampler(y.astype(float), p, None, threshold)
     w = _weights(7, len(y))
-    fast = engine.score(w[engine.rows[0]], w[engine.rows[1]])
+    fast = engine.score(w[engine.strata[0]], w[engine.strata[1]])
     expected = _sklearn_binary(y, p, w, threshold)
     assert dict(zip(CLASSIFICATION_METRICS, fast, strict=True)) == pytest.approx(
         expected, nan_ok=True, **TOL
@@ -162,10 +162,10 @@ def test_regression_resamples_equal_sklearn_with_their_weights(seed: int, weight
     y = y + 1e4  # a large offset must not cost R² its precision
     p = p + 1e4
     w = _weights(seed, len(y)) if weighted else None
-    engine = performance._RegressionResampler(y, p, w, mape=True)
+    engine = resampling.RegressionResampler(y, p, w, mape=True)
     rng = np.random.default_rng(seed)
     for _ in range(3):
-        rows = engine.draw(rng)
+        (rows,) = engine.draw(rng)
         fast = dict(zip(REGRESSION_METRICS, engine.score(rows), strict=True))
         assert fast == pytest.approx(_sklearn_regression(y, p, rows), **TOL)
 
@@ -188,7 +188,7 @@ def test_intervals_are_reproducible_and_depend_on_the_seed() -> None:
 def test_more_resamples_keep_the_first_ones() -> None:
     """Resample b always uses the b-th child seed, so 50 resamples are a prefix of 100."""
     y, p = _binary(4, n=200)
-    engine = performance._BinaryResampler(y.astype(float), p, None, 0.5)
+    engine = resampling.BinaryResampler(y.astype(float), p, None, 0.5)
     children = np.random.SeedSequence(5).spawn(100)
     scores = [engine.resample(np.random.default_rng(child)) for child in children]
     again = [engine.resample(np.random.default_rng(c)) for c in np.random.SeedSequence(5).spawn(50)]
@@ -248,6 +248,82 @@ def test_calibration_leaves_out_empty_bins_and_weights_the_means() -> None:
     assert curve.lower == pytest.approx((0.0, 0.1, 0.9))
     assert curve.counts == (1, 1, 2)
     assert curve.fraction_positive == pytest.approx((0.0, 1.0, 0.75))
+
+
+# ---- ROC and precision-recall curves ----------------------------------------------------
+
+
+def _sklearn_curves(y: Any, p: Any, w: Any, **pr_options: Any) -> dict[str, list[Any]]:
+    """sklearn's ROC and PR curves as lists of points, in sklearn's order."""
+    fpr, tpr, _ = skm.roc_curve(y, p, sample_weight=w)
+    precision, recall, _ = skm.precision_recall_curve(y, p, sample_weight=w, **pr_options)
+    return {
+        "roc": list(zip(fpr, tpr, strict=True)),
+        "pr": list(zip(recall, precision, strict=True)),
+    }
+
+
+def _report_curves(report: PerformanceReport) -> dict[str, list[Any]]:
+    assert report.roc is not None and report.pr is not None
+    return {
+        "roc": list(zip(report.roc.fpr, report.roc.tpr, strict=True)),
+        "pr": list(zip(report.pr.recall, report.pr.precision, strict=True)),
+    }
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n", [3000, 20000])
+def test_curves_are_thinned_subsets_of_sklearns_with_both_ends(n: int, weighted: bool) -> None:
+    y, p = _binary(11, n=n)
+    w = _weights(11, n) if weighted else None
+    kept = _report_curves(classification_report(y, p, sample_weight=w, bootstrap=0))
+    for name, full in _sklearn_curves(y, p, w).items():
+        assert len(full) > 101 and 50 < len(kept[name]) <= 101, name
+        assert kept[name][0] == full[0] and kept[name][-1] == full[-1], name
+        positions = [full.index(point) for point in kept[name]]  # raises if not on the curve
+        assert positions == sorted(positions), name
+
+
+def test_short_curves_are_kept_whole() -> None:
+    y, p = _binary(12, n=400, ties=True)  # a 0.05 grid: at most 21 thresholds
+    w = _weights(12, len(y))
+    kept = _report_curves(classification_report(y, p, sample_weight=w, bootstrap=0))
+    # The PR curve leaves out the thresholds that do not change the plotted curve.
+    assert kept == _sklearn_curves(y, p, w, drop_intermediate=True)
+    assert kept["roc"] == _sklearn_curves(y, p, w)["roc"]
+
+
+@pytest.mark.parametrize("n", [3000, 20000])
+def test_curve_points_are_spread_evenly_along_the_curve(n: int) -> None:
+    """No stretch of the curve is left without points: between two kept points lies at most
+    a hundredth of the curve's length plus one of sklearn's steps."""
+    y, p = _binary(13, n=n)
+    kept = _report_curves(classification_report(y, p, bootstrap=0))
+    for name, full in _sklearn_curves(y, p, None).items():
+        steps = np.hypot(*np.diff(np.array(full), axis=0).T)
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        gaps = np.diff(along[[full.index(point) for point in kept[name]]])
+        assert gaps.max() <= along[-1] / 100 + steps.max() + 1e-12, name
+
+
+def test_curve_points_caps_the_points_kept() -> None:
+    y, p = _binary(14, n=2000)
+    ends = _report_curves(classification_report(y, p, bootstrap=0, curve_points=2))
+    assert ends["roc"] == [(0.0, 0.0), (1.0, 1.0)]
+    assert ends["pr"] == [(1.0, float(y.mean())), (0.0, 1.0)]
+    few = _report_curves(classification_report(y, p, bootstrap=0, curve_points=11))
+    assert 2 < len(few["roc"]) <= 11 and 2 < len(few["pr"]) <= 11
+
+
+def test_curves_are_in_the_dict_of_classification_reports_only() -> None:
+    y, p = _binary(15, n=500)
+    report = classification_report(y, p, bootstrap=0)
+    assert report.roc is not None and report.pr is not None
+    data = report.as_dict()
+    assert data["roc"] == {"fpr": list(report.roc.fpr), "tpr": list(report.roc.tpr)}
+    assert data["pr"] == {"recall": list(report.pr.recall), "precision": list(report.pr.precision)}
+    yr, pr = _regression(15, n=100)
+    assert {"roc", "pr"}.isdisjoint(regression_report(yr, pr, bootstrap=0).as_dict())
 
 
 # ---- undefined metrics and the report's shape -------------------------------------------
@@ -332,7 +408,14 @@ def nothing_computed(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object, **__: object) -> None:
         raise AssertionError("computed a metric on bad input")
 
-    for name in ("_sklearn_classification", "_sklearn_regression", "_calibration", "_bootstrap"):
+    names = (
+        "classification_metrics",
+        "regression_metrics",
+        "_calibration",
+        "_curves",
+        "_bootstrap",
+    )
+    for name in names:
         monkeypatch.setattr(performance, name, refuse)
 
 
@@ -416,6 +499,10 @@ def nothing_computed(monkeypatch: pytest.MonkeyPatch) -> None:
         (
             {"y_true": GOOD_Y, "y_score": GOOD_P, "calibration_bins": 0},
             "calibration_bins must be at least 1, got 0",
+        ),
+        (
+            {"y_true": GOOD_Y, "y_score": GOOD_P, "curve_points": 1},
+            "curve_points must be at least 2, got 1",
         ),
     ],
 )
