@@ -1,0 +1,8 @@
+"""The self-contained HTML evidence report: one page with inline CSS and SVG charts that opens
+offline in any browser, rendered byte-for-byte the same from the same check outcomes."""
+
+from __future__ import annotations
+
+from steward.adapters.report.page import HtmlReportRenderer
+
+__all__ = ["HtmlReportRenderer"]
