@@ -21,9 +21,8 @@ from rich.console import Console
 from rich.rule import Rule
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -62,63 +61,16 @@ def expect(condition: bool, message: str) -> None:
     console.print("[green](refused, as expected)[/green]")
 
 
-def attach_evidence(
-    ci: steward.Client,
-    ref: str,
-    model: object,
-    x: pd.DataFrame,
-    y: pd.Series,
-    *,
-    seed: int,
-    kinds: tuple[str, ...] = ("performance", "explainability", "fairness"),
-) -> None:
-    """Compute real evidence with scikit-learn and attach it. The evidence engine will do this
-    in one command; here the numbers are computed by hand to show what a gate reads."""
+def holdout_file(valid: pd.DataFrame, path: Path, *, seed: int) -> Path:
+    """The validation split as CI would hand it to `steward check run`: features, target and a
+    synthetic protected attribute (the bundled dataset has none). A bootstrap resample stands in
+    for a fresh holdout, so each seed gives new numbers."""
     rng = np.random.default_rng(seed)
-    # A bootstrap resample stands in for a fresh holdout, so each run gives new numbers.
-    rows = rng.integers(0, len(x), len(x))
-    xs, ys = x.iloc[rows], y.iloc[rows]
-    scores = model.predict_proba(xs)[:, 1]  # type: ignore[attr-defined]
-    chosen = scores >= 0.5
-    if "performance" in kinds:
-        ci.add_evidence(
-            ref,
-            "performance",
-            passed=True,
-            metrics={
-                "auc": round(float(roc_auc_score(ys, scores)), 4),
-                "accuracy": round(float(accuracy_score(ys, chosen)), 4),
-                "f1": round(float(f1_score(ys, chosen)), 4),
-            },
-            config={"split": "validation", "bootstrap_seed": seed},
-            summary="validation metrics",
-        )
-    if "explainability" in kinds:
-        importance = permutation_importance(model, xs, ys, n_repeats=3, random_state=seed)
-        shares = np.abs(importance.importances_mean)
-        ci.add_evidence(
-            ref,
-            "explainability",
-            passed=True,
-            metrics={
-                "features_explained": float(len(shares)),
-                "top_feature_share": round(float(shares.max() / shares.sum()), 4),
-            },
-            summary="permutation importance on the validation set",
-        )
-    if "fairness" in kinds:
-        # A synthetic protected attribute: the bundled dataset has none.
-        group = rng.choice(["under_40", "over_40"], size=len(xs))
-        rates = [float(chosen[group == g].mean()) for g in ("under_40", "over_40")]
-        ratio = min(rates) / max(rates)
-        ci.add_evidence(
-            ref,
-            "fairness",
-            passed=ratio >= 0.8,
-            metrics={"demographic_parity_ratio": round(ratio, 4)},
-            config={"sensitive": "age_band (synthetic)"},
-            summary="selection rate by age band",
-        )
+    rows = rng.integers(0, len(valid), len(valid)) if seed else np.arange(len(valid))
+    holdout = valid.iloc[rows].reset_index(drop=True)
+    holdout["age_band"] = rng.choice(["under_40", "over_40"], size=len(holdout))
+    holdout.to_parquet(path, index=False)
+    return path
 
 
 def main() -> None:
@@ -167,10 +119,8 @@ def main() -> None:
         "gradient boosting": HistGradientBoostingClassifier(random_state=7),
     }
     client = steward.Client()
-    fitted = {}
-    for number, (label, estimator) in enumerate(candidates.items(), start=1):
+    for label, estimator in candidates.items():
         estimator.fit(x_train, y_train)
-        fitted[number] = estimator
         auc = roc_auc_score(y_valid, estimator.predict_proba(x_valid)[:, 1])
         version = client.register(
             estimator,
@@ -196,16 +146,17 @@ def main() -> None:
     code = steward_cli("promote", v1, "--to", "staging", "--reason", "ready", check=False)
     expect(code == 6, f"a promotion without evidence must be blocked (exit {code})")
 
-    console.print(Rule("5. Evidence arrives from CI (a separate identity from the validators)"))
-    ci = steward.Client(actor="ci-bot")
-    attach_evidence(ci, v1, fitted[1], x_valid, y_valid, seed=1)
+    console.print(Rule("5. CI runs the checks the gate asks for; each result becomes evidence"))
+    holdout = holdout_file(valid, HOME / "holdout.parquet", seed=0)
+    ci_env = {**os.environ, "STEWARD_ACTOR": "ci-bot"}  # CI is not one of the validators
+    steward_cli("check", "plan", v1, "--stage", "staging")
     steward_cli(
-        "--actor", "ci-bot", "evidence", "add", v1, "--kind", "data_quality", "--passed",
-        "--metric", f"missing_share_max={float(valid.isna().mean().max())}",
-        "--metric", f"duplicate_share={float(valid.duplicated().mean())}",
-        "--summary", "no missing values, no duplicate rows, schema as registered",
+        "check", "run", v1, "--data", str(holdout), "--target", "target",
+        "--sensitive", "age_band", "--stage", "staging",
+        "--report", str(HOME / "v1-staging-checks.html"), env=ci_env,
     )  # fmt: skip
     steward_cli("evidence", "list", v1)
+    steward_cli("gate", "status", v1, "--to", "staging")
 
     console.print(Rule("6. Separation of duties: the author cannot approve her own model"))
     code = steward_cli(
@@ -227,7 +178,12 @@ def main() -> None:
         "--actor", "victor.validator", "signoff", "approve", v1, "--stage", "production",
         "--role", "validator", "--reason", "fit for production",
     )  # fmt: skip
-    attach_evidence(ci, v1, fitted[1], x_valid, y_valid, seed=2, kinds=("performance",))
+    fresh = holdout_file(valid, HOME / "holdout-2.parquet", seed=2)
+    steward_cli(
+        "check", "run", v1, "--data", str(fresh), "--target", "target", "--sensitive",
+        "age_band", "--stage", "production", "--check", "performance",
+        "--report", str(HOME / "v1-rerun-checks.html"), env=ci_env,
+    )  # fmt: skip
     steward_cli("gate", "status", v1, "--to", "production")
     code = steward_cli("promote", v1, "--to", "production", "--reason", "go live", check=False)
     expect(code == 6, f"a stale approval must not promote (exit {code})")
@@ -244,7 +200,12 @@ def main() -> None:
 
     console.print(Rule("10. The challenger is rejected, with its reason, and sent back"))
     v2 = "credit-risk/scorer/2"
-    attach_evidence(ci, v2, fitted[2], x_valid, y_valid, seed=3)
+    steward_cli(
+        "check", "run", v2, "--data", str(holdout), "--target", "target", "--sensitive",
+        "age_band", "--stage", "staging", "--check", "data_quality", "--check", "performance",
+        "--check", "fairness", "--check", "explainability", "--check", "champion_challenger",
+        "--report", str(HOME / "v2-challenger-checks.html"), env=ci_env,
+    )  # fmt: skip
     steward_cli("promote", v2, "--to", "staging", "--reason", "challenger", check=False)
     steward_cli(
         "--actor", "vera.validator", "signoff", "reject", v2, "--stage", "staging",

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -27,6 +29,9 @@ from steward.services.kpis import GovernanceKpis
 from steward.services.policies import PolicyBook
 from steward.services.promotion import Promotion
 
+if TYPE_CHECKING:
+    from steward.services.checks import EvidenceEngine
+
 
 @dataclass
 class Container:
@@ -39,6 +44,22 @@ class Container:
     governance: Governance
     promotion: Promotion
     kpis: GovernanceKpis
+
+    @cached_property
+    def checks(self) -> EvidenceEngine:
+        """Built on first use: the evidence engine pulls in NumPy, Arrow and the report
+        renderer, which most commands never need."""
+        from steward.adapters.report import HtmlReportRenderer
+        from steward.services.checks import EvidenceEngine as Engine
+
+        return Engine(
+            self.inventory,
+            self.promotion,
+            self.governance,
+            self.artifacts,
+            _load_model,
+            HtmlReportRenderer(),
+        )
 
     def close(self) -> None:
         self.store.dispose()
@@ -79,17 +100,24 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
     policies = PolicyBook(store, YamlPolicyLoader())
     governance = Governance(store, policies, artifacts, default_policy=settings.default_policy)
     promotion = Promotion(governance)
+    inventory = Inventory(store, artifacts)
     return Container(
         settings=settings,
         store=store,
         artifacts=artifacts,
-        inventory=Inventory(store, artifacts),
+        inventory=inventory,
         audit=AuditTrail(store, ParallelChainVerifier(settings.resolved_database_url, _cores())),
         policies=policies,
         governance=governance,
         promotion=promotion,
         kpis=GovernanceKpis(promotion),
     )
+
+
+def _load_model(data: bytes, fmt: str, *, trust: bool) -> object:
+    from steward.adapters.capture.serialize import deserialize_model
+
+    return deserialize_model(data, fmt, trust=trust)
 
 
 @contextmanager

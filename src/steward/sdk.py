@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from steward.bootstrap import Container, build
 from steward.config import Settings, load_settings
-from steward.domain.audit import AuditEvent
+from steward.domain.audit import AuditEvent, canonical_json
 from steward.domain.checkpoint import Checkpoint
 from steward.domain.entities import Kpi, Member, Model, Project, Version, VersionSummary
 from steward.domain.errors import IntegrityBrokenError, InvalidInputError
@@ -31,6 +31,7 @@ from steward.domain.naming import (
     parse_version_ref,
 )
 from steward.domain.times import to_utc_text
+from steward.sdk_checks import ChecksClient
 from steward.sdk_governance import GovernanceClient
 from steward.services.audit import VerifyResult
 from steward.services.inventory import Lineage, ModelAtTime
@@ -137,7 +138,7 @@ def _audit_query(
     )
 
 
-class Client(GovernanceClient):
+class Client(GovernanceClient, ChecksClient):
     """A connection to one Steward store. Cheap to create; connects on first use."""
 
     def __init__(
@@ -284,8 +285,15 @@ class Client(GovernanceClient):
             }
         else:
             sig = {"columns": []}
+        profile = None
+        if training_data is not None:
+            from steward.stats.profile import profile_reference
+
+            reference = profile_reference(training_data, exclude=exclude)
+            profile = canonical_json(reference.to_dict()).encode("utf-8")
         lineage = Lineage(
             artifact_format=serialized.format,
+            training_profile=profile,
             framework=framework,
             signature=sig,
             training_data=fingerprint(training_data) if training_data is not None else None,

@@ -3,21 +3,24 @@
 Scalars follow the YAML 1.2 core schema rather than PyYAML's YAML 1.1 defaults: only
 `true`/`false` are booleans (an answer `yes`, `no`, `on` or `off` stays text), `010` is ten, and
 dates stay text. A key may appear once per mapping. Every problem found (syntax, shape, cross
-references) is reported with the line of the value it concerns.
+references) is reported with the line of the value it concerns. Other YAML documents (such as
+data-quality suites) are read by the same rules through `load_yaml_document`.
 """
 
 from __future__ import annotations
 
 import re
 import types
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Generic, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from steward.domain.errors import PolicyInvalidError
+from steward.domain.errors import PolicyInvalidError, StewardError
 from steward.domain.policy import Policy
 from steward.domain.policy_checks import problems as policy_problems
 
@@ -31,6 +34,30 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocumentKind(Generic[ModelT]):
+    """One kind of YAML document read with this module's rules: what messages call it, the
+    sections they list when it is empty or not a mapping, the model it validates to, and the
+    error a refusal raises (given the first problem's line and every problem's line)."""
+
+    noun: str
+    sections: str
+    sections_short: str
+    model: type[ModelT]
+    error: Callable[[str, list[str]], StewardError]
+
+
+POLICY_DOCUMENT = YamlDocumentKind(
+    noun="policy",
+    sections="name, roles, questionnaire, tiers, stages and gates",
+    sections_short="name, roles, questionnaire, …",
+    model=Policy,
+    error=PolicyInvalidError,
+)
 
 
 class PolicyYamlLoader(yaml.SafeLoader):
@@ -89,16 +116,7 @@ class YamlPolicyLoader:
     folder = "policies"
 
     def load(self, text: str, source: str) -> Policy:
-        root = _compose(text, source)
-        structure = _structure_problems(root)
-        if structure:
-            raise _invalid(source, structure)
-        data = _construct(root, source)
-        try:
-            policy = Policy.model_validate(data)
-        except ValidationError as exc:
-            found = [(_loc(err["loc"]), _pydantic_message(err)) for err in exc.errors()]
-            raise _invalid(source, _located(root, found)) from None
+        root, policy = load_yaml_document(text, source, POLICY_DOCUMENT)
         found = policy_problems(policy)
         if found:
             raise _invalid(source, _located(root, found))
@@ -120,11 +138,29 @@ class YamlPolicyLoader:
 # Parsing ------------------------------------------------------------------------------------
 
 
+def load_yaml_document(
+    text: str, source: str, kind: YamlDocumentKind[ModelT]
+) -> tuple[MappingNode, ModelT]:
+    """Parse and validate one document; raise `kind.error` naming the line of the first problem.
+    Returns the document's node tree too, for checks that need to point at lines later."""
+    root = _compose(text, source, kind)
+    structure = _structure_problems(root, kind)
+    if structure:
+        raise _invalid(source, structure, kind)
+    data = _construct(root, source, kind)
+    try:
+        document = kind.model.model_validate(data)
+    except ValidationError as exc:
+        found = [(_loc(err["loc"]), _pydantic_message(err, kind)) for err in exc.errors()]
+        raise _invalid(source, _located(root, found), kind) from None
+    return root, document
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _compose(text: str, source: str) -> MappingNode:
+def _compose(text: str, source: str, kind: YamlDocumentKind[Any] = POLICY_DOCUMENT) -> MappingNode:
     loader: PolicyYamlLoader | None = None
     try:
         loader = PolicyYamlLoader(text)
@@ -135,35 +171,40 @@ def _compose(text: str, source: str) -> MappingNode:
         problem = exc.problem or exc.context or "malformed YAML"
         if exc.context and problem.startswith("but "):
             problem = f"{exc.context}, {problem}"
-        raise PolicyInvalidError(f"{source}:{line}: {_one_line(problem)}") from None
+        raise _refusal(kind, f"{source}:{line}: {_one_line(problem)}") from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         shown = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
-        raise PolicyInvalidError(
-            f"{source}:{line}: character {shown!r} is not allowed in a policy file"
+        raise _refusal(
+            kind, f"{source}:{line}: character {shown!r} is not allowed in a {kind.noun} file"
         ) from None
     except yaml.YAMLError as exc:
-        raise PolicyInvalidError(f"{source}:1: {_one_line(str(exc))}") from None
+        raise _refusal(kind, f"{source}:1: {_one_line(str(exc))}") from None
     except RecursionError:
-        raise PolicyInvalidError(f"{source}:1: the document is nested too deeply") from None
+        raise _refusal(kind, f"{source}:1: the document is nested too deeply") from None
     finally:
         if loader is not None:
             loader.dispose()
     if root is None:
-        raise PolicyInvalidError(
-            f"{source}:1: the policy is empty: expected a mapping with name, roles, "
-            "questionnaire, tiers, stages and gates"
+        raise _refusal(
+            kind,
+            f"{source}:1: the {kind.noun} is empty: expected a mapping with {kind.sections}",
         )
     if not isinstance(root, MappingNode):
-        kind = "list" if isinstance(root, SequenceNode) else "single value"
-        raise PolicyInvalidError(
-            f"{source}:{root.start_mark.line + 1}: a policy must be a mapping of sections "
-            f"(name, roles, questionnaire, …) at the top level, not a {kind}"
+        shape = "list" if isinstance(root, SequenceNode) else "single value"
+        raise _refusal(
+            kind,
+            f"{source}:{root.start_mark.line + 1}: a {kind.noun} must be a mapping of sections "
+            f"({kind.sections_short}) at the top level, not a {shape}",
         )
     return root
 
 
-def _structure_problems(root: Node) -> list[Located]:
+def _refusal(kind: YamlDocumentKind[Any], message: str) -> StewardError:
+    return kind.error(message, [message])
+
+
+def _structure_problems(root: Node, kind: YamlDocumentKind[Any] = POLICY_DOCUMENT) -> list[Located]:
     """Duplicate keys, keys that are not text, recursive or exploding aliases."""
     found: list[Located] = []
     sizes: dict[int, int] = {}
@@ -212,22 +253,24 @@ def _structure_problems(root: Node) -> list[Located]:
         return size
 
     if walk(root, ()) > MAX_VALUES and not found:
-        found.append((1, (), f"the policy expands to more than {MAX_VALUES} values"))
+        found.append((1, (), f"the {kind.noun} expands to more than {MAX_VALUES} values"))
     return found
 
 
-def _construct(root: MappingNode, source: str) -> dict[str, Any]:
+def _construct(
+    root: MappingNode, source: str, kind: YamlDocumentKind[Any] = POLICY_DOCUMENT
+) -> dict[str, Any]:
     loader = PolicyYamlLoader("")
     try:
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise PolicyInvalidError(
-            f"{source}:{line}: {_one_line(exc.problem or 'malformed value')}"
+        raise _refusal(
+            kind, f"{source}:{line}: {_one_line(exc.problem or 'malformed value')}"
         ) from None
     except (ValueError, OverflowError) as exc:
-        raise PolicyInvalidError(f"{source}:1: {_one_line(str(exc))}") from None
+        raise _refusal(kind, f"{source}:1: {_one_line(str(exc))}") from None
     finally:
         loader.dispose()
     assert isinstance(data, dict)
@@ -298,7 +341,9 @@ def _located(root: Node, found: list[tuple[Location, str]]) -> list[Located]:
     return [(_line_of(root, path), path, message) for path, message in found]
 
 
-def _invalid(source: str, found: list[Located]) -> PolicyInvalidError:
+def _invalid(
+    source: str, found: list[Located], kind: YamlDocumentKind[Any] = POLICY_DOCUMENT
+) -> StewardError:
     """One error naming the first problem in file order; `problems` has them all."""
     ordered = sorted(enumerate(found), key=lambda item: (item[1][0], item[0]))
     lines = [
@@ -309,7 +354,7 @@ def _invalid(source: str, found: list[Located]) -> PolicyInvalidError:
     if len(lines) > 1:
         more = len(lines) - 1
         message += f" (and {more} more problem{'s' if more != 1 else ''})"
-    return PolicyInvalidError(message, problems=lines)
+    return kind.error(message, lines)
 
 
 _PHRASES = (
@@ -321,12 +366,12 @@ _PHRASES = (
 )
 
 
-def _pydantic_message(err: Any) -> str:
+def _pydantic_message(err: Any, document: YamlDocumentKind[Any] = POLICY_DOCUMENT) -> str:
     kind = err["type"]
     loc = _loc(err["loc"])
     if kind == "extra_forbidden":
         field = loc[-1] if loc else "?"
-        allowed = _fields_at(loc[:-1])
+        allowed = _fields_at(loc[:-1], document.model)
         hint = f"; expected one of {', '.join(allowed)}" if allowed else ""
         return f"unknown field {field!r}{hint}"
     if kind == "missing":
@@ -344,9 +389,9 @@ def _pydantic_message(err: Any) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _fields_at(path: Location) -> list[str]:
+def _fields_at(path: Location, root: type[BaseModel] = Policy) -> list[str]:
     """The field names (as written in YAML) of the model at `path`, if there is one."""
-    current: Any = Policy
+    current: Any = root
     for part in path:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):

@@ -8,7 +8,7 @@ is locked, so two people acting at the same moment see each other's facts in a f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,19 @@ from steward.services.lookup import explain_unknown_version
 from steward.services.moves import apply_move
 from steward.services.ports import WriteSession
 from steward.services.waivers import WaiverCases
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceDraft:
+    """Evidence before it is stored: what a check found, without producer, time or id."""
+
+    kind: str
+    passed: bool | None
+    metrics: Mapping[str, float]
+    config: Mapping[str, Any]
+    inputs: Mapping[str, Any]
+    summary: str = ""
+    report: bytes | None = None  # the check's own report; stored as an artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,56 +191,86 @@ class Governance(WaiverCases):
     ) -> Evidence:
         """Attach the result of a check (or a document) to a version. Evidence is appended,
         never replaced: the newest item of a kind is the one gates read."""
-        check_tag_key(kind)
-        clean_metrics = self._metrics(metrics)
-        if passed is None and not clean_metrics:
-            raise InvalidInputError(
-                f"evidence {kind!r} states nothing: give --passed/--failed or at least one metric"
-            )
-        report_digest = self._artifacts.put(report).digest if report else None
+        draft = EvidenceDraft(kind, passed, metrics or {}, config or {}, inputs or {}, summary)
+        return self.add_evidence_set(actor, ref, [draft], report=report, reason=reason)[0]
+
+    def add_evidence_set(
+        self,
+        actor: str,
+        ref: VersionRef,
+        drafts: Sequence[EvidenceDraft],
+        *,
+        report: bytes | None = None,
+        reason: str | None = None,
+    ) -> list[Evidence]:
+        """Attach several results in one transaction: all of them or, on any refusal, none.
+        A draft's own report bytes win over the shared `report`."""
+        if not drafts:
+            raise InvalidInputError("no evidence to add")
+        cleaned = [(draft, self._clean_draft(draft)) for draft in drafts]
+        shared = self._artifacts.put(report).digest if report else None
+        reports = [
+            self._artifacts.put(draft.report).digest if draft.report else shared
+            for draft, _ in cleaned
+        ]
+        added: list[Evidence] = []
         with self._store.write(actor) as tx:
             governed = self.governed_for_write(tx, ref)
-            known = metrics_for(kind, governed.policy)
-            if known is None:
-                raise InvalidInputError(
-                    f"unknown evidence kind {kind!r} under policy {governed.policy.name}"
+            for (draft, clean_metrics), report_digest in zip(cleaned, reports, strict=True):
+                self._check_kind(draft.kind, clean_metrics, governed.policy)
+                evidence = Evidence(
+                    version_ref=str(ref),
+                    kind=draft.kind,
+                    passed=draft.passed,
+                    metrics=clean_metrics,
+                    config=dict(draft.config),
+                    inputs=dict(draft.inputs),
+                    producer=actor,
+                    created_at=tx.now,
+                    report=report_digest,
+                    summary=draft.summary.strip()[:2000],
                 )
-            extra = sorted(set(clean_metrics) - known)
-            if extra:
-                raise InvalidInputError(
-                    f"evidence {kind!r} has no metric {extra[0]!r}: "
-                    f"expected some of {', '.join(sorted(known))}"
+                event = tx.record(
+                    PendingEvent(
+                        "evidence.added",
+                        "version",
+                        str(ref),
+                        {
+                            "kind": draft.kind,
+                            "passed": draft.passed,
+                            "metrics": clean_metrics,
+                            "digest": evidence.digest,
+                            "report": report_digest,
+                        },
+                        (reason or "").strip() or None,
+                    )
                 )
-            evidence = Evidence(
-                version_ref=str(ref),
-                kind=kind,
-                passed=passed,
-                metrics=clean_metrics,
-                config=dict(config or {}),
-                inputs=dict(inputs or {}),
-                producer=actor,
-                created_at=tx.now,
-                report=report_digest,
-                summary=summary.strip()[:2000],
-            )
-            event = tx.record(
-                PendingEvent(
-                    "evidence.added",
-                    "version",
-                    str(ref),
-                    {
-                        "kind": kind,
-                        "passed": passed,
-                        "metrics": clean_metrics,
-                        "digest": evidence.digest,
-                        "report": report_digest,
-                    },
-                    (reason or "").strip() or None,
-                )
-            )
-            evidence_id = tx.add_evidence(governed.handle.id, evidence, event.seq)
+                evidence_id = tx.add_evidence(governed.handle.id, evidence, event.seq)
+                added.append(Evidence(**{**with_fields(evidence), "id": evidence_id}))
             tx.commit()
-        return Evidence(**{**with_fields(evidence), "id": evidence_id})
+        return added
+
+    def _clean_draft(self, draft: EvidenceDraft) -> dict[str, float]:
+        check_tag_key(draft.kind)
+        clean_metrics = self._metrics(draft.metrics)
+        if draft.passed is None and not clean_metrics:
+            raise InvalidInputError(
+                f"evidence {draft.kind!r} states nothing: give --passed/--failed or at least "
+                "one metric"
+            )
+        return clean_metrics
+
+    @staticmethod
+    def _check_kind(kind: str, metrics: Mapping[str, float], policy: Policy) -> None:
+        known = metrics_for(kind, policy)
+        if known is None:
+            raise InvalidInputError(f"unknown evidence kind {kind!r} under policy {policy.name}")
+        extra = sorted(set(metrics) - known)
+        if extra:
+            raise InvalidInputError(
+                f"evidence {kind!r} has no metric {extra[0]!r}: "
+                f"expected some of {', '.join(sorted(known))}"
+            )
 
     @staticmethod
     def _metrics(metrics: Mapping[str, float] | None) -> dict[str, float]:

@@ -48,6 +48,9 @@ class Lineage:
     validation_data: dict[str, Any] | None = None
     code: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
+    # The training data's column profile (JSON): what data-quality checks and drift compare
+    # new data with. Stored as an artifact; its digest joins the training data's fingerprint.
+    training_profile: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +295,12 @@ class Inventory:
         # The artifact goes in first: content-addressed, so a failed transaction leaves at most an
         # unreferenced blob, never a version whose artifact is missing.
         stored = self._artifacts.put(artifact)
+        training_data = lineage.training_data
+        if lineage.training_profile is not None:
+            if training_data is None:
+                raise InvalidInputError("a training profile needs the training data's fingerprint")
+            profile = self._artifacts.put(lineage.training_profile)
+            training_data = {**training_data, "profile": profile.digest}
         with self._store.write(actor) as tx:
             # The common case, an existing model, costs one statement; the rest only on a miss.
             claimed = tx.claim_version_number(project, model)
@@ -320,7 +329,7 @@ class Inventory:
                 },
                 framework=lineage.framework,
                 signature=lineage.signature,
-                training_data=lineage.training_data,
+                training_data=training_data,
                 validation_data=lineage.validation_data,
                 code=lineage.code,
                 environment=lineage.environment,

@@ -111,11 +111,11 @@ class Promotion:
         """Every requirement of the gate into `to_stage`, as met / missing / failed / stale /
         waived, evaluated now without changing anything."""
         with self._store.read() as q:
-            governed = self._governed_for_read(q, ref)
+            governed = self.governed_for_read(q, ref)
         governed.policy.stages.graph().check_stage(to_stage)
         return governed.evaluate(to_stage, self._gov.now())
 
-    def _governed_for_read(
+    def governed_for_read(
         self, q: ReadSession, ref: VersionRef, projects: dict[str, Any] | None = None
     ) -> Governed:
         """`projects` caches what is per project (assessment, policy, members) across the
@@ -295,7 +295,7 @@ class Promotion:
         with self._store.read() as q:
             for request in q.promotion_requests(None, "open"):
                 ref = VersionRef(*_split(request.version_ref))
-                governed = self._governed_for_read(q, ref, projects)
+                governed = self.governed_for_read(q, ref, projects)
                 decision = governed.evaluate(request.to_stage, now)
                 roles = _roles_to_sign(governed, decision, person)
                 if roles:
@@ -307,7 +307,7 @@ class Promotion:
             recerts = []
             for item in overdue:
                 ref = VersionRef(*_split(item.version_ref))
-                governed = self._governed_for_read(q, ref, projects)
+                governed = self.governed_for_read(q, ref, projects)
                 roles_held = governed.members.get(person, frozenset())
                 wanted = {
                     s.role for s in governed.policy.gate(item.tier or "", item.stage).signoffs

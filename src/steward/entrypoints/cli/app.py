@@ -10,6 +10,7 @@ import typer
 from steward.domain.errors import StewardError
 from steward.entrypoints.cli import (
     audit,
+    check,
     db,
     evidence,
     gate,
@@ -39,6 +40,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
 app.add_typer(policy.app, name="policy")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(check.app, name="check")
 app.add_typer(evidence.signoff_app, name="signoff")
 app.add_typer(gate.app, name="gate")
 app.add_typer(waiver.app, name="waiver")

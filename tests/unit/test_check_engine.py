@@ -1,0 +1,169 @@
+"""The evidence engine's use case over the in-memory store: which checks a gate asks for, that a
+run stores every result in one go (or nothing), and how results are judged against the policy.
+The model is a real scikit-learn model handed over by a fake loader; the report renderer is a
+fake that names the kinds it was given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from steward.domain.errors import InvalidInputError
+from steward.domain.naming import VersionRef
+from steward.services.check_kinds import CheckOptions
+from steward.services.check_results import CheckOutcome, ReportHeader
+from steward.services.checks import EvidenceEngine
+from tests.unit.fakes import make_lineage
+from tests.unit.test_governance_service import World
+
+FEATURES = ["x1", "x2"]
+
+
+class NamingRenderer:
+    def render(self, header: ReportHeader, outcomes: list[CheckOutcome]) -> str:
+        return f"<html>{header.title}: {', '.join(o.kind for o in outcomes)}</html>"
+
+
+def _data(rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.normal(size=(rows, 2)), columns=FEATURES)
+    frame["label"] = (frame["x1"] + 0.5 * rng.normal(size=rows) > 0).astype(int)
+    frame["group"] = rng.choice(["a", "b"], size=rows)
+    return frame
+
+
+def _model(frame: pd.DataFrame) -> LogisticRegression:
+    return LogisticRegression().fit(frame[FEATURES], frame["label"])
+
+
+class Engine:
+    def __init__(self, impact: str | None = "high") -> None:
+        self.world = World()
+        self.world.apply()
+        self.world.project(impact=impact)
+        self.frame = _data()
+        self.model = _model(self.frame)
+        self.loaded: list[bytes] = []
+        signature = {"columns": [{"name": n, "type": "double"} for n in FEATURES]}
+        self.ref = self._register(signature)
+        self.engine = EvidenceEngine(
+            self.world.inventory,
+            self.world.promotion,
+            self.world.gov,
+            self.world.artifacts,
+            self._load,
+            NamingRenderer(),
+        )
+
+    def _register(self, signature: dict[str, Any]) -> VersionRef:
+        version = self.world.inventory.register_version(
+            "carl",
+            "credit",
+            "scorer",
+            f"artifact {len(self.loaded)}".encode(),
+            make_lineage(signature=signature),
+            documentation={"intended_use": "triage"},
+        )
+        return VersionRef("credit", "scorer", version.record.number)
+
+    def _load(self, data: bytes, fmt: str, *, trust: bool) -> object:
+        self.loaded.append(data)
+        return self.model
+
+    def evidence(self) -> list[Any]:
+        return list(self.world.gov.facts(self.ref).evidence)
+
+
+def test_the_plan_follows_the_gate_of_the_next_stage() -> None:
+    e = Engine()
+    staging = e.engine.plan(e.ref)
+    assert (staging.stage, staging.kinds) == ("staging", ("performance",))
+    production = e.engine.plan(e.ref, "production")
+    assert production.kinds == ("documentation", "data_quality", "performance")
+    assert production.required == {"documentation", "data_quality", "performance"}
+
+
+def test_an_unclassified_project_needs_named_checks() -> None:
+    e = Engine(impact=None)
+    with pytest.raises(InvalidInputError, match="no risk assessment"):
+        e.engine.plan(e.ref)
+    assert e.engine.plan(e.ref, checks=("performance",)).kinds == ("performance",)
+    with pytest.raises(InvalidInputError, match="unknown check 'speed'"):
+        e.engine.plan(e.ref, checks=("speed",))
+
+
+def test_a_run_stores_each_result_with_its_inputs_and_report() -> None:
+    e = Engine()
+    run = e.engine.run("ci", e.ref, e.frame, CheckOptions(target="label", bootstrap=20))
+    (performance,) = run.evidence
+    assert performance.kind == "performance" and performance.passed is True
+    assert performance.producer == "ci"
+    assert performance.inputs["data"]["rows"] == len(e.frame)
+    assert performance.config["target"] == "label"
+    assert (
+        e.world.artifacts.get(performance.report or "")
+        == b"<html>Evidence for credit/scorer/1: performance</html>"
+    )
+    assert "performance" in run.report_html
+    assert run.passed
+
+
+def test_a_threshold_the_model_misses_fails_the_check_and_the_run() -> None:
+    e = Engine()
+    noisy = e.frame.assign(score=np.random.default_rng(3).uniform(size=len(e.frame)))
+    run = e.engine.run(
+        "ci", e.ref, noisy, CheckOptions(target="label", prediction_column="score", bootstrap=0)
+    )
+    (outcome,) = run.outcomes
+    assert not outcome.passed and not run.passed
+    (requirement,) = outcome.requirements
+    assert requirement.clause == "performance.auc >= 0.75" and not requirement.met
+    assert [e.passed for e in e.evidence()] == [False]
+    assert e.loaded == []  # scores came from the column: the model was never loaded
+
+
+def test_a_check_that_cannot_compute_leaves_no_evidence() -> None:
+    e = Engine()
+    options = CheckOptions(target="label", stage="production", checks=("performance", "fairness"))
+    with pytest.raises(InvalidInputError, match="fairness needs --sensitive"):
+        e.engine.run("ci", e.ref, e.frame, options)
+    with pytest.raises(InvalidInputError, match="target 'y' is not in the data"):
+        e.engine.run("ci", e.ref, e.frame, CheckOptions(target="y"))
+    with pytest.raises(InvalidInputError, match="no rows"):
+        e.engine.run("ci", e.ref, e.frame.iloc[:0], CheckOptions(target="label"))
+    assert e.evidence() == []
+
+
+def test_probabilities_outside_zero_one_are_refused() -> None:
+    e = Engine()
+    shifted = e.frame.assign(score=np.linspace(-0.5, 1.5, len(e.frame)))
+    options = CheckOptions(target="label", prediction_column="score")
+    with pytest.raises(InvalidInputError, match=r"\[0, 1\]"):
+        e.engine.run("ci", e.ref, shifted, options)
+
+
+def test_a_check_named_but_not_required_does_not_fail_the_run() -> None:
+    e = Engine()
+    options = CheckOptions(
+        target="label", sensitive=("group",), checks=("performance", "fairness"), bootstrap=0
+    )
+    run = e.engine.run("ci", e.ref, e.frame, options)
+    required = {o.kind: o.required for o in run.outcomes}
+    assert required == {"performance": True, "fairness": False}
+
+
+def test_documentation_completeness_reads_the_record() -> None:
+    e = Engine()
+    options = CheckOptions(target="label", stage="production", checks=("documentation",))
+    (outcome,) = e.engine.run("ci", e.ref, e.frame, options).outcomes
+    assert outcome.passed and outcome.metrics == {"complete": 1.0, "missing_fields": 0.0}
+    e.world.inventory.register_version(
+        "carl", "credit", "scorer", b"second", make_lineage(), documentation={}
+    )
+    second = VersionRef("credit", "scorer", 2)
+    (missing,) = e.engine.run("ci", second, e.frame, options).outcomes
+    assert not missing.passed and missing.details["missing"] == ["intended_use"]
