@@ -135,6 +135,13 @@ def test_a_check_that_cannot_compute_leaves_no_evidence() -> None:
         e.engine.run("ci", e.ref, e.frame, CheckOptions(target="y"))
     with pytest.raises(InvalidInputError, match="no rows"):
         e.engine.run("ci", e.ref, e.frame.iloc[:0], CheckOptions(target="label"))
+    with pytest.raises(InvalidInputError, match="single class"):
+        e.engine.run("ci", e.ref, e.frame.assign(label=1), CheckOptions(target="label"))
+    with_gap = e.frame.astype({"group": object})
+    with_gap.loc[5, "group"] = None
+    fairness = CheckOptions(target="label", sensitive=("group",), checks=("fairness",))
+    with pytest.raises(InvalidInputError, match="group"):
+        e.engine.run("ci", e.ref, with_gap, fairness)
     assert e.evidence() == []
 
 
@@ -167,3 +174,26 @@ def test_documentation_completeness_reads_the_record() -> None:
     second = VersionRef("credit", "scorer", 2)
     (missing,) = e.engine.run("ci", second, e.frame, options).outcomes
     assert not missing.passed and missing.details["missing"] == ["intended_use"]
+
+
+def test_pandas_polars_arrow_and_files_give_the_same_evidence(tmp_path: Any) -> None:
+    """The data's container does not change what is measured: same inputs, same digests."""
+    import polars as pl
+    import pyarrow as pa
+
+    e = Engine()
+    options = CheckOptions(target="label", sensitive=("group",), checks=("performance", "fairness"))
+    e.frame.to_parquet(tmp_path / "data.parquet", index=False)
+    e.frame.to_csv(tmp_path / "data.csv", index=False)
+    containers = [
+        e.frame,
+        pl.from_pandas(e.frame),
+        pa.Table.from_pandas(e.frame, preserve_index=False),
+        tmp_path / "data.parquet",
+        str(tmp_path / "data.csv"),
+    ]
+    digests = {
+        tuple(item.digest for item in e.engine.run("ci", e.ref, data, options).evidence)
+        for data in containers
+    }
+    assert len(digests) == 1

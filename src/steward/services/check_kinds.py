@@ -150,13 +150,13 @@ def _judge(check: CheckRequirement, own_verdict: bool, metrics: Mapping[str, flo
     return Requirement(clause, check.holds(value), f"{check.metric} = {value:.4g}")
 
 
-def _need_scores(context: CheckContext, kind: str) -> Scored:
+def need_scores(context: CheckContext, kind: str) -> Scored:
     if context.scored is None:  # pragma: no cover - the engine scores before these kinds run
         raise InvalidInputError(f"{kind} needs predictions: give a model or --prediction-column")
     return context.scored
 
 
-def _need_model(context: CheckContext, kind: str) -> object:
+def need_model(context: CheckContext, kind: str) -> object:
     if context.model is None:
         raise InvalidInputError(
             f"{kind} needs the model itself; it could not be loaded for {context.ref}"
@@ -240,7 +240,7 @@ def run_data_quality(context: CheckContext) -> CheckOutcome:
 def run_performance(context: CheckContext) -> CheckOutcome:
     from steward.stats.performance import classification_report, regression_report
 
-    scored = _need_scores(context, "performance")
+    scored = need_scores(context, "performance")
     options = context.options
     if scored.task == "classification":
         report = classification_report(
@@ -284,7 +284,7 @@ def run_performance(context: CheckContext) -> CheckOutcome:
 def run_fairness(context: CheckContext) -> CheckOutcome:
     from steward.stats.fairness import fairness_report
 
-    scored = _need_scores(context, "fairness")
+    scored = need_scores(context, "fairness")
     options = context.options
     if scored.task != "classification":
         raise InvalidInputError("fairness by subgroup is computed for binary classifiers only")
@@ -324,11 +324,11 @@ def run_fairness(context: CheckContext) -> CheckOutcome:
 def run_explainability(context: CheckContext) -> CheckOutcome:
     from steward.stats.explain import explain_model
 
-    model = _need_model(context, "explainability")
-    scored = _need_scores(context, "explainability")
+    model = need_model(context, "explainability")
+    scored = need_scores(context, "explainability")
     options = context.options
     rows = context.table.num_rows
-    picked = _sample_positions(rows, options.explain_rows, options.seed)
+    picked = sample_positions(rows, options.explain_rows, options.seed)
     sample = context.table.take(pa.array(picked)) if len(picked) < rows else context.table
     x = feature_frame(sample, context.features, model)
     y = scored.truth[picked] if len(picked) < rows else scored.truth
@@ -375,129 +375,12 @@ def _model_labels(model: object, truth: NDArray[Any], scored: Scored) -> NDArray
     return labels
 
 
-def _sample_positions(rows: int, limit: int, seed: int) -> NDArray[np.int64]:
+def sample_positions(rows: int, limit: int, seed: int) -> NDArray[np.int64]:
     if rows <= limit:
         return np.arange(rows, dtype=np.int64)
     chosen = np.random.default_rng(seed).choice(rows, size=limit, replace=False)
     return np.sort(chosen).astype(np.int64)
 
 
-# ---- champion / challenger ------------------------------------------------------------------
-
-
-def run_champion_challenger(context: CheckContext) -> CheckOutcome:
-    from steward.stats.champion import compare_models, measure_cost
-
-    model = _need_model(context, "champion_challenger")
-    scored = _need_scores(context, "champion_challenger")
-    options = context.options
-    rows = context.table.num_rows
-    sample_rows = _sample_positions(rows, 1000, options.seed)
-    # A DataFrame whatever the model takes: measure_cost picks single rows out of it.
-    taken = context.table.take(pa.array(sample_rows))
-    sample = taken.select(context.features).to_pandas()
-    artifact = context.record.get("artifact") or {}
-    challenger_cost = measure_cost(
-        _predictor(model, context.features),
-        sample,
-        size_bytes=int(artifact.get("size", 0)),
-        calls=options.latency_calls,
-        seed=options.seed,
-    )
-    champion = context.champion
-    if champion is None:
-        stage = context.champion_stage or context.stage
-        summary = f"no champion in {stage}: nothing to compare, cost measured"
-        metrics = {
-            "latency_p50_ms": challenger_cost.latency_p50_ms,
-            "latency_p99_ms": challenger_cost.latency_p99_ms,
-            "model_size_bytes": float(challenger_cost.model_size_bytes),
-            "peak_memory_bytes": float(challenger_cost.peak_memory_bytes),
-        }
-        details = {
-            "champion": None,
-            "challenger": context.ref,
-            "task": scored.task,
-            "rows": rows,
-            "metrics": [],
-            "passed": True,
-            "challenger_wins": False,
-            "notes": [summary],
-            "cost": {"champion": None, "challenger": challenger_cost.as_dict()},
-        }
-        return outcome(
-            context,
-            "champion_challenger",
-            own_verdict=True,
-            summary=summary,
-            metrics=metrics,
-            config={"champion": None, "stage": stage},
-            details=details,
-        )
-    champion_cost = measure_cost(
-        _predictor(champion.model, champion.features),
-        taken.select(champion.features).to_pandas(),
-        size_bytes=champion.artifact_size,
-        calls=options.latency_calls,
-        seed=options.seed,
-    )
-    report = compare_models(
-        scored.truth,
-        champion.scores,
-        scored.scores,
-        task=scored.task,
-        threshold=options.threshold,
-        bootstrap=options.bootstrap,
-        confidence=options.confidence,
-        seed=options.seed,
-        margin=options.margin,
-        champion=champion.ref,
-        challenger=context.ref,
-    ).with_cost(champion_cost, challenger_cost)
-    primary = next((m for m in report.metrics if m.name == report.primary_metric), None)
-    verdict = "wins" if report.challenger_wins else ("not worse" if report.passed else "worse")
-    summary = f"challenger {verdict} than {champion.ref}"
-    if primary is not None:
-        summary += f": {primary.name} delta {_fmt(primary.delta)} [{_fmt(primary.low)}, {_fmt(primary.high)}]"
-    return outcome(
-        context,
-        "champion_challenger",
-        own_verdict=report.passed,
-        summary=summary,
-        metrics=report.evidence_metrics(),
-        config={
-            "champion": champion.ref,
-            "primary_metric": report.primary_metric,
-            "margin": options.margin,
-        },
-        details=report.as_dict(),
-        notes=tuple(report.notes),
-    )
-
-
-def _predictor(model: object, features: list[str]) -> Callable[[Any], Any]:
-    named = getattr(model, "feature_names_in_", None) is not None
-    method = getattr(model, "predict_proba", None) or model.predict  # type: ignore[attr-defined]
-
-    def predict(frame: Any) -> Any:
-        return method(frame[features] if named else frame[features].to_numpy())
-
-    return predict
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:+.4f}"
-
-
 def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
-
-
-RUNNERS: dict[str, Runner] = {
-    "documentation": run_documentation,
-    "data_quality": run_data_quality,
-    "performance": run_performance,
-    "fairness": run_fairness,
-    "explainability": run_explainability,
-    "champion_challenger": run_champion_challenger,
-}

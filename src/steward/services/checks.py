@@ -20,12 +20,18 @@ from steward.domain.errors import InvalidInputError, StewardError
 from steward.domain.governance import Evidence
 from steward.domain.naming import VersionRef
 from steward.domain.policy import Gate, Policy
+from steward.services.check_champion import run_champion_challenger
 from steward.services.check_kinds import (
     ENGINE_KINDS,
-    RUNNERS,
     Champion,
     CheckContext,
     CheckOptions,
+    Runner,
+    run_data_quality,
+    run_documentation,
+    run_explainability,
+    run_fairness,
+    run_performance,
 )
 from steward.services.check_results import CheckOutcome, ReportHeader, ReportRenderer
 from steward.services.governance import EvidenceDraft, Governance
@@ -35,6 +41,15 @@ from steward.services.promotion import Promotion
 from steward.stats.columns import first_line, listed
 
 Progress = Callable[[str], None]
+
+RUNNERS: dict[str, Runner] = {
+    "documentation": run_documentation,
+    "data_quality": run_data_quality,
+    "performance": run_performance,
+    "fairness": run_fairness,
+    "explainability": run_explainability,
+    "champion_challenger": run_champion_challenger,
+}
 
 
 class ModelLoader(Protocol):
