@@ -143,6 +143,10 @@ class GovernanceClient:
     def evidence(self, ref: str | VersionRef) -> list[Evidence]:
         return list(self._c.governance.facts(_ref(ref)).evidence)
 
+    def evidence_report(self, ref: str | VersionRef, evidence_id: int) -> bytes:
+        """The report stored with an evidence item (a check's HTML report), digest-checked."""
+        return self._c.governance.evidence_report(_ref(ref), evidence_id)[1]
+
     # Sign-offs ----------------------------------------------------------------------------
 
     def approve(

@@ -3,6 +3,7 @@ data, a holdout file with a protected attribute, and the gate read before and af
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -83,6 +84,14 @@ def test_check_run_turns_the_gate_checks_to_met_and_writes_the_report(
     assert _check_statuses(cli) == {"met"}
     html = (registered / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html and "Evidence for credit/scorer/1" in html
+
+    listed = json.loads(cli("evidence", "list", VERSION, "--json").out)["items"]
+    fairness = next(item for item in listed if item["kind"] == "fairness")
+    saved = cli("evidence", "report", VERSION, "--id", str(fairness["id"]), "-o", "fair.html")
+    assert saved.code == 0, saved.err
+    stored = (registered / "fair.html").read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == fairness["report"]
+    assert b"age_band" in stored and b"<svg" in stored
 
 
 def test_a_failing_suite_rule_exits_6_and_stores_failed_evidence(

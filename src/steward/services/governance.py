@@ -272,6 +272,16 @@ class Governance(WaiverCases):
                 f"expected some of {', '.join(sorted(known))}"
             )
 
+    def evidence_report(self, ref: VersionRef, evidence_id: int) -> tuple[Evidence, bytes]:
+        """An evidence item and its stored report, checked against the digest it was stored
+        under."""
+        found = next((e for e in self.facts(ref).evidence if e.id == evidence_id), None)
+        if found is None:
+            raise NotFoundError(f"{ref} has no evidence #{evidence_id}")
+        if found.report is None:
+            raise NotFoundError(f"evidence #{evidence_id} of {ref} has no report")
+        return found, self._artifacts.get(found.report)
+
     @staticmethod
     def _metrics(metrics: Mapping[str, float] | None) -> dict[str, float]:
         clean: dict[str, float] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from steward.domain.errors import InvalidInputError
 from steward.domain.governance import Evidence, SignOff, evidence_set_digest
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
@@ -111,6 +113,30 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
             for e in items
         ],
     )
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    ref: str = VERSION_ARG,
+    evidence_id: int = typer.Option(..., "--id", min=1, help="The evidence id (evidence list)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", dir_okay=False, help="File to write the report to."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write the report stored with an evidence item (a check's HTML report) to a file; its
+    SHA-256 is checked against the digest the evidence recorded."""
+    data = client(ctx).evidence_report(ref, evidence_id)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot write {output}: {exc.strerror}") from None
+    if as_json:
+        digest = hashlib.sha256(data).hexdigest()
+        print_json({"evidence": evidence_id, "output": str(output), "sha256": digest})
+        return
+    console.print(f"wrote the report of evidence #{evidence_id} to {escape(str(output))}")
 
 
 def _details(evidence: Evidence) -> list[str]:
