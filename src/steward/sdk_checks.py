@@ -63,6 +63,9 @@ class ChecksClient:
         `result.failed_required`. Nothing is stored when a check cannot be computed."""
         from steward.services.check_kinds import CheckOptions
 
+        if report is not None and not Path(report).parent.is_dir():
+            # Checked first: the report is written after the evidence is stored.
+            raise InvalidInputError(f"cannot write the report to {report}: no such directory")
         if isinstance(sensitive, str):
             sensitive = [s.strip() for s in sensitive.split(",") if s.strip()]
         options = CheckOptions(

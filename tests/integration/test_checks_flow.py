@@ -123,9 +123,12 @@ def pa_table(frame: pd.DataFrame) -> object:
 
 
 def test_a_run_that_cannot_compute_writes_nothing(
-    steward: Client, split: tuple[pd.DataFrame, pd.DataFrame]
+    steward: Client, split: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
 ) -> None:
     _, valid = split
+    nowhere = tmp_path / "missing" / "report.html"
+    with pytest.raises(InvalidInputError, match="no such directory"):
+        steward.check(REF, valid, target="target", sensitive=["age_band"], report=nowhere)
     with pytest.raises(InvalidInputError, match="target 'label' is not in the data"):
         steward.check(REF, valid, target="label", sensitive=["age_band"])
     broken = valid.copy()

@@ -84,7 +84,8 @@ def test_the_plan_follows_the_gate_of_the_next_stage() -> None:
     assert (staging.stage, staging.kinds) == ("staging", ("performance",))
     production = e.engine.plan(e.ref, "production")
     assert production.kinds == ("documentation", "data_quality", "performance")
-    assert production.required == {"documentation", "data_quality", "performance"}
+    # The gate judges documentation from the record itself: shown, never failing the run.
+    assert production.required == {"data_quality", "performance"}
 
 
 def test_an_unclassified_project_needs_named_checks() -> None:
@@ -137,6 +138,10 @@ def test_a_check_that_cannot_compute_leaves_no_evidence() -> None:
         e.engine.run("ci", e.ref, e.frame.iloc[:0], CheckOptions(target="label"))
     with pytest.raises(InvalidInputError, match="single class"):
         e.engine.run("ci", e.ref, e.frame.assign(label=1), CheckOptions(target="label"))
+    one_class = e.frame.assign(label=1, score=0.7)
+    scored = CheckOptions(target="label", prediction_column="score")
+    with pytest.raises(InvalidInputError, match="single class"):
+        e.engine.run("ci", e.ref, one_class, scored)
     with_gap = e.frame.astype({"group": object})
     with_gap.loc[5, "group"] = None
     fairness = CheckOptions(target="label", sensitive=("group",), checks=("fairness",))
@@ -172,8 +177,34 @@ def test_documentation_completeness_reads_the_record() -> None:
         "carl", "credit", "scorer", b"second", make_lineage(), documentation={}
     )
     second = VersionRef("credit", "scorer", 2)
-    (missing,) = e.engine.run("ci", second, e.frame, options).outcomes
+    run = e.engine.run("ci", second, e.frame, options)
+    (missing,) = run.outcomes
     assert not missing.passed and missing.details["missing"] == ["intended_use"]
+    assert not missing.required and run.passed
+
+
+def test_evidence_records_only_the_inputs_its_check_reads() -> None:
+    """A new holdout changes the performance evidence, not the documentation evidence, so an
+    approval is not made stale by an input the check never read."""
+    e = Engine()
+    options = CheckOptions(
+        target="label", stage="production", checks=("documentation", "performance"), bootstrap=0
+    )
+    first = {x.kind: x for x in e.engine.run("ci", e.ref, e.frame, options).evidence}
+    other = {x.kind: x for x in e.engine.run("ci", e.ref, _data(seed=9), options).evidence}
+    assert first["documentation"].digest == other["documentation"].digest
+    assert first["documentation"].inputs == {}
+    assert first["performance"].digest != other["performance"].digest
+    assert set(first["performance"].inputs) == {"data", "model"}
+
+
+def test_fairness_without_sensitive_columns_stops_before_computing() -> None:
+    e = Engine()
+    steps: list[str] = []
+    options = CheckOptions(target="label", checks=("performance", "fairness"))
+    with pytest.raises(InvalidInputError, match="fairness needs --sensitive"):
+        e.engine.run("ci", e.ref, e.frame, options, progress=steps.append)
+    assert "performance" not in steps
 
 
 def test_pandas_polars_arrow_and_files_give_the_same_evidence(tmp_path: Any) -> None:

@@ -519,3 +519,19 @@ def test_the_call_used_for_bad_input_is_fine_as_it_is() -> None:
     report = _call()
     assert report.rows == 100
     assert [group.key["age_band"] for group in report.intersection.groups] == ["old", "young"]
+
+
+def test_a_disparity_with_one_group_to_compare_is_undefined_not_perfect() -> None:
+    """Groups of 20 and 151 rows with a minimum of 30: one group is compared with nothing, so
+    the ratio is NaN (a threshold on it is unmet) rather than Fairlearn's 1.0."""
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 2, 171)
+    pred = rng.integers(0, 2, 171)
+    group = np.array(["small"] * 20 + ["large"] * 151)
+    report = fairness_report(truth, pred, {"g": group}, min_group_size=30)
+    grouping = report.grouping("g")
+    assert math.isnan(grouping.demographic_parity_ratio)
+    assert math.isnan(grouping.demographic_parity_difference)
+    assert "demographic_parity_ratio" not in report.evidence_metrics()
+    both = fairness_report(truth, pred, {"g": group}, min_group_size=20).grouping("g")
+    assert 0 < both.demographic_parity_ratio <= 1

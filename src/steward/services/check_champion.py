@@ -66,7 +66,7 @@ def run_champion_challenger(context: CheckContext) -> CheckOutcome:
             own_verdict=True,
             summary=summary,
             metrics=metrics,
-            config={"champion": None, "stage": stage},
+            config={"champion": None, "stage": stage, "margin": options.margin},
             details=details,
         )
     champion_cost = measure_cost(
@@ -90,10 +90,14 @@ def run_champion_challenger(context: CheckContext) -> CheckOutcome:
         challenger=context.ref,
     ).with_cost(champion_cost, challenger_cost)
     primary = next((m for m in report.metrics if m.name == report.primary_metric), None)
-    verdict = "wins" if report.challenger_wins else ("not worse" if report.passed else "worse")
-    summary = f"challenger {verdict} than {champion.ref}"
+    verdict = (
+        "beats"
+        if report.challenger_wins
+        else ("is not worse than" if report.passed else "is worse than")
+    )
+    summary = f"challenger {verdict} {champion.ref}"
     if primary is not None:
-        summary += f": {primary.name} delta {_fmt(primary.delta)} [{_fmt(primary.low)}, {_fmt(primary.high)}]"
+        summary += f"; {primary.name} delta {_fmt(primary.delta)} [{_fmt(primary.low)}, {_fmt(primary.high)}]"
     return outcome(
         context,
         "champion_challenger",
@@ -105,6 +109,7 @@ def run_champion_challenger(context: CheckContext) -> CheckOutcome:
             "primary_metric": report.primary_metric,
             "margin": options.margin,
         },
+        uses=("data", "model", "champion"),
         details=report.as_dict(),
         notes=tuple(report.notes),
     )

@@ -3,7 +3,8 @@ returns the statistics report's findings as a CheckOutcome; none of them writes 
 
 A check passes when its own verdict holds (data quality without failed errors, a challenger that
 is not worse than the champion, ...) and every threshold the policy's gate sets on its metrics
-holds too, so the evidence says "passed" exactly when the gate would count it as met.
+holds too. So "passed" evidence meets every requirement of the gate on its kind; the gate reads
+a threshold from the metric alone, so a failed check may still meet a threshold-only clause.
 """
 
 from __future__ import annotations
@@ -118,8 +119,12 @@ def outcome(
     config: Mapping[str, Any],
     details: Mapping[str, Any],
     notes: tuple[str, ...] = (),
+    uses: tuple[str, ...] = ("data", "model"),
+    shared_settings: bool = True,
 ) -> CheckOutcome:
-    """Judge the metrics against the gate's thresholds on this kind and build the outcome."""
+    """Judge the metrics against the gate's thresholds on this kind and build the outcome.
+    Only the inputs the check `uses` (and, with `shared_settings`, the run's common settings)
+    are recorded: an input a check does not read must not change its evidence digest."""
     finite = {k: float(v) for k, v in metrics.items() if math.isfinite(float(v))}
     judged = tuple(_judge(check, own_verdict, finite) for check in context.requirements(kind))
     passed = own_verdict and all(r.met for r in judged)
@@ -132,8 +137,8 @@ def outcome(
         summary=summary,
         metrics=finite,
         requirements=judged,
-        config={**context.options.settings(), **config},
-        inputs=dict(context.inputs),
+        config={**(context.options.settings() if shared_settings else {}), **config},
+        inputs={key: context.inputs[key] for key in uses if key in context.inputs},
         details=dict(details),
         notes=notes,
     )
@@ -186,7 +191,9 @@ def run_documentation(context: CheckContext) -> CheckOutcome:
         own_verdict=not missing,
         summary=summary,
         metrics={"complete": float(not missing), "missing_fields": float(len(missing))},
-        config={"stage": context.stage},
+        config={"stage": context.stage, "fields": required},
+        uses=(),
+        shared_settings=False,
         details={
             "required": required,
             "present": present,
@@ -229,6 +236,7 @@ def run_data_quality(context: CheckContext) -> CheckOutcome:
         summary=summary,
         metrics=report.evidence_metrics(),
         config={"suite": suite, "training_profile": context.profile is not None},
+        uses=("data", "training_profile", "suite"),
         details=report.as_dict(),
         notes=tuple(report.notes),
     )
@@ -313,7 +321,7 @@ def run_fairness(context: CheckContext) -> CheckOutcome:
         own_verdict=True,
         summary=summary,
         metrics=metrics,
-        config={"min_group_size": options.min_group_size, "decision_threshold": options.threshold},
+        config={"min_group_size": options.min_group_size},
         details=report.as_dict(),
     )
 

@@ -139,7 +139,10 @@ class EvidenceEngine:
         graph = policy.stages.graph()
         target = graph.check_stage(stage) if stage else _next_stage(policy, governed.handle.stage)
         gate = policy.gate(governed.tier, target) if governed.tier is not None else Gate()
-        required = _gate_kinds(gate)
+        required = {check.kind for check in gate.checks}
+        # Documentation fields are judged by the gate itself, from the version record (and
+        # waivers): the completeness check runs to show them, but cannot fail a run.
+        shown = required | ({"documentation"} if gate.documentation else set())
         for kind in checks:
             if kind not in ENGINE_KINDS:
                 raise InvalidInputError(
@@ -153,7 +156,7 @@ class EvidenceEngine:
                     f"project {ref.project!r} has no risk assessment, so no gate says which "
                     "checks to run: run steward project classify, or name them with --check"
                 )
-            kinds = tuple(k for k in ENGINE_KINDS if k in required)
+            kinds = tuple(k for k in ENGINE_KINDS if k in shown)
         label = governed.stored_policy.label if governed.stored_policy else policy.name
         elsewhere = tuple(sorted(k for k in required if k not in ENGINE_KINDS))
         return CheckPlan(
@@ -216,7 +219,6 @@ class EvidenceEngine:
     ) -> CheckContext:
         from steward.stats.fingerprint import fingerprint, to_arrow_table
         from steward.stats.scoring import (
-            feature_frame,
             model_features,
             score_model,
             scored_column,
@@ -226,6 +228,10 @@ class EvidenceEngine:
         record = version.record.as_dict()
         table = to_arrow_table(data)
         _check_columns(table, options)
+        if "fairness" in plan.kinds and not options.sensitive:
+            raise InvalidInputError(
+                "fairness needs --sensitive: name the columns holding the protected attributes"
+            )
         with self._governance.store.read() as q:
             governed = self._promotion.governed_for_read(q, ref)
         policy = governed.policy
@@ -252,7 +258,7 @@ class EvidenceEngine:
                 predictions = _column(table, options.prediction_column)
                 scored = scored_column(target, predictions, options.prediction_column)
             else:
-                scored = score_model(model, feature_frame(table, features, model), target)
+                scored = score_model(model, table, features, target)
             if scored.task == "classification" and not (
                 float(scored.scores.min()) >= 0.0 and float(scored.scores.max()) <= 1.0
             ):
@@ -306,7 +312,7 @@ class EvidenceEngine:
         options: CheckOptions,
         step: Progress,
     ) -> Champion | None:
-        from steward.stats.scoring import feature_frame, model_features, score_model
+        from steward.stats.scoring import model_features, score_model
 
         if stage is None:
             return None
@@ -326,7 +332,7 @@ class EvidenceEngine:
         # The champion may read other columns than the challenger: its own signature says which.
         signature = [str(c["name"]) for c in version.record.signature.get("columns", [])]
         own = model_features(model, signature, table.column_names)
-        scored = score_model(model, feature_frame(table, own, model), target)
+        scored = score_model(model, table, own, target)
         return Champion(
             str(champion_ref),
             model,
@@ -377,13 +383,6 @@ def _run_one(kind: str, context: CheckContext, *, required: bool) -> CheckOutcom
 
         result = replace(result, required=required)
     return result
-
-
-def _gate_kinds(gate: Gate) -> set[str]:
-    kinds = {check.kind for check in gate.checks}
-    if gate.documentation:
-        kinds.add("documentation")
-    return kinds
 
 
 def _next_stage(policy: Policy, current: str) -> str:

@@ -328,13 +328,19 @@ def _grouping(attributes: tuple[str, ...], groups: list[GroupMetrics]) -> Groupi
     )
 
 
+# A disparity compares groups: with fewer than two groups to compare it is undefined (NaN), not
+# 0 or 1, so a threshold on it is unmet instead of passing with nothing compared. Fairlearn
+# reports 0 and 1 for a single group.
+_COMPARED = 2
+
+
 def _spread(values: list[float]) -> float:
-    return max(values) - min(values) if values else math.nan
+    return max(values) - min(values) if len(values) >= _COMPARED else math.nan
 
 
 def _ratio(values: list[float]) -> float:
     # As in Fairlearn, min / max; when nobody is selected anywhere the ratio is 0/0.
-    return min(values) / max(values) if values and max(values) > 0 else math.nan
+    return min(values) / max(values) if len(values) >= _COMPARED and max(values) > 0 else math.nan
 
 
 def _intersect(codes: list[Codes], sizes: list[int]) -> tuple[Codes, Codes]:

@@ -340,7 +340,11 @@ def _read_file(path: Path) -> tuple[pa.Table, str]:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            return pq.read_table(path), "parquet"
+            # Without pre-buffering, the reader does not keep whole column chunks of the file in
+            # Arrow's pool beside the decoded table; releasing what is left returns it to the OS.
+            table = pq.read_table(path, pre_buffer=False)
+            pa.default_memory_pool().release_unused()
+            return table, "parquet"
         import pyarrow.csv as pacsv
 
         return pacsv.read_csv(path), "csv"

@@ -229,7 +229,8 @@ def _numeric_findings(
             column.name,
             severity,
             flagged,
-            passed=share == 0,
+            # No more far-out values than the reference had is no finding at all.
+            passed=share <= usual,
             detail=f"{percent(share)} of rows outside [{below:g}, {above:g}] "
             f"(p25 - 3 IQR, p75 + 3 IQR of the reference, which had {percent(usual)}); "
             f"an error above {percent(usual + settings.max_outlier_share)}",

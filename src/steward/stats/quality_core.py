@@ -141,13 +141,15 @@ class TableView:
         self.rows: int = table.num_rows
         self.names: tuple[str, ...] = tuple(table.column_names)
         self.id_column = id_column
-        self._columns: dict[str, ColumnView] = {}
+        self._current: ColumnView | None = None
 
     def column(self, name: str) -> ColumnView:
-        view = self._columns.get(name)
-        if view is None:
-            view = self._columns[name] = ColumnView(name, self.table.column(name))
-        return view
+        """The view of one column. Only the last one asked for is kept: the checks go column
+        by column, and keeping every column's readings (floats, masks, keys) would hold several
+        times the table in memory on wide data."""
+        if self._current is None or self._current.name != name:
+            self._current = ColumnView(name, self.table.column(name))
+        return self._current
 
     def share(self, count: int) -> float:
         return count / self.rows if self.rows else 0.0

@@ -22,6 +22,10 @@ from steward.stats.columns import first_line, listed
 
 Task = Literal["classification", "regression"]
 
+# Rows scored per call: large enough that per-call overhead vanishes, small enough that the
+# batch's pandas copy stays a few tens of megabytes on wide data.
+BATCH_ROWS = 65_536
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -67,28 +71,43 @@ def is_classifier(model: object) -> bool:
     )
 
 
-def score_model(model: object, x: Any, target: NDArray[Any]) -> Scored:
-    """Predict with the model and read the target to match: a classifier must be binary."""
-    try:
-        if is_classifier(model):
-            classes = list(getattr(model, "classes_", []))
-            if len(classes) != 2:
-                raise InvalidInputError(
-                    f"the model has {len(classes)} classes; the checks score binary "
-                    "classifiers and regressors"
-                )
-            proba = np.asarray(model.predict_proba(x), dtype=np.float64)  # type: ignore[attr-defined]
-            return Scored(
-                "classification", truth_of(target, classes[1]), proba[:, 1].copy(), classes[1]
+def score_model(
+    model: object, table: pa.Table, features: Sequence[str], target: NDArray[Any]
+) -> Scored:
+    """Predict with the model, a batch of rows at a time, and read the target to match: a
+    classifier must be binary. Batches keep memory bounded: the features are never all
+    converted to one pandas frame beside the Arrow table."""
+    if is_classifier(model):
+        classes = list(getattr(model, "classes_", []))
+        if len(classes) != 2:
+            raise InvalidInputError(
+                f"the model has {len(classes)} classes; the checks score binary "
+                "classifiers and regressors"
             )
-        predicted = np.asarray(model.predict(x), dtype=np.float64)  # type: ignore[attr-defined]
-    except InvalidInputError:
-        raise
+        truth = truth_of(target, classes[1])
+        proba = _predict(model, table, features, "predict_proba")
+        return Scored("classification", truth, proba[:, 1].copy(), classes[1])
+    return Scored(
+        "regression", numeric_target(target), _predict(model, table, features, "predict"), None
+    )
+
+
+def _predict(
+    model: object, table: pa.Table, features: Sequence[str], method: str
+) -> NDArray[np.float64]:
+    predict = getattr(model, method)
+    parts = []
+    try:
+        for batch in table.select(list(features)).to_batches(max_chunksize=BATCH_ROWS):
+            x = pa.Table.from_batches([batch])
+            parts.append(np.asarray(predict(feature_frame(x, features, model)), dtype=np.float64))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidInputError(
             f"the model cannot predict on this data: {first_line(exc)}"
         ) from exc
-    return Scored("regression", numeric_target(target), predicted, None)
+    if not parts:
+        raise InvalidInputError("the data has no rows")
+    return np.concatenate(parts)
 
 
 def scored_column(target: NDArray[Any], predictions: NDArray[Any], column: str) -> Scored:
@@ -101,9 +120,9 @@ def scored_column(target: NDArray[Any], predictions: NDArray[Any], column: str) 
     if np.isnan(scores).any():
         raise InvalidInputError(f"prediction column {column!r} has missing values")
     labels = _distinct(target)
+    if labels and set(labels) <= {0, 1}:  # 0/1 or booleans (True == 1)
+        return Scored("classification", truth_of(target, 1), scores, 1)
     if len(labels) == 2:
-        if set(labels) <= {0, 1} or set(labels) <= {False, True}:
-            return Scored("classification", truth_of(target, 1), scores, 1)
         raise InvalidInputError(
             f"the target has labels {listed(labels)}: with a prediction column, a binary target "
             "must be 0/1 or booleans (1 is the positive class)"
