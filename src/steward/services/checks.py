@@ -67,6 +67,7 @@ class CheckPlan:
     kinds: tuple[str, ...]
     required: frozenset[str]
     elsewhere: tuple[str, ...]  # gate kinds produced outside Steward (a load test, ...)
+    explicit: bool = False  # the kinds were named (--check), not taken from the gate
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -160,7 +161,14 @@ class EvidenceEngine:
         label = governed.stored_policy.label if governed.stored_policy else policy.name
         elsewhere = tuple(sorted(k for k in required if k not in ENGINE_KINDS))
         return CheckPlan(
-            str(ref), label, governed.tier, target, kinds, frozenset(required), elsewhere
+            str(ref),
+            label,
+            governed.tier,
+            target,
+            kinds,
+            frozenset(required),
+            elsewhere,
+            explicit=bool(checks),
         )
 
     # Running ------------------------------------------------------------------------------

@@ -340,8 +340,9 @@ def _read_file(path: Path) -> tuple[pa.Table, str]:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            # Without pre-buffering, the reader does not keep whole column chunks of the file in
-            # Arrow's pool beside the decoded table; releasing what is left returns it to the OS.
+            # Without pre-buffering, the reader does not keep whole column chunks of the file
+            # in Arrow's pool beside the decoded table; what the pool still holds afterwards
+            # goes back to the OS.
             table = pq.read_table(path, pre_buffer=False)
             pa.default_memory_pool().release_unused()
             return table, "parquet"

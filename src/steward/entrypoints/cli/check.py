@@ -163,7 +163,12 @@ def _print_plan(found: CheckPlan) -> None:
         f"tier {escape(found.tier or 'unassessed')}"
     )
     for kind in found.kinds:
-        mark = "required" if kind in found.required else "on request"
+        if kind in found.required:
+            mark = "required"
+        elif kind == "documentation" and not found.explicit:
+            mark = "shown; the gate reads the fields from the version record"
+        else:
+            mark = "on request, not required by the gate"
         console.print(f"  - {kind} ({mark})")
     if found.elsewhere:
         console.print(f"  not run here (produced elsewhere): {', '.join(found.elsewhere)}")
