@@ -330,3 +330,21 @@ def test_shap_failure_falls_back_to_occlusion(
     report = explain_model(forest, frame, y, n_repeats=1, local_sample=2)
     assert report.local_method == "occlusion"
     assert any("model type not supported" in note for note in report.notes)
+
+
+def test_real_shap_values_add_up_to_the_forests_probability(
+    classification: Any, forest: RandomForestClassifier
+) -> None:
+    """With the optional shap installed, each row's contributions plus the explainer's expected
+    value give the forest's probability of the positive class for that row: the SHAP values
+    are for the right class, row and feature order."""
+    shap = pytest.importorskip("shap")
+    frame, y, _ = classification
+    report = explain_model(forest, frame, y, n_repeats=1, local_sample=4)
+    assert report.local_method == "shap_tree"
+    expected = float(np.atleast_1d(shap.TreeExplainer(forest).expected_value)[-1])
+    for explanation in report.local:
+        probability = forest.predict_proba(frame.iloc[[explanation.row]])[0, 1]
+        total = sum(explanation.contributions.values()) + expected
+        assert total == pytest.approx(probability, abs=1e-9)
+        assert explanation.base_score == pytest.approx(probability)
