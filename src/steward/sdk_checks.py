@@ -48,10 +48,14 @@ class ChecksClient:
         suite: QualitySuite | str | Path | None = None,
         threshold: float = 0.5,
         bootstrap: int = 200,
+        confidence: float = 0.95,
         seed: int = 0,
         min_group_size: int = 30,
         explain_rows: int = 2000,
+        permutation_repeats: int = 5,
+        local_explanations: int = 5,
         margin: float = 0.01,
+        latency_calls: int = 200,
         trust: bool = False,
         report: str | Path | None = None,
         reason: str | None = None,
@@ -64,7 +68,7 @@ class ChecksClient:
         from steward.services.check_kinds import CheckOptions
 
         if report is not None and not Path(report).parent.is_dir():
-            # Checked first: the report is written after the evidence is stored.
+            # Checked before computing: finding out after minutes of work would be unkind.
             raise InvalidInputError(f"cannot write the report to {report}: no such directory")
         if isinstance(sensitive, str):
             sensitive = [s.strip() for s in sensitive.split(",") if s.strip()]
@@ -78,22 +82,30 @@ class ChecksClient:
             suite=_suite(suite),
             threshold=threshold,
             bootstrap=bootstrap,
+            confidence=confidence,
             seed=seed,
             min_group_size=min_group_size,
             explain_rows=explain_rows,
+            permutation_repeats=permutation_repeats,
+            local_explanations=local_explanations,
             margin=margin,
+            latency_calls=latency_calls,
             trust=trust,
         )
         if options.id_column is None and options.suite is not None:
             from dataclasses import replace
 
             options = replace(options, id_column=options.suite.id_column)
-        result = self._c.checks.run(
-            self.actor, _ref(ref), data, options, progress=progress, reason=reason
+        out = Path(report) if report is not None else None
+        return self._c.checks.run(
+            self.actor,
+            _ref(ref),
+            data,
+            options,
+            progress=progress,
+            reason=reason,
+            deliver=(lambda html: write_report(out, html)) if out is not None else None,
         )
-        if report is not None:
-            write_report(Path(report), result.report_html)
-        return result
 
 
 def write_report(path: Path, html: str) -> None:

@@ -129,6 +129,10 @@ def test_a_run_that_cannot_compute_writes_nothing(
     nowhere = tmp_path / "missing" / "report.html"
     with pytest.raises(InvalidInputError, match="no such directory"):
         steward.check(REF, valid, target="target", sensitive=["age_band"], report=nowhere)
+    # A report that cannot be written once computed (here: the path is a directory) stops the
+    # run before the evidence is stored.
+    with pytest.raises(InvalidInputError, match="cannot write the report"):
+        steward.check(REF, valid, target="target", sensitive=["age_band"], report=tmp_path)
     with pytest.raises(InvalidInputError, match="target 'label' is not in the data"):
         steward.check(REF, valid, target="label", sensitive=["age_band"])
     broken = valid.copy()

@@ -182,9 +182,11 @@ class EvidenceEngine:
         *,
         progress: Progress | None = None,
         reason: str | None = None,
+        deliver: Callable[[str], None] | None = None,
     ) -> CheckRun:
         """Compute every planned check, then store them all as evidence in one transaction.
-        Raises before writing anything when a check cannot be computed."""
+        Raises before writing anything when a check cannot be computed. `deliver` receives the
+        combined HTML report before the evidence is stored (to write it to a file)."""
         step = progress or (lambda _name: None)
         plan = self.plan(ref, options.stage, options.checks)
         if not plan.kinds:
@@ -213,8 +215,11 @@ class EvidenceEngine:
             )
             for o in outcomes
         ]
-        evidence = self._governance.add_evidence_set(actor, ref, drafts, reason=reason)
         report = self._renderer.render(header, outcomes)
+        if deliver is not None:
+            # Before the evidence: a report that cannot be written stops the run unstored.
+            deliver(report)
+        evidence = self._governance.add_evidence_set(actor, ref, drafts, reason=reason)
         return CheckRun(plan, tuple(outcomes), tuple(evidence), report)
 
     def _context(

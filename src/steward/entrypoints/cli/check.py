@@ -95,7 +95,19 @@ def run(
     bootstrap: int = typer.Option(
         200, "--bootstrap", min=0, max=10_000, help="Bootstrap resamples for intervals."
     ),
+    confidence: float = typer.Option(
+        0.95, "--confidence", min=0.5, max=0.999, help="Level of the bootstrap intervals."
+    ),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of every random draw."),
+    explain_rows: int = typer.Option(
+        2000, "--explain-rows", min=10, help="Rows sampled for permutation importance."
+    ),
+    margin: float = typer.Option(
+        0.01,
+        "--margin",
+        min=0.0,
+        help="How much worse than the champion the challenger may be (non-inferiority).",
+    ),
     min_group_size: int = typer.Option(
         30, "--min-group-size", min=0, help="Smaller subgroups are reported, not compared."
     ),
@@ -139,7 +151,10 @@ def run(
             suite=suite,
             threshold=threshold,
             bootstrap=bootstrap,
+            confidence=confidence,
             seed=seed,
+            explain_rows=explain_rows,
+            margin=margin,
             min_group_size=min_group_size,
             trust=trust,
             report=out,
