@@ -49,6 +49,7 @@ class Container:
     def checks(self) -> EvidenceEngine:
         """Built on first use: the evidence engine pulls in NumPy, Arrow and the report
         renderer, which most commands never need."""
+        from steward.adapters.memory import release_memory
         from steward.adapters.report import HtmlReportRenderer
         from steward.services.checks import EvidenceEngine as Engine
 
@@ -59,6 +60,7 @@ class Container:
             self.artifacts,
             _load_model,
             HtmlReportRenderer(),
+            release_memory,
         )
 
     def close(self) -> None:

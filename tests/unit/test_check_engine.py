@@ -228,3 +228,27 @@ def test_pandas_polars_arrow_and_files_give_the_same_evidence(tmp_path: Any) -> 
         for data in containers
     }
     assert len(digests) == 1
+
+
+def test_memory_is_released_before_each_check_and_after_the_last() -> None:
+    e = Engine()
+    released: list[int] = []
+    engine = EvidenceEngine(
+        e.world.inventory,
+        e.world.promotion,
+        e.world.gov,
+        e.world.artifacts,
+        e._load,
+        NamingRenderer(),
+        lambda: released.append(1),
+    )
+    options = CheckOptions(target="label", stage="production", bootstrap=0)
+    run = engine.run("ci", e.ref, e.frame, options)
+    assert len(released) == len(run.outcomes) + 1 == 4
+
+
+def test_releasing_memory_works_on_this_platform() -> None:
+    """Arrow's pool and, on glibc, malloc_trim: neither may raise where Steward runs."""
+    from steward.adapters.memory import release_memory
+
+    release_memory()

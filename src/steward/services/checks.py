@@ -121,6 +121,7 @@ class EvidenceEngine:
         artifacts: ArtifactStore,
         load_model: ModelLoader,
         renderer: ReportRenderer,
+        release_memory: Callable[[], None] = lambda: None,
     ) -> None:
         self._inventory = inventory
         self._promotion = promotion
@@ -128,6 +129,8 @@ class EvidenceEngine:
         self._artifacts = artifacts
         self._load_model = load_model
         self._renderer = renderer
+        # Called between steps: each check's temporaries should not stack on the last one's.
+        self._release_memory = release_memory
 
     # Planning -----------------------------------------------------------------------------
 
@@ -199,8 +202,10 @@ class EvidenceEngine:
         context = self._context(ref, plan, data, options, step)
         outcomes = []
         for kind in plan.kinds:
+            self._release_memory()
             step(kind)
             outcomes.append(_run_one(kind, context, required=kind in plan.required))
+        self._release_memory()
         step("writing evidence")
         header = self._header(plan, context)
         drafts = [
