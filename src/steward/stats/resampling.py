@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 Floats = NDArray[np.float64]
-Ints = NDArray[np.int64]
+# Row indices: int32 where the rows fit, which halves the engines' largest arrays.
+Ints = NDArray[np.int32] | NDArray[np.int64]
 
 CLASSIFICATION_METRICS: tuple[str, ...] = (
     "auc",
@@ -107,10 +108,10 @@ class BinaryResampler(Resampler):
         pos_rows, neg_rows = self.strata
         pos, neg = p[pos_rows], p[neg_rows]
         self.weights = (None, None) if w is None else (w[pos_rows], w[neg_rows])
-        self.below = np.searchsorted(neg, pos, side="left")
-        self.at_or_below = np.searchsorted(neg, pos, side="right")
+        self.below = _compact(np.searchsorted(neg, pos, side="left"))
+        self.at_or_below = _compact(np.searchsorted(neg, pos, side="right"))
         # The first positive of each run of tied positive scores.
-        self.first = np.searchsorted(pos, pos, side="left")
+        self.first = _compact(np.searchsorted(pos, pos, side="left"))
         self.cuts = (
             int(np.searchsorted(pos, threshold, side="left")),
             int(np.searchsorted(neg, threshold, side="left")),
@@ -288,8 +289,14 @@ def _draw(rng: np.random.Generator, rows: int, weights: Floats | None) -> Floats
 def _sorted_rows(p: Floats, keep: NDArray[np.bool_]) -> Ints:
     """The indices of the kept rows, ordered by score."""
     rows = np.flatnonzero(keep)
-    ordered: Ints = rows[np.argsort(p[rows], kind="stable")]
-    return ordered
+    return _compact(rows[np.argsort(p[rows], kind="stable")])
+
+
+def _compact(indices: NDArray[np.intp]) -> Ints:
+    """The same indices as int32 when every one fits, else unchanged."""
+    if len(indices) and int(indices.max()) >= 2**31 - 1:
+        return indices.astype(np.int64, copy=False)
+    return indices.astype(np.int32)
 
 
 def _positions(lead: Ints, own: Ints) -> Ints:
