@@ -33,6 +33,7 @@ from steward.domain.naming import (
 from steward.domain.times import to_utc_text
 from steward.sdk_checks import ChecksClient
 from steward.sdk_governance import GovernanceClient
+from steward.sdk_monitor import MonitorClient
 from steward.services.audit import VerifyResult
 from steward.services.inventory import Lineage, ModelAtTime
 from steward.services.ports import AuditQuery, Page, PageRequest, VersionQuery
@@ -138,7 +139,7 @@ def _audit_query(
     )
 
 
-class Client(GovernanceClient, ChecksClient):
+class Client(GovernanceClient, ChecksClient, MonitorClient):
     """A connection to one Steward store. Cheap to create; connects on first use."""
 
     def __init__(

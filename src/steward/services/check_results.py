@@ -56,6 +56,9 @@ class ReportHeader:
 
     title: str
     facts: tuple[tuple[str, str], ...]  # (label, value) rows shown at the top
+    kicker: str = "Model evidence report"
+    # False for an analysis outside any gate (an ad hoc drift comparison): no policy wording.
+    governed: bool = True
 
 
 class ReportRenderer(Protocol):

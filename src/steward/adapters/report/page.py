@@ -14,6 +14,7 @@ from typing import Any
 from steward.adapters.report.champion import render_champion_challenger
 from steward.adapters.report.data_quality import render_data_quality
 from steward.adapters.report.documentation import render_documentation
+from steward.adapters.report.drift import render_drift
 from steward.adapters.report.explainability import render_explainability
 from steward.adapters.report.fairness import render_fairness
 from steward.adapters.report.generic import render_generic
@@ -32,6 +33,7 @@ KIND_RENDERERS: Mapping[str, KindRenderer] = {
     "data_quality": render_data_quality,
     "champion_challenger": render_champion_challenger,
     "documentation": render_documentation,
+    "drift": render_drift,
 }
 KIND_TITLES: Mapping[str, str] = {
     "performance": "Performance",
@@ -40,6 +42,7 @@ KIND_TITLES: Mapping[str, str] = {
     "data_quality": "Data quality",
     "champion_challenger": "Champion / challenger",
     "documentation": "Documentation",
+    "drift": "Data drift",
 }
 # Nothing may be fetched when the file is opened, even if markup slipped through by mistake.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -52,7 +55,10 @@ class HtmlReportRenderer:
 
     def render(self, header: ReportHeader, outcomes: list[CheckOutcome]) -> str:
         title = plain(header.title) if header.title else "Check report"
-        sections = [_section(index, outcome) for index, outcome in enumerate(outcomes, start=1)]
+        sections = [
+            _section(index, outcome, header.governed)
+            for index, outcome in enumerate(outcomes, start=1)
+        ]
         return "".join(
             [
                 '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
@@ -60,7 +66,7 @@ class HtmlReportRenderer:
                 '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
                 f"<title>{esc(title)}</title>\n<style>{STYLESHEET}</style>\n</head>\n<body>\n",
                 '<div class="page">\n',
-                _masthead(title, outcomes),
+                _masthead(title, outcomes, header),
                 "<main>\n",
                 _facts_block(header),
                 _overview(outcomes),
@@ -84,10 +90,12 @@ def _kind_title(kind: object) -> str:
     return esc(KIND_TITLES.get(name, name.replace("_", " ").capitalize() or "Check"))
 
 
-def _masthead(title: str, outcomes: list[CheckOutcome]) -> str:
+def _masthead(title: str, outcomes: list[CheckOutcome], header: ReportHeader) -> str:
     required = [o for o in outcomes if o.required]
     failed = [o for o in required if not o.passed]
-    if not outcomes:
+    if not header.governed:
+        verdict = " ".join(text(o.summary) for o in outcomes) or "Nothing was compared."
+    elif not outcomes:
         verdict = "No checks were run."
     elif not required:
         verdict = f"{_count(len(outcomes), 'check')} run; none is required by the policy gate."
@@ -97,7 +105,7 @@ def _masthead(title: str, outcomes: list[CheckOutcome]) -> str:
     else:
         verdict = f"All required checks passed ({len(required)} of {len(required)})."
     return (
-        '<header class="report"><p class="kicker">Model evidence report</p>'
+        f'<header class="report"><p class="kicker">{esc(plain(header.kicker))}</p>'
         f'<h1>{esc(title)}</h1><p class="verdict">{verdict}</p></header>\n'
     )
 
@@ -140,7 +148,7 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _section(index: int, outcome: CheckOutcome) -> str:
+def _section(index: int, outcome: CheckOutcome, governed: bool = True) -> str:
     anchor = _anchor(index, outcome.kind)
     notes = dedupe(
         [plain(note) for note in (*as_list(outcome.notes), *_detail_notes(outcome.details))]
@@ -150,14 +158,16 @@ def _section(index: int, outcome: CheckOutcome) -> str:
         f'<h2><span class="index">{index}</span> {_kind_title(outcome.kind)} '
         f"{badge(_flag(outcome.passed))}</h2>",
         f'<p class="summary">{text(outcome.summary)}</p>',
-        f'<p class="muted">{_requirement_note(outcome.required)}</p>',
-        "<h3>Policy requirements</h3>",
-        _requirements(outcome.requirements),
-        "<h3>Evidence metrics</h3>",
-        _metrics(outcome.metrics),
-        "<h3>Analysis</h3>",
-        _details(outcome.kind, outcome.details, anchor),
     ]
+    if governed:
+        parts += [
+            f'<p class="muted">{_requirement_note(outcome.required)}</p>',
+            "<h3>Policy requirements</h3>",
+            _requirements(outcome.requirements),
+            "<h3>Evidence metrics</h3>",
+            _metrics(outcome.metrics),
+        ]
+    parts += ["<h3>Analysis</h3>", _details(outcome.kind, outcome.details, anchor)]
     if notes:
         parts += ["<h3>Notes</h3>", bullets(notes)]
     parts += ["<h3>Inputs and configuration</h3>", _inputs(outcome), "</section>\n"]

@@ -16,6 +16,7 @@ from steward.entrypoints.cli import (
     gate,
     governance,
     model,
+    monitor,
     policy,
     project,
     version,
@@ -46,6 +47,7 @@ app.add_typer(gate.app, name="gate")
 app.add_typer(waiver.app, name="waiver")
 app.add_typer(waiver.request_app, name="request")
 app.add_typer(governance.app, name="governance")
+app.add_typer(monitor.app, name="monitor")
 app.command("promote")(gate.promote)
 app.command("recertify")(gate.recertify)
 app.command("inbox")(governance.inbox)
