@@ -78,7 +78,7 @@ def drift(
         print_json(data)
         return
     grid = Table()
-    for name in ("column", "kind", "method", "statistic", "threshold", "drifted"):
+    for name in ("column", "kind", "method", "score", "threshold", "drifted"):
         grid.add_column(name, no_wrap=name != "column", overflow="fold")
     for name, result in found.columns.items():
         grid.add_row(
