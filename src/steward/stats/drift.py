@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -40,7 +41,7 @@ import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
 from steward.stats import drift_methods as dm
-from steward.stats.columns import listed
+from steward.stats.columns import first_line, listed
 from steward.stats.fingerprint import normalise_type
 from steward.stats.profile_values import read_table, type_name
 
@@ -142,7 +143,7 @@ def detect_drift(
     share_ok = isinstance(drift_share, int | float) and not isinstance(drift_share, bool)
     if not (share_ok and 0 < drift_share <= 1):
         raise InvalidInputError(f"drift_share must be above 0 and at most 1, got {drift_share!r}")
-    ref_table, cur_table = read_table(reference), read_table(current)
+    ref_table, cur_table = _source(reference), _source(current)
     for label, table in (("reference", ref_table), ("current", cur_table)):
         if table.num_rows == 0:
             raise InvalidInputError(f"the {label} data has no rows")
@@ -203,8 +204,50 @@ def _threshold(key: str, value: object) -> float:
     return float(number)
 
 
+class _Columns:
+    """A table read column by column: a Parquet file is opened for its schema and one column is
+    read at a time, so comparing two large files holds two columns in memory, not two tables.
+    Anything else is read whole, as `read_table` reads it."""
+
+    def __init__(self, data: object) -> None:
+        self._file: Any = None
+        self._table: pa.Table | None = None
+        if isinstance(data, str | Path) and Path(data).suffix.lower() == ".parquet":
+            path = Path(data)
+            if not path.is_file():
+                raise InvalidInputError(f"data file {str(path)!r} does not exist")
+            import pyarrow.parquet as pq
+
+            try:
+                self._file = pq.ParquetFile(path, pre_buffer=False)
+            except (pa.ArrowException, OSError) as exc:
+                raise InvalidInputError(f"cannot read {path.name!r}: {first_line(exc)}") from exc
+            self.column_names: list[str] = list(self._file.schema_arrow.names)
+            self.num_rows: int = int(self._file.metadata.num_rows)
+            self._name = path.name
+        else:
+            self._table = read_table(data)
+            self.column_names = list(self._table.column_names)
+            self.num_rows = int(self._table.num_rows)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if self._table is not None:
+            return self._table.column(name)
+        try:
+            column: pa.ChunkedArray = self._file.read(columns=[name]).column(0)
+        except (pa.ArrowException, OSError) as exc:
+            raise InvalidInputError(
+                f"cannot read column {name!r} of {self._name!r}: {first_line(exc)}"
+            ) from exc
+        return column
+
+
+def _source(data: object) -> _Columns:
+    return _Columns(data)
+
+
 def _select_columns(
-    reference: pa.Table, current: pa.Table, columns: Sequence[str] | None, exclude: Sequence[str]
+    reference: _Columns, current: _Columns, columns: Sequence[str] | None, exclude: Sequence[str]
 ) -> tuple[list[str], dict[str, str]]:
     """The columns to compare, in reference order, and those present on one side only."""
     ref_names, cur_names = set(reference.column_names), set(current.column_names)
