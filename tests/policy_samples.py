@@ -62,3 +62,15 @@ ADHOC_ANSWERS = {
     "affects_money": "no",
     "automation": "advisory",
 }
+
+# Answers that put a project in the default policy's "monitored" tier: scheduled scoring that
+# needs monitoring, reviewed by people; its gates ask for the evidence engine's checks.
+MONITORED_ANSWERS = {
+    "audience": "internal",
+    "usage": "monitored",
+    "lifetime": "months",
+    "impact": "moderate",
+    "affects_people": "yes",
+    "affects_money": "no",
+    "automation": "reviewed",
+}

@@ -17,17 +17,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests.e2e.conftest import Run
+from tests.policy_samples import MONITORED_ANSWERS
 
 VERSION = "credit/scorer/1"
-MONITORED = [
-    "audience=internal",
-    "usage=monitored",
-    "lifetime=months",
-    "impact=moderate",
-    "affects_people=yes",
-    "affects_money=no",
-    "automation=reviewed",
-]
 DOCS = {
     "intended_use": "triage",
     "owner": "olga",
@@ -52,7 +44,7 @@ def registered(cli: Run, tmp_path: Path) -> Path:
     holdout.to_parquet(tmp_path / "holdout.parquet", index=False)
 
     assert cli("project", "create", "credit", "--member", "vic:validator").code == 0
-    answers = [a for answer in MONITORED for a in ("--answer", answer)]
+    answers = [a for k, v in MONITORED_ANSWERS.items() for a in ("--answer", f"{k}={v}")]
     assert cli("project", "classify", "credit", *answers, "--reason", "test").code == 0
     docs = [a for k, v in DOCS.items() for a in ("--doc", f"{k}={v}")]
     done = cli(

@@ -17,17 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
+from tests.policy_samples import MONITORED_ANSWERS
 
-# The demo's answers: tier "monitored" under the default policy.
-MONITORED = {
-    "audience": "internal",
-    "usage": "monitored",
-    "lifetime": "months",
-    "impact": "moderate",
-    "affects_people": "yes",
-    "affects_money": "no",
-    "automation": "reviewed",
-}
 DOCUMENTATION = {
     "intended_use": "triage",
     "owner": "olga",
@@ -56,7 +47,7 @@ def steward(
     train, _ = split
     c = Client(home=steward_home, database_url=database_url, actor="dana")
     c.create_project("credit", members={"dana": "data_scientist", "vic": "validator"})
-    c.classify("credit", MONITORED, reason="scheduled scoring")
+    c.classify("credit", MONITORED_ANSWERS, reason="scheduled scoring")
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     model.fit(train.drop(columns="target"), train["target"])
     c.register(

@@ -18,7 +18,14 @@ from rich.text import Text
 
 from steward.domain.errors import GateBlockedError, InvalidInputError
 from steward.domain.naming import parse_version_ref
-from steward.entrypoints.cli.output import JSON_OPTION, client, console, err_console, print_json
+from steward.entrypoints.cli.output import (
+    JSON_OPTION,
+    client,
+    console,
+    err_console,
+    print_json,
+    split_list,
+)
 
 if TYPE_CHECKING:
     from steward.services.checks import CheckPlan, CheckRun
@@ -40,10 +47,6 @@ CHECK_OPTION = typer.Option(
 )
 
 
-def _split(values: list[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
 @app.command("plan")
 def plan(
     ctx: typer.Context,
@@ -53,7 +56,7 @@ def plan(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show which checks `check run` would compute for the version's tier and gate."""
-    found = client(ctx).check_plan(ref, stage=stage, checks=_split(check))
+    found = client(ctx).check_plan(ref, stage=stage, checks=split_list(check))
     if as_json:
         print_json(found.as_dict())
         return
@@ -133,7 +136,7 @@ def run(
         transient=True,
         disable=as_json or not err_console.is_terminal,
     ) as bar:
-        planned = steward.check_plan(version, stage=stage, checks=_split(check))
+        planned = steward.check_plan(version, stage=stage, checks=split_list(check))
         task = bar.add_task("reading data", total=len(planned.kinds) + 5)
 
         def step(name: str) -> None:
@@ -144,9 +147,9 @@ def run(
             data,
             target=target,
             prediction_column=prediction_column,
-            sensitive=_split(sensitive),
+            sensitive=split_list(sensitive),
             stage=stage,
-            checks=_split(check),
+            checks=split_list(check),
             id_column=id_column,
             suite=suite,
             threshold=threshold,

@@ -13,20 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from steward.domain.errors import InvalidInputError
-from steward.entrypoints.cli.output import JSON_OPTION, client, console, key_values, print_json
+from steward.entrypoints.cli.output import (
+    JSON_OPTION,
+    client,
+    console,
+    key_values,
+    metric_values,
+    print_json,
+    split_list,
+)
 
 app = typer.Typer(help="Watch models in production: data drift.", no_args_is_help=True)
-
-
-def _numbers(entries: list[str]) -> dict[str, float]:
-    values = {}
-    for key, raw in key_values("threshold", entries).items():
-        try:
-            values[key] = float(raw)
-        except ValueError:
-            raise InvalidInputError(f"threshold {key!r} must be a number, not {raw!r}") from None
-    return values
 
 
 @app.command("drift")
@@ -58,8 +55,8 @@ def drift(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column and say whether the dataset drifted."""
-    split = [part.strip() for value in column for part in value.split(",") if part.strip()]
-    dropped = [part.strip() for value in exclude for part in value.split(",") if part.strip()]
+    split = split_list(column)
+    dropped = split_list(exclude)
     found = client(ctx).drift(
         reference,
         current,
@@ -67,7 +64,7 @@ def drift(
         exclude=dropped,
         method=method,
         methods=key_values("column method", column_method),
-        thresholds=_numbers(threshold),
+        thresholds=metric_values(threshold, "threshold"),
         drift_share=drift_share,
         report=report,
     )

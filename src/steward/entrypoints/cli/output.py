@@ -64,14 +64,20 @@ def key_values(label: str, items: list[str]) -> dict[str, str]:
     return result
 
 
-def metric_values(items: list[str]) -> dict[str, float]:
+def metric_values(items: list[str], label: str = "metric") -> dict[str, float]:
+    """`name=number` options as a dict; `label` names them in the one-line error."""
     metrics: dict[str, float] = {}
-    for key, value in key_values("metric", items).items():
+    for key, value in key_values(label, items).items():
         try:
             metrics[key] = float(value)
         except ValueError:
-            raise InvalidInputError(f"metric {key!r} must be a number, got {value!r}") from None
+            raise InvalidInputError(f"{label} {key!r} must be a number, got {value!r}") from None
     return metrics
+
+
+def split_list(values: list[str]) -> list[str]:
+    """Repeatable options that also take comma-separated lists (`--sensitive a,b --sensitive c`)."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def fail(message: str, code: int = 1) -> None:
