@@ -339,3 +339,15 @@ def machine(work: Path, repo: Path, pg_admin_url: str | None) -> dict[str, str]:
     for package in ("mlflow", "sqlalchemy", "psycopg", "alembic"):
         facts[package] = _version(package)
     return facts
+
+
+def publish(markdown: str, name: str, targets: Sequence[tuple[object, ...]]) -> int:
+    """Write a benchmark's Markdown to bench/.work/NAME, print it, and return the exit status:
+    0 when every target (whose last item says whether it was met) is met, else 1."""
+    work = Path(__file__).resolve().parent / ".work"
+    work.mkdir(exist_ok=True)
+    (work / name).write_text(markdown, encoding="utf-8")
+    print()
+    print(markdown)
+    print(f"(also written to bench/.work/{name})")
+    return 0 if all(target[-1] for target in targets) else 1

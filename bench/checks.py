@@ -621,12 +621,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    WORK.mkdir(exist_ok=True)
-    (WORK / "checks-results.md").write_text(markdown, encoding="utf-8")
-    print()
-    print(markdown)
-    print("(also written to bench/.work/checks-results.md)")
-    return 0 if all(met for *_, met in targets) else 1
+    from _common import publish
+
+    return publish(markdown, "checks-results.md", targets)
 
 
 if __name__ == "__main__":

@@ -468,11 +468,9 @@ def main(argv: list[str] | None = None) -> int:
             log("kept the Parquet files in bench/.work/drift/")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    (WORK / "drift-results.md").write_text(markdown, encoding="utf-8")
-    print()
-    print(markdown)
-    print("(also written to bench/.work/drift-results.md)")
-    return 0 if all(met for *_, met in targets) else 1
+    from _common import publish
+
+    return publish(markdown, "drift-results.md", targets)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ def canonical_json(value: Any) -> str:
     return text
 
 
+def json_sha256(value: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of a value: the digest of records, policies and
+    evidence."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
 def format_ts(moment: datetime) -> str:
     """Fixed-width UTC text, so that text order is time order in every database."""
     if moment.tzinfo is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from steward.domain.audit import canonical_json
+from steward.domain.audit import json_sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +123,7 @@ class VersionRecord:
 
     def digest(self) -> str:
         """SHA-256 of the canonical record: stored with it, rechecked when it is read."""
-        import hashlib
-
-        return hashlib.sha256(canonical_json(self.as_dict()).encode("utf-8")).hexdigest()
+        return json_sha256(self.as_dict())
 
 
 @dataclass(frozen=True, slots=True)

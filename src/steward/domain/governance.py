@@ -3,20 +3,15 @@ evidence, sign-offs, waivers, promotion requests and gate decisions. All frozen 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from steward.domain.audit import canonical_json
+from steward.domain.audit import json_sha256
 
 Decision = Literal["approve", "reject"]
 RequirementStatus = Literal["met", "missing", "failed", "stale", "waived"]
 Outcome = Literal["met", "met_with_waivers", "blocked"]
 RequestStatus = Literal["open", "promoted", "withdrawn", "rejected"]
-
-
-def _sha256(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +89,7 @@ class Evidence:
 
     @property
     def digest(self) -> str:
-        return _sha256(self.content())
+        return json_sha256(self.content())
 
     def as_dict(self) -> dict[str, Any]:
         data = self.content()
@@ -114,7 +109,7 @@ def evidence_set_digest(evidence: list[Evidence] | tuple[Evidence, ...]) -> str:
     latest: dict[str, Evidence] = {}
     for item in sorted(evidence, key=lambda e: (e.created_at, e.id)):
         latest[item.kind] = item
-    return _sha256(sorted((kind, e.digest) for kind, e in latest.items()))
+    return json_sha256(sorted((kind, e.digest) for kind, e in latest.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +292,7 @@ class GateDecision:
         }
 
     def digest(self) -> str:
-        return _sha256(self.as_dict())
+        return json_sha256(self.as_dict())
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,13 @@ validation errors into `file:line: field: message` lives in an adapter.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from steward.domain.audit import canonical_json
+from steward.domain.audit import json_sha256
 from steward.domain.stages import StageGraph
 
 _ID = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
@@ -326,4 +325,4 @@ class Policy(_Strict):
         return self.model_dump(mode="json", by_alias=True)
 
     def digest(self) -> str:
-        return hashlib.sha256(canonical_json(self.document()).encode("utf-8")).hexdigest()
+        return json_sha256(self.document())

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 
+from steward.domain.audit import json_sha256
 from steward.domain.errors import InvalidInputError, StewardError
 from steward.domain.governance import Evidence
 from steward.domain.naming import VersionRef
@@ -67,6 +68,8 @@ class CheckPlan:
     kinds: tuple[str, ...]
     required: frozenset[str]
     elsewhere: tuple[str, ...]  # gate kinds produced outside Steward (a load test, ...)
+    rules: Policy = field(compare=False, repr=False)  # the policy read for the plan
+    gate: Gate = field(compare=False, repr=False)  # its gate into `stage` at `tier`
     explicit: bool = False  # the kinds were named (--check), not taken from the gate
 
     def as_dict(self) -> dict[str, Any]:
@@ -171,6 +174,8 @@ class EvidenceEngine:
             kinds,
             frozenset(required),
             elsewhere,
+            policy,
+            gate,
             explicit=bool(checks),
         )
 
@@ -250,10 +255,7 @@ class EvidenceEngine:
             raise InvalidInputError(
                 "fairness needs --sensitive: name the columns holding the protected attributes"
             )
-        with self._governance.store.read() as q:
-            governed = self._promotion.governed_for_read(q, ref)
-        policy = governed.policy
-        gate = policy.gate(plan.tier, plan.stage) if plan.tier is not None else Gate()
+        policy, gate = plan.rules, plan.gate
         needs_model = bool({"explainability", "champion_challenger"} & set(plan.kinds))
         needs_scores = bool(
             {"performance", "fairness", "explainability", "champion_challenger"} & set(plan.kinds)
@@ -261,7 +263,7 @@ class EvidenceEngine:
         model = None
         if needs_model or (needs_scores and options.prediction_column is None):
             step("loading model")
-            model = self._model(ref, record, options.trust)
+            model = self._model(ref, options.trust)
         signature = [str(c["name"]) for c in (record.get("signature") or {}).get("columns", [])]
         features = (
             model_features(model, signature, table.column_names)
@@ -299,7 +301,7 @@ class EvidenceEngine:
         if profile is not None:
             inputs["training_profile"] = {"sha256": record["training_data"]["profile"]}
         if options.suite is not None:
-            inputs["suite"] = {"sha256": _digest(options.suite.model_dump(mode="json"))}
+            inputs["suite"] = {"sha256": json_sha256(options.suite.model_dump(mode="json"))}
         return CheckContext(
             ref=str(ref),
             record=record,
@@ -317,7 +319,7 @@ class EvidenceEngine:
             inputs=inputs,
         )
 
-    def _model(self, ref: VersionRef, record: dict[str, Any], trust: bool) -> object:
+    def _model(self, ref: VersionRef, trust: bool) -> object:
         data, fmt = self._inventory.load_artifact(ref)
         return self._load_model(data, fmt, trust=trust)
 
@@ -346,7 +348,7 @@ class EvidenceEngine:
         step("loading champion")
         champion_ref = VersionRef(holder.project, holder.model, holder.number)
         version = self._inventory.get_version(champion_ref)
-        model = self._model(champion_ref, version.record.as_dict(), options.trust)
+        model = self._model(champion_ref, options.trust)
         # The champion may read other columns than the challenger: its own signature says which.
         signature = [str(c["name"]) for c in version.record.signature.get("columns", [])]
         own = model_features(model, signature, table.column_names)
@@ -448,11 +450,3 @@ def _column(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
         column = column.cast(column.type.value_type)
     values: np.ndarray[Any, Any] = column.to_numpy()
     return values
-
-
-def _digest(value: Any) -> str:
-    import hashlib
-
-    from steward.domain.audit import canonical_json
-
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
