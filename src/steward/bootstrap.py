@@ -31,6 +31,7 @@ from steward.services.promotion import Promotion
 
 if TYPE_CHECKING:
     from steward.services.checks import EvidenceEngine
+    from steward.services.monitoring import Monitor
 
 
 @dataclass
@@ -61,6 +62,22 @@ class Container:
             _load_model,
             HtmlReportRenderer(),
             release_memory,
+        )
+
+    @cached_property
+    def monitor(self) -> Monitor:
+        """Built on first use, like the evidence engine: it needs Arrow and NumPy."""
+        from steward.adapters.hooks import HttpAndCommandHooks
+        from steward.services.monitoring import Monitor as MonitorService
+        from steward.services.outbox import Outbox
+
+        return MonitorService(
+            self.promotion,
+            self.inventory,
+            self.artifacts,
+            Outbox(self.store, HttpAndCommandHooks()),
+            _load_model,
+            retrain_hook=self.settings.retrain_hook,
         )
 
     def close(self) -> None:

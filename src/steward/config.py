@@ -2,7 +2,9 @@
 
 Environment: STEWARD_HOME, STEWARD_DATABASE_URL, STEWARD_ARTIFACT_ROOT, STEWARD_ACTOR,
 STEWARD_DEFAULT_POLICY (the policy a project is classified under unless one is named),
-STEWARD_CONFIG (path of the TOML config file; default: $STEWARD_HOME/config.toml).
+STEWARD_RETRAIN_HOOK (what a `retrain` monitoring action calls: an http(s) URL that gets the
+alert as signed JSON, or a command that gets it on stdin), STEWARD_CONFIG (path of the TOML
+config file; default: $STEWARD_HOME/config.toml).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ ENVIRONMENT = {
     "artifact_root": "STEWARD_ARTIFACT_ROOT",
     "actor": "STEWARD_ACTOR",
     "default_policy": "STEWARD_DEFAULT_POLICY",
+    "retrain_hook": "STEWARD_RETRAIN_HOOK",
 }
 CONFIG_ENV = "STEWARD_CONFIG"
 
@@ -35,6 +38,7 @@ class Settings(BaseModel):
     artifact_root: Path | None = None
     actor: str | None = None
     default_policy: str = "default"
+    retrain_hook: str | None = None
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,6 +1,8 @@
-"""Monitoring in the Python SDK. For now: `client.drift(reference, current)`, the ad hoc
-comparison of two datasets, which needs no registry (nothing is opened or stored).
-`steward.Client` includes it."""
+"""Monitoring in the Python SDK: `client.drift(reference, current)`, the ad hoc comparison of two
+datasets, which needs no registry; and production monitoring of registered versions
+(`monitor_reference`, `ingest`, `labels`, `record_series`, `monitor_status`, `deliver`).
+`steward.Client` includes it. A version is named PROJECT/MODEL/NUMBER, or as the deployment
+PROJECT/MODEL@STAGE: the version serving in that stage."""
 
 from __future__ import annotations
 
@@ -11,10 +13,114 @@ from typing import TYPE_CHECKING
 from steward.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from steward.bootstrap import Container
+    from steward.domain.monitoring import Alert, MonitorReference, Review, WindowResult
+    from steward.domain.naming import VersionRef
+    from steward.services.monitor_feedback import LabelResult
+    from steward.services.monitoring import IngestResult, MonitorHistory
+    from steward.services.outbox import DeliveryOutcome
     from steward.stats.drift import DriftReport
 
 
 class MonitorClient:
+    if TYPE_CHECKING:
+
+        @property
+        def _c(self) -> Container: ...
+
+        @property
+        def actor(self) -> str: ...
+
+    def deployment(self, target: str) -> VersionRef:
+        """PROJECT/MODEL/NUMBER as given, or PROJECT/MODEL@STAGE resolved to the version
+        serving in that stage."""
+        return self._c.monitor.resolve(target)
+
+    def monitor_reference(
+        self,
+        target: str,
+        data: object,
+        *,
+        target_column: str | None = None,
+        prediction_column: str | None = None,
+        score: bool = True,
+        exclude: Sequence[str] = (),
+        trust: bool = False,
+    ) -> MonitorReference:
+        """Set the profile production windows of the version are compared with."""
+        return self._c.monitor.set_reference(
+            self.actor,
+            self.deployment(target),
+            data,
+            target=target_column,
+            prediction_column=prediction_column,
+            score=score,
+            exclude=exclude,
+            trust=trust,
+            source=_label(data),
+        )
+
+    def ingest(
+        self,
+        target: str,
+        data: object,
+        *,
+        time_column: str | None = None,
+        window: str | None = None,
+        prediction_column: str | None = None,
+        id_column: str | None = None,
+        threshold: float = 0.5,
+        batch_rows: int = 65_536,
+    ) -> IngestResult:
+        """Profile production rows into windows and evaluate them against the policy's rules."""
+        return self._c.monitor.ingest(
+            self.actor,
+            self.deployment(target),
+            data,
+            time_column=time_column,
+            window=window,
+            prediction_column=prediction_column,
+            id_column=id_column,
+            threshold=threshold,
+            batch_rows=batch_rows,
+            source_name=_label(data),
+        )
+
+    def labels(
+        self, target: str, data: object, *, id_column: str, target_column: str
+    ) -> LabelResult:
+        """Join late labels to logged predictions by id and measure each window they reach."""
+        return self._c.monitor.labels(
+            self.actor, self.deployment(target), data, id_column=id_column, target=target_column
+        )
+
+    def record_series(
+        self, target: str, name: str, points: Sequence[tuple[str, float]]
+    ) -> tuple[list[WindowResult], list[int]]:
+        """Append (time, value) points to a named series of the version: a KPI, an error rate."""
+        return self._c.monitor.series(self.actor, self.deployment(target), name, points)
+
+    def monitor_status(self) -> list[dict[str, object]]:
+        return self._c.monitor.status()
+
+    def monitor_history(self, target: str) -> MonitorHistory:
+        return self._c.monitor.history(self.deployment(target))
+
+    def alerts(self, target: str | None = None) -> list[Alert]:
+        return self._c.monitor.alerts(None if target is None else self.deployment(target))
+
+    def reviews(self, status: str | None = "open") -> list[Review]:
+        return self._c.monitor.reviews(status)
+
+    def close_review(self, review_id: int, reason: str) -> Review:
+        return self._c.monitor.close_review(self.actor, review_id, reason)
+
+    def deliver(self, wait: float = 0.0) -> list[DeliveryOutcome]:
+        """Attempt the notifications that are due; with `wait`, keep retrying for that many
+        seconds until none is pending."""
+        outbox = self._c.monitor.outbox
+        return outbox.drain(wait) if wait > 0 else outbox.deliver_due()
+
     def drift(
         self,
         reference: object,

@@ -267,9 +267,40 @@ class MonitoringRule(_Strict):
     action: MonitoringAction = "notify"
     routes: tuple[str, ...] = ()
 
+    @property
+    def key(self) -> str:
+        return f"{self.signal} {self.op} {self.value:g} -> {self.action}"
+
+    def holds(self, measured: float) -> bool:
+        return {
+            ">=": measured >= self.value,
+            ">": measured > self.value,
+            "<=": measured <= self.value,
+            "<": measured < self.value,
+            "==": measured == self.value,
+        }[self.op]
+
+
+# Drift methods that can be computed from profiles (steward.stats.profile_drift).
+DRIFT_METHODS = ("jensenshannon", "psi", "ks", "wasserstein", "chisquare", "z")
+
+
+class DriftSettings(_Strict):
+    """How a tier's production windows are compared with the reference: one method and
+    threshold for every column unless a column names its own; None means the default."""
+
+    method: str | None = None
+    threshold: float | None = None
+    drift_share: float = Field(default=0.5, gt=0, le=1)
+    column_methods: dict[str, str] = Field(default_factory=dict)
+    column_thresholds: dict[str, float] = Field(default_factory=dict)
+
 
 class Monitoring(_Strict):
     schedule: str = ""
+    # Width of the production windows, such as 1h, 1d or 1w.
+    window: str = "1d"
+    drift: DriftSettings = DriftSettings()
     rules: tuple[MonitoringRule, ...] = ()
 
 

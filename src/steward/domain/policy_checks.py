@@ -16,7 +16,16 @@ from collections.abc import Iterable, Iterator
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import known_kinds, metric_names
 from steward.domain.naming import check_role, check_tag_key
-from steward.domain.policy import Gate, Policy, Questionnaire, SeparationOfDuties, Stages
+from steward.domain.policy import (
+    DRIFT_METHODS,
+    Gate,
+    Monitoring,
+    Policy,
+    Questionnaire,
+    SeparationOfDuties,
+    Stages,
+)
+from steward.domain.windows import parse_window
 
 Location = tuple[str | int, ...]
 Problem = tuple[Location, str]
@@ -480,6 +489,7 @@ def _monitoring(policy: Policy) -> list[Problem]:
     for tier, monitoring in policy.monitoring.items():
         if tier not in tiers:
             found.append((("monitoring", tier), _unknown_tier(tier, tiers)))
+        found += _monitoring_settings(tier, monitoring)
         for ri, rule in enumerate(monitoring.rules):
             where: Location = ("monitoring", tier, "rules", ri)
             if not math.isfinite(rule.value):
@@ -492,6 +502,34 @@ def _monitoring(policy: Policy) -> list[Problem]:
                             f"unknown route {route!r}: the policy defines {_listing(policy.routes)}",
                         )
                     )
+    return found
+
+
+def _monitoring_settings(tier: str, monitoring: Monitoring) -> list[Problem]:
+    found: list[Problem] = []
+    try:
+        parse_window(monitoring.window)
+    except InvalidInputError as exc:
+        found.append((("monitoring", tier, "window"), exc.message))
+    drift = monitoring.drift
+    where: Location = ("monitoring", tier, "drift")
+    methods = [((*where, "method"), drift.method)] if drift.method is not None else []
+    methods += [((*where, "column_methods", c), m) for c, m in drift.column_methods.items()]
+    for location, method in methods:
+        if method not in DRIFT_METHODS:
+            found.append(
+                (
+                    location,
+                    f"unknown drift method {method!r}: use one of {', '.join(DRIFT_METHODS)}",
+                )
+            )
+    thresholds = [((*where, "threshold"), drift.threshold)] if drift.threshold is not None else []
+    thresholds += [
+        ((*where, "column_thresholds", c), v) for c, v in drift.column_thresholds.items()
+    ]
+    for location, value in thresholds:
+        if not math.isfinite(value) or value < 0:
+            found.append((location, "a drift threshold must be a finite number of at least 0"))
     return found
 
 

@@ -28,6 +28,15 @@ from steward.domain.governance import (
     VersionGovernance,
     Waiver,
 )
+from steward.domain.monitoring import (
+    Alert,
+    Delivery,
+    MonitorReference,
+    Review,
+    SeriesPoint,
+    WindowPart,
+    WindowResult,
+)
 from steward.domain.naming import MetricFilter
 from steward.domain.policy import Policy
 
@@ -95,7 +104,100 @@ class StoredArtifact:
     created: bool = field(default=False)
 
 
-class WriteSession(Protocol):
+class MonitorReads(Protocol):
+    """Monitoring queries, on both the read and the write session."""
+
+    def version_id_of(self, project: str, model: str, number: int) -> int | None: ...
+    def monitor_reference(self, version_id: int) -> MonitorReference | None: ...
+    def window_parts(
+        self, version_id: int, starts: list[str] | None = None, since: str | None = None
+    ) -> list[WindowPart]: ...
+    def monitor_logs(self, version_id: int, kind: str) -> list[tuple[str, int]]: ...
+    def window_results(self, version_id: int, kind: str | None = None) -> list[WindowResult]: ...
+    def series_points(
+        self, project_id: int, name: str | None = None, version_id: int | None = None
+    ) -> list[SeriesPoint]: ...
+    def alerts(self, version_id: int | None = None, project: str | None = None) -> list[Alert]: ...
+    def reviews(self, status: str | None = None, version_id: int | None = None) -> list[Review]: ...
+    def deliveries(
+        self, status: str | None = None, due_by: str | None = None
+    ) -> list[Delivery]: ...
+    def monitored_versions(self) -> list[tuple[int, str, str]]: ...
+
+
+class MonitorWrites(MonitorReads, Protocol):
+    def add_monitor_reference(
+        self,
+        version_id: int,
+        profile_digest: str,
+        row_count: int,
+        source: str,
+        prediction: bool,
+        calibration: dict[str, Any] | None,
+        audit_seq: int,
+    ) -> int: ...
+    def add_window_part(
+        self,
+        version_id: int,
+        window_start: str,
+        width: int,
+        row_count: int,
+        profile: dict[str, Any],
+        scores: dict[str, Any] | None,
+        source: str,
+        audit_seq: int,
+    ) -> int: ...
+    def add_monitor_log(
+        self, version_id: int, kind: str, digest: str, row_count: int, seq: int
+    ) -> None: ...
+    def add_window_result(self, version_id: int, result: WindowResult, audit_seq: int) -> None: ...
+    def add_series_point(
+        self,
+        project_id: int,
+        version_id: int | None,
+        name: str,
+        at: str,
+        value: float,
+        audit_seq: int,
+    ) -> None: ...
+    def alert_exists(self, dedup_key: str) -> bool: ...
+    def add_alert(
+        self,
+        version_id: int,
+        window_start: str | None,
+        signal: str,
+        value: float,
+        rule: str,
+        action: str,
+        dedup_key: str,
+        detail: dict[str, Any],
+        audit_seq: int,
+    ) -> int: ...
+    def add_review(self, version_id: int, alert_id: int | None, reason: str) -> int: ...
+    def review(self, review_id: int) -> Review | None: ...
+    def close_review(self, review_id: int, resolution: str) -> None: ...
+    def add_delivery(
+        self,
+        alert_id: int | None,
+        route: str,
+        kind: str,
+        target: str,
+        event: str,
+        body: str,
+        secret_env: str | None,
+    ) -> int: ...
+    def record_attempt(
+        self,
+        delivery_id: int,
+        status: str,
+        attempts: int,
+        next_attempt_at: str,
+        last_error: str | None,
+        last_status: int | None,
+    ) -> None: ...
+
+
+class WriteSession(MonitorWrites, Protocol):
     """One write transaction. The chain head is locked from the start, so `now` and the audit
     sequence are fixed for the whole transaction and all writers are serialised."""
 
@@ -180,7 +282,7 @@ class WriteSession(Protocol):
     ) -> int: ...
 
 
-class ReadSession(Protocol):
+class ReadSession(MonitorReads, Protocol):
     def list_projects(self, page: PageRequest) -> Page[Project]: ...
     def get_project(self, name: str) -> Project | None: ...
     def list_models(self, project: str | None, page: PageRequest) -> Page[Model]: ...

@@ -102,6 +102,10 @@ class Promotion:
     def store(self) -> Store:
         return self._store
 
+    @property
+    def governance(self) -> Governance:
+        return self._gov
+
     def now(self) -> str:
         return self._gov.now()
 

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.chain import iter_chain_rows
 from steward.adapters.sql.governance_read import GovernanceReadMixin
+from steward.adapters.sql.monitor import MonitorReadMixin
 from steward.domain.audit import GENESIS_HASH, AuditEvent, StoredRow
 from steward.domain.entities import (
     Kpi,
@@ -63,7 +64,7 @@ def _page(rows: Sequence[Any], limit: int, key: str) -> tuple[Sequence[Any], str
     return rows, None
 
 
-class SqlReadSession(GovernanceReadMixin):
+class SqlReadSession(GovernanceReadMixin, MonitorReadMixin):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 

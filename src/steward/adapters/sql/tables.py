@@ -306,3 +306,141 @@ gate_decisions = Table(
     Column("audit_seq", BigInteger, nullable=False),
     Index("ix_gate_decisions_version", "version_id", "id"),
 )
+
+# Monitoring (0004) ---------------------------------------------------------------------------
+
+monitor_references = Table(
+    "monitor_references",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("profile_digest", String(64), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("prediction", Boolean, nullable=False),
+    Column("calibration", Text, nullable=True),
+    Column("created_by", PERSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_monitor_references_version", "version_id", "id"),
+)
+
+monitor_windows = Table(
+    "monitor_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("window_start", TS, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("profile", Text, nullable=False),
+    Column("scores", Text, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("ingested_by", PERSON, nullable=False),
+    Column("ingested_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_monitor_windows_version_start", "version_id", "window_start", "id"),
+)
+
+monitor_logs = Table(
+    "monitor_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_monitor_logs_version", "version_id", "kind", "id"),
+)
+
+monitor_results = Table(
+    "monitor_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("window_start", TS, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("signals", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_monitor_results_version", "version_id", "window_start", "id"),
+)
+
+series_points = Table(
+    "series_points",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=False),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("recorded_by", PERSON, nullable=False),
+    Column("recorded_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_series_points_name", "project_id", "name", "at", "id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("window_start", TS, nullable=True),
+    Column("signal", String(200), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("dedup_key", String(512), nullable=False),
+    Column("opened_at", TS, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    UniqueConstraint("dedup_key", name="uq_alerts_dedup_key"),
+    Index("ix_alerts_version", "version_id", "id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("versions.id"), nullable=False),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_by", PERSON, nullable=False),
+    Column("opened_at", TS, nullable=False),
+    Column("closed_by", PERSON, nullable=True),
+    Column("closed_at", TS, nullable=True),
+    Column("resolution", Text, nullable=True),
+    Index(
+        "uq_reviews_open",
+        "version_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=True),
+    Column("route", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("secret_env", String(200), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("delivered_at", TS, nullable=True),
+    Column("created_at", TS, nullable=False),
+    Index("ix_deliveries_due", "status", "next_attempt_at", "id"),
+)

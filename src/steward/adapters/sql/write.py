@@ -11,6 +11,7 @@ from sqlalchemy import Connection, CursorResult, delete, insert, select, update
 
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.governance_write import GovernanceWriteMixin
+from steward.adapters.sql.monitor import MonitorWriteMixin
 from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain_event, format_ts
 from steward.domain.entities import Kpi, VersionRecord
 from steward.services.ports import VersionHandle
@@ -22,7 +23,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-class SqlWriteSession(GovernanceWriteMixin):
+class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
     def __init__(self, conn: Connection, actor: str) -> None:
         self._conn = conn
         self.actor = actor

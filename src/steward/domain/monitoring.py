@@ -1,0 +1,231 @@
+"""Production monitoring records: reference profiles, window profiles, results per window, series
+points, alerts, reviews and the outbox of notifications.
+
+Window profiles, results, series points and alerts are facts and never change: a window that is
+ingested twice holds two partial profiles, merged when read. Reviews and deliveries have a
+status that moves forward (open to closed, pending to delivered or failed).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from steward.domain.policy import MonitoringRule
+
+ReviewStatus = Literal["open", "closed"]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+DeliveryKind = Literal["webhook", "command"]
+
+# Name of the pseudo-column that holds the model's score in reference and window profiles.
+PREDICTION = "__prediction__"
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorReference:
+    """The profile production windows of a version are compared with. The newest one counts."""
+
+    id: int
+    version_ref: str
+    profile_digest: str  # an artifact: the JSON of a stats.profile.Profile
+    rows: int
+    source: str
+    prediction: bool  # the profile holds the model's scores as PREDICTION
+    calibration: dict[str, Any] | None  # reference scores' calibration, for estimates
+    created_by: str
+    created_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version_ref,
+            "profile_digest": self.profile_digest,
+            "rows": self.rows,
+            "source": self.source,
+            "prediction": self.prediction,
+            "calibration": self.calibration,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPart:
+    """One ingest's share of one window: a partial profile that merges with the others."""
+
+    id: int
+    version_ref: str
+    window_start: str
+    width: int  # seconds
+    rows: int
+    profile: dict[str, Any]
+    scores: dict[str, Any] | None  # mergeable sums for estimated performance
+    source: str
+    ingested_by: str
+    ingested_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class WindowResult:
+    """What was measured on a window at one time: its signals (flat name -> number) and the
+    detail behind them (the drift report, the metrics)."""
+
+    version_ref: str
+    window_start: str
+    kind: str  # drift, performance, estimate, series
+    signals: dict[str, float]
+    detail: dict[str, Any]
+    created_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version_ref,
+            "window": self.window_start,
+            "kind": self.kind,
+            "signals": dict(self.signals),
+            "detail": self.detail,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One value of a named series (a business KPI, an error rate) at a time."""
+
+    project: str
+    version_ref: str | None
+    name: str
+    at: str
+    value: float
+    recorded_by: str
+    recorded_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "version": self.version_ref,
+            "name": self.name,
+            "at": self.at,
+            "value": self.value,
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: int
+    version_ref: str
+    window_start: str | None
+    signal: str
+    value: float
+    rule: str  # the rule's key, such as "drift.psi_max > 0.2 -> open_review"
+    action: str
+    dedup_key: str
+    opened_at: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version_ref,
+            "window": self.window_start,
+            "signal": self.signal,
+            "value": self.value,
+            "rule": self.rule,
+            "action": self.action,
+            "opened_at": self.opened_at,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    id: int
+    version_ref: str
+    alert_id: int | None
+    status: ReviewStatus
+    reason: str
+    opened_by: str
+    opened_at: str
+    closed_by: str | None = None
+    closed_at: str | None = None
+    resolution: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version_ref,
+            "alert": self.alert_id,
+            "status": self.status,
+            "reason": self.reason,
+            "opened_by": self.opened_by,
+            "opened_at": self.opened_at,
+            "closed_by": self.closed_by,
+            "closed_at": self.closed_at,
+            "resolution": self.resolution,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A notification in the outbox: where it goes, what it says, and how trying went."""
+
+    id: int
+    alert_id: int | None
+    route: str
+    kind: DeliveryKind
+    target: str  # a URL, or a command as JSON list
+    event: str
+    body: str  # canonical JSON
+    secret_env: str | None
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: str
+    last_error: str | None
+    last_status: int | None
+    delivered_at: str | None
+    created_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "alert": self.alert_id,
+            "route": self.route,
+            "kind": self.kind,
+            "target": self.target,
+            "event": self.event,
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at,
+            "last_error": self.last_error,
+            "last_status": self.last_status,
+            "delivered_at": self.delivered_at,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    rule: MonitoringRule
+    value: float
+
+
+def breaches(rules: tuple[MonitoringRule, ...], signals: dict[str, float]) -> list[Breach]:
+    """The rules whose signal was measured and crosses its threshold, in rule order. A signal
+    that was not measured (no labels yet, no series) raises nothing: absence is not a breach."""
+    found: list[Breach] = []
+    for rule in rules:
+        value = signals.get(rule.signal)
+        if value is None or not math.isfinite(value):
+            continue
+        if rule.holds(value):
+            found.append(Breach(rule, value))
+    return found
+
+
+def dedup_key(version_ref: str, window_start: str | None, rule: MonitoringRule) -> str:
+    """One alert per version, window and rule: ingesting more rows into a window, or checking
+    it again, does not raise the same alert twice."""
+    return f"{version_ref}|{window_start or '-'}|{rule.key}"

@@ -1,0 +1,197 @@
+"""What arrives after the predictions: labels, joined by id to the scores logged at ingest, and
+series of business KPIs or operational figures, watched on control charts."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.domain.audit import PendingEvent
+from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.monitoring import SeriesPoint, WindowResult
+from steward.domain.naming import VersionRef
+from steward.domain.times import to_utc_text
+from steward.services.monitor_actions import Reactor
+from steward.services.ports import ArtifactStore, WriteSession
+
+SERIES_NAME = r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"
+# Points a control chart needs before its limits mean anything.
+MIN_BASELINE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LabelResult:
+    version: str
+    labels: int
+    matched: int
+    unmatched: int
+    results: list[WindowResult]
+    alerts: list[int]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "labels": self.labels,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "results": [r.as_dict() for r in self.results],
+            "alerts": self.alerts,
+            "notes": self.notes,
+        }
+
+
+def read_labels(source: object, id_column: str, target: str) -> pa.Table:
+    """(id, label) from the labels file: ids as text, labels 0/1; rows without a label are
+    dropped and a repeated id keeps its last label."""
+    from steward.stats.fingerprint import to_arrow_table
+
+    table = to_arrow_table(source)
+    for name in (id_column, target):
+        if name not in table.column_names:
+            raise InvalidInputError(f"column {name!r} is not in the labels")
+    ids = pc.cast(table.column(id_column), pa.string())
+    try:
+        values = pc.cast(table.column(target), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        raise InvalidInputError(f"labels column {target!r} must hold 0 and 1") from None
+    labels = pa.table({"id": ids, "label": values}).filter(
+        pc.and_(pc.is_valid(values), pc.is_valid(ids))
+    )
+    present = labels.column("label").to_numpy()
+    if np.any((present != 0) & (present != 1)):
+        raise InvalidInputError(f"labels column {target!r} must hold 0 and 1 (1: positive)")
+    # The last label of an id wins: a corrected label is appended, not edited.
+    order = pa.array(np.arange(labels.num_rows))
+    labels = labels.append_column("order", order)
+    last = labels.group_by("id").aggregate([("order", "max")])
+    return labels.filter(pc.is_in(labels.column("order"), value_set=last.column("order_max")))
+
+
+def logged(artifacts: ArtifactStore, digests: Sequence[str]) -> pa.Table:
+    """Every logged (id, score, window); an id logged twice keeps its first score."""
+    import pyarrow.parquet as pq
+
+    parts = [pq.read_table(io.BytesIO(artifacts.get(d))) for d in digests]
+    table = pa.concat_tables(parts) if parts else pa.table({"id": [], "score": [], "window": []})
+    order = pa.array(np.arange(table.num_rows))
+    table = table.append_column("order", order)
+    first = table.group_by("id").aggregate([("order", "min")])
+    return table.filter(pc.is_in(table.column("order"), value_set=first.column("order_min")))
+
+
+def performance_results(
+    version_ref: str, joined: pa.Table, threshold: float, now: str
+) -> list[WindowResult]:
+    """Per window: the labelled rows' metrics (scikit-learn's, as in the evidence checks)."""
+    from steward.stats.performance import classification_metrics
+
+    results = []
+    windows = sorted(set(joined.column("window").to_pylist()))
+    for window in windows:
+        rows = joined.filter(pc.equal(joined.column("window"), window))
+        y = rows.column("label").to_numpy().astype(np.float64)
+        p = rows.column("score").to_numpy().astype(np.float64)
+        signals: dict[str, float] = {"labelled_rows": float(len(y))}
+        notes: list[str] = []
+        if 0 < y.sum() < len(y):
+            metrics, _, notes = classification_metrics(y, p, None, threshold)
+            for name, value in metrics.items():
+                if np.isfinite(value):
+                    signals[f"performance.{name}"] = float(value)
+        else:
+            signals["performance.accuracy"] = float(np.mean((p >= threshold) == (y == 1)))
+            notes.append("every label is the same class: only accuracy is defined")
+        detail = {"labelled_rows": len(y), "threshold": threshold, "notes": notes}
+        results.append(WindowResult(version_ref, window, "performance", signals, detail, now))
+    return results
+
+
+def series_points(values: Sequence[tuple[str, float]], name: str) -> list[tuple[str, float]]:
+    """Checked (time, value) pairs: ISO times, finite numbers."""
+    import re
+
+    if not re.match(SERIES_NAME, name):
+        raise InvalidInputError(
+            f"malformed series name {name!r}: letters, digits, '_' and '.', starting with a "
+            "letter, at most 100 characters"
+        )
+    checked = []
+    for at, value in values:
+        number = float(value)
+        if not np.isfinite(number):
+            raise InvalidInputError(f"series {name!r}: the value at {at} is not a finite number")
+        checked.append((to_utc_text(at, date_means="start"), number))
+    if not checked:
+        raise InvalidInputError(f"series {name!r}: no points given")
+    return checked
+
+
+def chart_results(
+    version_ref: str, name: str, points: Sequence[SeriesPoint], now: str
+) -> list[WindowResult]:
+    """The newest point of a series as a signal (its value under the series' name), and when
+    the series is long enough, its individuals chart: a Western Electric violation at the
+    newest point makes `kpi.<name>.out_of_control` 1."""
+    from steward.stats.control import individuals_chart
+
+    if not points:
+        return []
+    latest = points[-1]
+    signals = {name: latest.value}
+    detail: dict[str, Any] = {"points": len(points)}
+    if len(points) >= MIN_BASELINE:
+        chart = individuals_chart(
+            [p.value for p in points],
+            baseline=max(MIN_BASELINE, len(points) // 2),
+            times=[p.at for p in points],
+        )
+        last = len(points) - 1
+        broken = [v for v in chart.violations if v.index == last]
+        signals[f"kpi.{name}.out_of_control"] = 1.0 if broken else 0.0
+        detail["rules_broken"] = [v.rule for v in broken]
+        detail["centre"] = chart.centre
+        detail["sigma"] = chart.sigma
+    return [WindowResult(version_ref, latest.at, "series", signals, detail, now)]
+
+
+def record_series(
+    tx: WriteSession,
+    reactor: Reactor,
+    governed: Any,
+    project_id: int,
+    name: str,
+    points: Sequence[tuple[str, float]],
+    rules: Any,
+) -> tuple[list[WindowResult], list[int]]:
+    """Append the points, chart the series and raise what the rules call for."""
+    handle = governed.handle
+    event = tx.record(
+        PendingEvent(
+            "series.recorded",
+            "version",
+            handle.ref,
+            {"series": name, "points": len(points), "from": points[0][0], "to": points[-1][0]},
+            None,
+        )
+    )
+    for at, value in points:
+        tx.add_series_point(project_id, handle.id, name, at, value, event.seq)
+    stored = tx.series_points(project_id, name, handle.id)
+    results = chart_results(handle.ref, name, stored, tx.now)
+    for result in results:
+        tx.add_window_result(handle.id, result, event.seq)
+    return results, reactor.react(tx, governed, results, rules)
+
+
+def version_project_id(tx: WriteSession, ref: VersionRef) -> int:
+    found = tx.project_id(ref.project)
+    if found is None:
+        raise NotFoundError(f"unknown project {ref.project!r}")
+    return found

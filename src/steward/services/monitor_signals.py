@@ -1,0 +1,89 @@
+"""What a window's profile says: drift against the reference, prediction drift, missing values
+and estimated performance, as flat signals that monitoring rules compare with thresholds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from steward.domain.monitoring import PREDICTION, WindowPart, WindowResult
+from steward.domain.policy import DriftSettings
+from steward.stats.profile import Profile
+from steward.stats.profile_columns import CategoricalProfile, NumericProfile
+from steward.stats.score_sums import ScoreSums
+
+
+def merged_window(parts: Sequence[WindowPart]) -> tuple[Profile, ScoreSums | None]:
+    """The profile of every row ingested into one window, and its score sums if any part had
+    scores: partial profiles merge into the profile of all their rows."""
+    profile = Profile.from_dict(parts[0].profile)
+    sums = ScoreSums.from_dict(parts[0].scores) if parts[0].scores else None
+    for part in parts[1:]:
+        profile = profile.merge(Profile.from_dict(part.profile))
+        if part.scores:
+            more = ScoreSums.from_dict(part.scores)
+            sums = more if sums is None else sums.merge(more)
+    return profile, sums
+
+
+def window_result(
+    version_ref: str,
+    window_start: str,
+    reference: Profile,
+    current: Profile,
+    sums: ScoreSums | None,
+    settings: DriftSettings,
+    now: str,
+) -> WindowResult:
+    """Drift of the features and of the prediction, data health and estimated performance."""
+    from steward.stats.profile_drift import profile_drift, psi_by_column
+
+    features = [
+        name
+        for name, column in reference.columns.items()
+        if name != PREDICTION and isinstance(column, NumericProfile | CategoricalProfile)
+    ]
+    signals: dict[str, float] = {"rows": float(current.rows)}
+    detail: dict[str, Any] = {"rows": current.rows}
+    if features:
+        report = profile_drift(
+            reference,
+            current,
+            columns=features,
+            method=settings.method,
+            column_methods=settings.column_methods,
+            threshold=settings.threshold,
+            column_thresholds=settings.column_thresholds,
+            drift_share=settings.drift_share,
+        )
+        psi = psi_by_column(reference, current, list(report.columns))
+        signals["drift.share"] = report.share
+        signals["drift.dataset"] = 1.0 if report.dataset_drift else 0.0
+        signals["drift.columns_drifted"] = float(report.drifted)
+        finite = [v for v in psi.values() if v is not None and math.isfinite(v)]
+        if finite:
+            signals["drift.psi_max"] = max(finite)
+        detail["drift"] = report.as_dict()
+        detail["psi"] = {k: _json(v) for k, v in psi.items()}
+    if PREDICTION in reference.columns and current.columns[PREDICTION].count > 0:
+        prediction = profile_drift(reference, current, columns=[PREDICTION], method="psi")
+        column = prediction.columns.get(PREDICTION)
+        if column is not None:
+            signals["prediction.psi"] = column.statistic
+            signals["prediction.drifted"] = 1.0 if column.drifted else 0.0
+            detail["prediction"] = column.as_dict()
+    missing = [current.missing_share(name) for name in features]
+    if missing and current.rows:
+        signals["data.missing_share_max"] = max(missing)
+    if sums is not None and sums.rows:
+        estimate = sums.estimate()
+        for name, value in estimate.items():
+            if value is not None:
+                signals[f"estimated.{name}"] = value
+        detail["estimated"] = {"rows": sums.rows, "threshold": sums.threshold, **estimate}
+    return WindowResult(version_ref, window_start, "drift", signals, detail, now)
+
+
+def _json(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

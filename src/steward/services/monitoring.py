@@ -1,0 +1,689 @@
+"""Production monitoring: a version's reference profile, ingesting production rows into window
+profiles, late labels, series, and what follows from them (results, alerts, actions).
+
+Every write happens in one transaction: the window profiles of an ingest, the results of the
+windows it touched, the alerts they raise and the actions those take are committed together or
+not at all. Notifications are queued in the same transaction and sent after it (see
+`steward.services.outbox`), so a slow receiver never holds the database.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.domain.audit import PendingEvent
+from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.monitoring import (
+    PREDICTION,
+    Alert,
+    MonitorReference,
+    Review,
+    SeriesPoint,
+    WindowResult,
+)
+from steward.domain.naming import VersionRef, parse_version_ref
+from steward.domain.policy import DriftSettings, Monitoring
+from steward.domain.windows import Window, parse_window, window_text
+from steward.services.governed import required_reason
+from steward.services.inventory import Inventory
+from steward.services.lookup import explain_unknown_version
+from steward.services.monitor_actions import Reactor
+from steward.services.monitor_feedback import LabelResult
+from steward.services.monitor_signals import merged_window, window_result
+from steward.services.outbox import Outbox
+from steward.services.ports import ArtifactStore, ReadSession, WriteSession
+from steward.services.promotion import Promotion
+from steward.stats.profile import Profile, profile_like, profile_reference
+from steward.stats.score_sums import ScoreSums, fit_calibration, score_sums
+
+Progress = Callable[[int], None]
+ModelLoader = Callable[..., object]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    version: str
+    rows: int
+    untimed: int
+    windows: list[str]
+    results: list[WindowResult]
+    alerts: list[int]
+    logged_predictions: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "rows": self.rows,
+            "untimed_rows": self.untimed,
+            "windows": self.windows,
+            "results": [r.as_dict() for r in self.results],
+            "alerts": self.alerts,
+            "logged_predictions": self.logged_predictions,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorHistory:
+    version: str
+    results: list[WindowResult]
+    alerts: list[Alert]
+    reviews: list[Review]
+    series: list[SeriesPoint]
+
+
+@dataclass
+class _Window:
+    profile: Profile
+    sums: ScoreSums | None = None
+
+
+class Monitor:
+    def __init__(
+        self,
+        promotion: Promotion,
+        inventory: Inventory,
+        artifacts: ArtifactStore,
+        outbox: Outbox,
+        load_model: ModelLoader,
+        *,
+        retrain_hook: str | None = None,
+    ) -> None:
+        self._promotion = promotion
+        self._gov = promotion.governance
+        self._inventory = inventory
+        self._artifacts = artifacts
+        self._outbox = outbox
+        self._load_model = load_model
+        self._reactor = Reactor(retrain_hook)
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox
+
+    def resolve(self, target: str) -> VersionRef:
+        """PROJECT/MODEL/NUMBER, or PROJECT/MODEL@STAGE: the version serving in that stage."""
+        if "@" not in target:
+            return parse_version_ref(target)
+        name, _, stage = target.partition("@")
+        parts = name.split("/")
+        if len(parts) != 2 or not stage:
+            raise InvalidInputError(
+                f"malformed deployment {target!r}: expected PROJECT/MODEL@STAGE, "
+                "e.g. credit/scorer@production"
+            )
+        with self._gov.store.read() as q:
+            holders = [v for v in q.versions_in_stage(parts[0], stage) if v.model == parts[1]]
+            if not holders:
+                if q.get_model(parts[0], parts[1]) is None:
+                    raise NotFoundError(f"unknown model {parts[0]}/{parts[1]}")
+                raise NotFoundError(f"no version of {name} is in {stage}")
+        newest = max(holders, key=lambda v: v.number)
+        return VersionRef(newest.project, newest.model, newest.number)
+
+    # Reference ---------------------------------------------------------------------------
+
+    def set_reference(
+        self,
+        actor: str,
+        ref: VersionRef,
+        data: object,
+        *,
+        target: str | None = None,
+        prediction_column: str | None = None,
+        score: bool = True,
+        exclude: Sequence[str] = (),
+        trust: bool = False,
+        source: str | None = None,
+    ) -> MonitorReference:
+        """Profile reference data (training or validation rows) as what production windows of
+        `ref` are compared with. The model's scores are profiled too, as the prediction, when
+        the data holds them (`prediction_column`) or the model can be loaded and scores it; with
+        a target as well, the scores' calibration is checked and an isotonic map fitted, which
+        the estimated performance of every window then uses."""
+        from steward.stats.fingerprint import to_arrow_table
+        from steward.stats.scoring import is_classifier, model_features
+
+        version = self._inventory.get_version(ref)
+        table = to_arrow_table(data)
+        if table.num_rows == 0:
+            raise InvalidInputError("the reference data has no rows")
+        for name in [target, prediction_column, *exclude]:
+            if name is not None and name not in table.column_names:
+                raise InvalidInputError(f"column {name!r} is not in the reference data")
+        scores: np.ndarray[Any, np.dtype[np.float64]] | None = None
+        if prediction_column is not None:
+            scores = _floats(table.column(prediction_column))
+        elif score:
+            data_bytes, fmt = self._inventory.load_artifact(ref)
+            model = self._load_model(data_bytes, fmt, trust=trust)
+            if is_classifier(model):
+                record = version.record.as_dict()
+                signature = [
+                    str(c["name"]) for c in (record.get("signature") or {}).get("columns", [])
+                ]
+                features = model_features(model, signature, table.column_names)
+                scores = _positive_scores(model, table, features)
+        dropped = [n for n in [target, prediction_column, *exclude] if n is not None]
+        features_table = table.drop_columns(dropped) if dropped else table
+        if scores is not None:
+            features_table = features_table.append_column(PREDICTION, pa.array(scores))
+        profile = profile_reference(features_table)
+        calibration = None
+        if scores is not None and target is not None:
+            labels = _labels(table.column(target))
+            calibration = fit_calibration(scores, labels)
+        stored = self._artifacts.put(_profile_bytes(profile))
+        with self._gov.store.write(actor) as tx:
+            handle = _handle(tx, ref)
+            event = tx.record(
+                PendingEvent(
+                    "monitor.reference_set",
+                    "version",
+                    str(ref),
+                    {
+                        "profile": stored.digest,
+                        "rows": table.num_rows,
+                        "columns": list(profile.columns),
+                        "prediction": scores is not None,
+                        "calibration_error": None
+                        if calibration is None
+                        else calibration["expected_calibration_error"],
+                        "source": source or "data",
+                    },
+                    None,
+                )
+            )
+            tx.add_monitor_reference(
+                handle.id,
+                stored.digest,
+                table.num_rows,
+                source or "data",
+                scores is not None,
+                calibration,
+                event.seq,
+            )
+            tx.commit()
+            found = tx.monitor_reference(handle.id)
+        assert found is not None
+        return found
+
+    def reference(self, ref: VersionRef) -> tuple[Profile, MonitorReference | None]:
+        """The profile windows are compared with: the newest reference set, else the training
+        profile recorded at registration."""
+        with self._gov.store.read() as q:
+            version_id = _version_id(q, ref)
+            stored = q.monitor_reference(version_id)
+        if stored is not None:
+            return _load_profile(self._artifacts, stored.profile_digest), stored
+        version = self._inventory.get_version(ref)
+        digest = (version.record.training_data or {}).get("profile")
+        if not digest:
+            raise InvalidInputError(
+                f"{ref} has no reference profile: set one with `steward monitor reference "
+                f"{ref} DATA`, or register the version with its training data"
+            )
+        return _load_profile(self._artifacts, str(digest)), None
+
+    # Ingest ------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        actor: str,
+        ref: VersionRef,
+        source: object,
+        *,
+        time_column: str | None = None,
+        window: str | Window | None = None,
+        prediction_column: str | None = None,
+        id_column: str | None = None,
+        threshold: float = 0.5,
+        batch_rows: int = 65_536,
+        progress: Progress | None = None,
+        source_name: str | None = None,
+        deliver: bool = True,
+    ) -> IngestResult:
+        """Profile production rows into windows, merge them with what the windows already
+        hold, evaluate the touched windows and raise the alerts the policy's rules call for."""
+        from steward.stats.stream import iter_batches
+        from steward.stats.windows import split_by_window
+
+        reference, stored = self.reference(ref)
+        tier_rules = self._tier_monitoring(ref)
+        width = window if isinstance(window, Window) else parse_window(window or tier_rules.window)
+        calibration = stored.calibration if stored is not None else None
+        has_prediction = PREDICTION in reference.columns
+        if prediction_column is not None and not has_prediction:
+            raise InvalidInputError(
+                f"{ref}'s reference profile holds no prediction to compare "
+                f"{prediction_column!r} with: set a reference with scores first"
+            )
+        wanted = [name for name in reference.columns if name != PREDICTION]
+        extras = [c for c in (time_column, prediction_column, id_column) if c is not None]
+        now_epoch = int(datetime.now(UTC).timestamp())
+        windows: dict[int, _Window] = {}
+        rows = untimed = 0
+        logger = _PredictionLog() if id_column is not None else None
+        if id_column is not None and prediction_column is None:
+            raise InvalidInputError("--id-column needs --prediction-column: labels join to scores")
+        for read in iter_batches(source, columns=[*wanted, *extras], batch_rows=batch_rows):
+            if rows == 0:
+                _check_extras(read, extras)
+            batch = read
+            if prediction_column is not None:
+                batch = read.append_column(PREDICTION, read.column(prediction_column))
+            if time_column is None:
+                pieces, missing = {width.start_of(now_epoch): batch}, 0
+            else:
+                pieces, missing = split_by_window(batch, time_column, width)
+            for start, piece in pieces.items():
+                if piece.num_rows == 0:
+                    continue
+                part = profile_like(reference, piece)
+                sums = None
+                if prediction_column is not None:
+                    values = _floats(piece.column(PREDICTION))
+                    sums = score_sums(values, threshold=threshold, calibration=calibration)
+                    if logger is not None and id_column is not None:
+                        logger.add(piece.column(id_column), values, window_text(start))
+                known = windows.get(start)
+                if known is None:
+                    windows[start] = _Window(part, sums)
+                else:
+                    known.profile = known.profile.merge(part)
+                    if sums is not None:
+                        known.sums = sums if known.sums is None else known.sums.merge(sums)
+            rows += batch.num_rows
+            untimed += missing
+            if progress is not None:
+                progress(rows)
+        if rows == 0:
+            raise InvalidInputError("the data has no rows")
+        if not windows:
+            raise InvalidInputError(
+                f"no row of the data has a time in {time_column!r}: every value is missing"
+            )
+        notes = []
+        if untimed:
+            notes.append(f"{untimed} row(s) have no time in {time_column!r} and were left out")
+        log_digest = None
+        if logger is not None and logger.rows:
+            log_digest = self._artifacts.put(logger.parquet()).digest
+        name = source_name or (str(source) if isinstance(source, str | os.PathLike) else "data")
+        starts = [window_text(s) for s in sorted(windows)]
+        with self._gov.store.write(actor) as tx:
+            governed = self._gov.governed_for_write(tx, ref)
+            handle = governed.handle
+            event = tx.record(
+                PendingEvent(
+                    "monitor.ingested",
+                    "version",
+                    str(ref),
+                    {
+                        "source": Path(name).name,
+                        "rows": rows,
+                        "untimed_rows": untimed,
+                        "window": width.label,
+                        "windows": starts,
+                        "predictions_logged": logger.rows if logger else 0,
+                    },
+                    None,
+                )
+            )
+            for start in sorted(windows):
+                w = windows[start]
+                tx.add_window_part(
+                    handle.id,
+                    window_text(start),
+                    width.seconds,
+                    w.profile.rows,
+                    w.profile.to_dict(),
+                    None if w.sums is None else w.sums.to_dict(),
+                    Path(name).name,
+                    event.seq,
+                )
+            if log_digest is not None and logger is not None:
+                tx.add_monitor_log(handle.id, "predictions", log_digest, logger.rows, event.seq)
+            results = [
+                self._evaluate_window(
+                    tx, handle.id, str(ref), reference, start, tier_rules.drift, event.seq
+                )
+                for start in starts
+            ]
+            alerts = self._reactor.react(tx, governed, results, tier_rules.rules)
+            tx.commit()
+        if deliver:
+            self._outbox.deliver_due()
+        return IngestResult(
+            str(ref), rows, untimed, starts, results, alerts, logger.rows if logger else 0, notes
+        )
+
+    # Labels and series ---------------------------------------------------------------------
+
+    def labels(
+        self,
+        actor: str,
+        ref: VersionRef,
+        source: object,
+        *,
+        id_column: str,
+        target: str,
+        threshold: float = 0.5,
+        deliver: bool = True,
+    ) -> LabelResult:
+        """Join labels to the scores logged at ingest, by id, and measure each window they
+        reach with every label known so far. Labels whose id matches no logged prediction are
+        counted and reported, not stored."""
+        import pyarrow.parquet as pq
+
+        from steward.services.monitor_feedback import logged, performance_results, read_labels
+
+        new = read_labels(source, id_column, target)
+        if new.num_rows == 0:
+            raise InvalidInputError("the labels file has no labelled rows")
+        with self._gov.store.read() as q:
+            version_id = _version_id(q, ref)
+            predictions = [d for d, _ in q.monitor_logs(version_id, "predictions")]
+            earlier = [d for d, _ in q.monitor_logs(version_id, "labels")]
+        if not predictions:
+            raise InvalidInputError(
+                f"{ref} has no logged predictions to join labels to: ingest with "
+                "--id-column and --prediction-column first"
+            )
+        scores = logged(self._artifacts, predictions)
+        matched_new = new.join(scores.select(["id"]), "id", join_type="inner")
+        unmatched = new.num_rows - matched_new.num_rows
+        if matched_new.num_rows == 0:
+            raise InvalidInputError(
+                f"none of the {new.num_rows} labels matches a logged prediction id of {ref}"
+            )
+        sink = io.BytesIO()
+        pq.write_table(new.select(["id", "label"]), sink)
+        digest = self._artifacts.put(sink.getvalue()).digest
+        every = [new.select(["id", "label"])] + [
+            pq.read_table(io.BytesIO(self._artifacts.get(d))) for d in earlier
+        ]
+        # Newest labels first, so an id labelled again keeps its newest label.
+        labels = pa.concat_tables(every)
+        labels = labels.append_column("order", pa.array(range(labels.num_rows)))
+        keep = labels.group_by("id").aggregate([("order", "min")]).column("order_min")
+        labels = labels.filter(pc.is_in(labels.column("order"), value_set=keep))
+        joined = labels.join(scores, "id", join_type="inner")
+        touched = set(matched_new.join(scores, "id").column("window").to_pylist())
+        joined = joined.filter(pc.is_in(joined.column("window"), value_set=pa.array(touched)))
+        notes = []
+        if unmatched:
+            notes.append(f"{unmatched} label(s) match no logged prediction id and were left out")
+        with self._gov.store.write(actor) as tx:
+            governed = self._gov.governed_for_write(tx, ref)
+            event = tx.record(
+                PendingEvent(
+                    "monitor.labels",
+                    "version",
+                    str(ref),
+                    {
+                        "labels": new.num_rows,
+                        "matched": matched_new.num_rows,
+                        "unmatched": unmatched,
+                    },
+                    None,
+                )
+            )
+            tx.add_monitor_log(governed.handle.id, "labels", digest, new.num_rows, event.seq)
+            results = performance_results(str(ref), joined, threshold, tx.now)
+            for result in results:
+                tx.add_window_result(governed.handle.id, result, event.seq)
+            rules = self._tier_monitoring(ref).rules
+            alerts = self._reactor.react(tx, governed, results, rules)
+            tx.commit()
+        if deliver:
+            self._outbox.deliver_due()
+        return LabelResult(
+            str(ref), new.num_rows, matched_new.num_rows, unmatched, results, alerts, notes
+        )
+
+    def series(
+        self,
+        actor: str,
+        ref: VersionRef,
+        name: str,
+        points: Sequence[tuple[str, float]],
+        *,
+        deliver: bool = True,
+    ) -> tuple[list[WindowResult], list[int]]:
+        """Append points to a named series of the version (a KPI, an error rate); its newest
+        value and its control chart become signals the rules read."""
+        from steward.services.monitor_feedback import record_series, series_points
+
+        checked = series_points(points, name)
+        rules = self._tier_monitoring(ref).rules
+        with self._gov.store.write(actor) as tx:
+            governed = self._gov.governed_for_write(tx, ref)
+            project_id = tx.project_id(ref.project)
+            assert project_id is not None
+            results, alerts = record_series(
+                tx, self._reactor, governed, project_id, name, checked, rules
+            )
+            tx.commit()
+        if deliver:
+            self._outbox.deliver_due()
+        return results, alerts
+
+    # Reading -------------------------------------------------------------------------------
+
+    def history(self, ref: VersionRef) -> MonitorHistory:
+        with self._gov.store.read() as q:
+            version_id = _version_id(q, ref)
+            project = q.get_project(ref.project)
+            assert project is not None
+            project_id = project.id
+            return MonitorHistory(
+                str(ref),
+                q.window_results(version_id),
+                q.alerts(version_id),
+                q.reviews(None, version_id),
+                q.series_points(project_id, None, version_id),
+            )
+
+    def status(self) -> list[dict[str, Any]]:
+        """Health of every monitored version: its newest window's signals, open alerts and
+        reviews, and undelivered notifications."""
+        out = []
+        with self._gov.store.read() as q:
+            pending = q.deliveries("pending")
+            failed = q.deliveries("failed")
+            for version_id, ref, stage in q.monitored_versions():
+                results = q.window_results(version_id)
+                alerts = q.alerts(version_id)
+                reviews = q.reviews("open", version_id)
+                drift = [r for r in results if r.kind == "drift"]
+                latest = drift[-1] if drift else None
+                window_alerts = [
+                    a for a in alerts if latest and a.window_start == latest.window_start
+                ]
+                health = "no data" if latest is None else "ok"
+                if window_alerts or reviews:
+                    health = "alert"
+                alert_ids = {a.id for a in alerts}
+                out.append(
+                    {
+                        "version": ref,
+                        "stage": stage,
+                        "health": health,
+                        "windows": len({r.window_start for r in drift}),
+                        "latest_window": latest.window_start if latest else None,
+                        "signals": dict(latest.signals) if latest else {},
+                        "performance": _latest(results, "performance"),
+                        "alerts": len(alerts),
+                        "alerts_in_latest_window": len(window_alerts),
+                        "open_reviews": [r.id for r in reviews],
+                        "pending_deliveries": sum(1 for d in pending if d.alert_id in alert_ids),
+                        "failed_deliveries": sum(1 for d in failed if d.alert_id in alert_ids),
+                    }
+                )
+        return out
+
+    def close_review(self, actor: str, review_id: int, resolution: str | None) -> Review:
+        why = required_reason(resolution, "close a review")
+        with self._gov.store.write(actor) as tx:
+            review = tx.review(review_id)
+            if review is None:
+                raise NotFoundError(f"unknown review {review_id}")
+            if review.status != "open":
+                raise InvalidInputError(f"review {review_id} is already closed")
+            tx.record(
+                PendingEvent(
+                    "review.closed", "version", review.version_ref, {"review": review_id}, why
+                )
+            )
+            tx.close_review(review_id, why)
+            tx.commit()
+            closed = tx.review(review_id)
+        assert closed is not None
+        return closed
+
+    def reviews(self, status: str | None = "open") -> list[Review]:
+        with self._gov.store.read() as q:
+            return q.reviews(status)
+
+    def alerts(self, ref: VersionRef | None = None, project: str | None = None) -> list[Alert]:
+        with self._gov.store.read() as q:
+            version_id = None if ref is None else _version_id(q, ref)
+            return q.alerts(version_id, project)
+
+    def _evaluate_window(
+        self,
+        tx: WriteSession,
+        version_id: int,
+        version_ref: str,
+        reference: Profile,
+        start: str,
+        drift: DriftSettings,
+        seq: int,
+    ) -> WindowResult:
+        parts = tx.window_parts(version_id, starts=[start])
+        profile, sums = merged_window(parts)
+        result = window_result(version_ref, start, reference, profile, sums, drift, tx.now)
+        tx.add_window_result(version_id, result, seq)
+        return result
+
+    def _tier_monitoring(self, ref: VersionRef) -> Monitoring:
+        with self._gov.store.read() as q:
+            governed = self._promotion.governed_for_read(q, ref)
+        if governed.tier is None:
+            return Monitoring()
+        return governed.policy.monitoring.get(governed.tier, Monitoring())
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _latest(results: Sequence[WindowResult], kind: str) -> dict[str, float]:
+    found = [r for r in results if r.kind == kind]
+    return dict(found[-1].signals) if found else {}
+
+
+class _PredictionLog:
+    """Ids and scores of ingested rows, kept so that labels arriving later can be joined."""
+
+    def __init__(self) -> None:
+        self._parts: list[pa.Table] = []
+        self.rows = 0
+
+    def add(self, ids: pa.ChunkedArray, scores: Any, window: str) -> None:
+        import pyarrow.compute as pc
+
+        text = pc.cast(ids, pa.string())
+        table = pa.table(
+            {
+                "id": text,
+                "score": pa.array(scores, type=pa.float64()),
+                "window": pa.array([window] * len(scores), type=pa.string()),
+            }
+        )
+        self._parts.append(table)
+        self.rows += table.num_rows
+
+    def parquet(self) -> bytes:
+        import pyarrow.parquet as pq
+
+        sink = io.BytesIO()
+        pq.write_table(pa.concat_tables(self._parts), sink, compression="zstd")
+        return sink.getvalue()
+
+
+def _handle(tx: WriteSession, ref: VersionRef) -> Any:
+    from steward.services.lookup import version_for_write
+
+    return version_for_write(tx, ref)
+
+
+def _version_id(q: ReadSession, ref: VersionRef) -> int:
+    found = q.version_id_of(ref.project, ref.model, ref.number)
+    if found is None:
+        explain_unknown_version(q, ref)
+    return found
+
+
+def _load_profile(artifacts: ArtifactStore, digest: str) -> Profile:
+    import json
+
+    try:
+        data = json.loads(artifacts.get(digest))
+    except FileNotFoundError:
+        raise NotFoundError(f"the reference profile {digest[:12]} is missing") from None
+    return Profile.from_dict(data)
+
+
+def _profile_bytes(profile: Profile) -> bytes:
+    from steward.domain.audit import canonical_json
+
+    return canonical_json(profile.to_dict()).encode()
+
+
+def _floats(column: pa.ChunkedArray | pa.Array) -> Any:
+    import pyarrow.compute as pc
+
+    try:
+        values = pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        raise InvalidInputError("the prediction column must hold numbers (scores)") from None
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _labels(column: pa.ChunkedArray) -> Any:
+    values = _floats(column)
+    present = values[~np.isnan(values)]
+    if np.any((present != 0) & (present != 1)):
+        raise InvalidInputError("the target must hold 0 and 1 (1: the positive class)")
+    return values
+
+
+def _positive_scores(model: object, table: pa.Table, features: Sequence[str]) -> Any:
+    from steward.stats.scoring import BATCH_ROWS, feature_frame
+
+    classes = list(getattr(model, "classes_", []))
+    if len(classes) != 2:
+        return None
+    parts = []
+    for batch in table.select(list(features)).to_batches(max_chunksize=BATCH_ROWS):
+        x = feature_frame(pa.Table.from_batches([batch]), features, model)
+        parts.append(np.asarray(model.predict_proba(x))[:, 1])  # type: ignore[attr-defined]
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _check_extras(batch: pa.Table, extras: Sequence[str]) -> None:
+    for name in extras:
+        if name not in batch.column_names:
+            raise InvalidInputError(f"column {name!r} is not in the data")

@@ -1,0 +1,171 @@
+"""The outbox: notifications queued with the alert that caused them, sent after the alert's
+transaction commits, and retried with backoff until delivered or given up.
+
+A delivery keeps its id across attempts and sends it as `X-Steward-Delivery`, so a receiver that
+got an attempt whose answer was lost can drop the repeat. Each attempt's outcome is written back
+(attempts, last error, when to try next); a delivery that succeeds or is given up on (a
+permanent error such as 404, or MAX_ATTEMPTS failures) is also an audit event. Nothing is lost
+when the receiver is down: the delivery stays pending and the next `deliver_due` tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from steward.domain.audit import PendingEvent, format_ts
+from steward.domain.monitoring import Delivery
+from steward.domain.webhooks import (
+    MAX_ATTEMPTS,
+    DeliveryAttempt,
+    next_attempt_delay,
+    signed_headers,
+)
+from steward.services.ports import Store
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class Hooks(Protocol):
+    def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
+    ) -> DeliveryAttempt: ...
+    def run(
+        self, command: Sequence[str], body: bytes, env: Mapping[str, str], timeout: float
+    ) -> DeliveryAttempt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    delivery: int
+    route: str
+    status: str
+    attempts: int
+    error: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "delivery": self.delivery,
+            "route": self.route,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        hooks: Hooks,
+        *,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        backoff_base: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        actor: str = "steward-monitor",
+    ) -> None:
+        self._store = store
+        self._hooks = hooks
+        self._environ = environ
+        self._timeout = timeout
+        self._base = backoff_base
+        self._clock = clock
+        self._actor = actor
+
+    def pending(self) -> list[Delivery]:
+        with self._store.read() as q:
+            return q.deliveries("pending")
+
+    def deliveries(self, status: str | None = None) -> list[Delivery]:
+        with self._store.read() as q:
+            return q.deliveries(status)
+
+    def deliver_due(self) -> list[DeliveryOutcome]:
+        """One attempt at every pending delivery whose time has come."""
+        now = format_ts(self._clock())
+        with self._store.read() as q:
+            due = q.deliveries("pending", due_by=now)
+        return [self._attempt(delivery) for delivery in due]
+
+    def drain(
+        self, deadline_seconds: float, sleep: Callable[[float], None] = time.sleep
+    ) -> list[DeliveryOutcome]:
+        """Keep attempting until nothing is pending or `deadline_seconds` have passed; returns
+        the last outcome of each delivery attempted."""
+        end = time.monotonic() + deadline_seconds
+        last: dict[int, DeliveryOutcome] = {}
+        while True:
+            for outcome in self.deliver_due():
+                last[outcome.delivery] = outcome
+            pending = self.pending()
+            if not pending or time.monotonic() >= end:
+                break
+            soonest = min(_epoch(d.next_attempt_at) for d in pending)
+            wait = max(0.05, soonest - self._clock().timestamp())
+            sleep(min(wait, max(0.0, end - time.monotonic())))
+        return list(last.values())
+
+    def _attempt(self, delivery: Delivery) -> DeliveryOutcome:
+        body = delivery.body.encode()
+        secret = self._secret(delivery.secret_env)
+        if delivery.secret_env and secret is None:
+            # Sending unsigned would teach receivers to accept unsigned alerts: wait instead.
+            error = f"the signing secret variable {delivery.secret_env} is not set"
+            attempt = DeliveryAttempt(False, None, error, True, 0.0)
+        elif delivery.kind == "webhook":
+            stamp = int(self._clock().timestamp())
+            headers = signed_headers(str(delivery.id), delivery.event, body, secret, stamp)
+            attempt = self._hooks.post(delivery.target, body, headers, self._timeout)
+        else:
+            env = {
+                "STEWARD_EVENT": delivery.event,
+                "STEWARD_DELIVERY": str(delivery.id),
+            }
+            attempt = self._hooks.run(json.loads(delivery.target), body, env, self._timeout)
+        attempts = delivery.attempts + 1
+        if attempt.delivered:
+            status = "delivered"
+        elif not attempt.retryable or attempts >= MAX_ATTEMPTS:
+            status = "failed"
+        else:
+            status = "pending"
+        delay = 0.0 if status != "pending" else next_attempt_delay(attempts, base=self._base)
+        next_at = format_ts(self._clock() + timedelta(seconds=delay))
+        with self._store.write(self._actor) as tx:
+            tx.record_attempt(delivery.id, status, attempts, next_at, attempt.error, attempt.status)
+            if status != "pending":
+                tx.record(
+                    PendingEvent(
+                        f"delivery.{status}",
+                        "delivery",
+                        str(delivery.id),
+                        {
+                            "alert": delivery.alert_id,
+                            "route": delivery.route,
+                            "kind": delivery.kind,
+                            "attempts": attempts,
+                            "status": attempt.status,
+                            "error": attempt.error,
+                        },
+                        None,
+                    )
+                )
+            tx.commit()
+        return DeliveryOutcome(delivery.id, delivery.route, status, attempts, attempt.error)
+
+    def _secret(self, name: str | None) -> bytes | None:
+        if not name:
+            return None
+        environ = os.environ if self._environ is None else self._environ
+        value = environ.get(name)
+        return value.encode() if value else None
+
+
+def _epoch(ts: str) -> float:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
