@@ -73,6 +73,114 @@ def holdout_file(valid: pd.DataFrame, path: Path, *, seed: int) -> Path:
     return path
 
 
+HOOK_SECRET_ENV = "STEWARD_DEMO_HOOK_SECRET"
+
+
+def monitoring_policy(url: str) -> Path:
+    """The default policy with the operations team's webhook on every monitoring rule, and a
+    rule that watches the approval-rate KPI. Edited as text to keep the file's comments."""
+    text = (Path(steward.__file__).parent / "policies" / "default.yaml").read_text()
+    text = text.replace(
+        "routes:\n  audit_log: {kind: log}",
+        "routes:\n  audit_log: {kind: log}\n"
+        f"  ops_webhook: {{kind: webhook, url: '{url}', secret_env: {HOOK_SECRET_ENV}}}",
+    )
+    text = text.replace("routes: [audit_log]}", "routes: [audit_log, ops_webhook]}")
+    kpi_rule = (
+        '      - {signal: kpi.approval_rate.out_of_control, op: ">=", value: 1, action: notify, '
+        "routes: [audit_log, ops_webhook]}\n"
+    )
+    marker = "  operational:\n    schedule: hourly\n"
+    text = text.replace(marker, kpi_rule + marker)
+    path = HOME / "policy-with-webhook.yaml"
+    path.write_text(text)
+    return path
+
+
+def production_weeks(valid: pd.DataFrame, model: object, weeks: int = 4) -> list[Path]:
+    """Four weeks of production traffic, one file per week as a nightly job would collect it:
+    resampled validation rows with the model's score, a request id and a time. From the third
+    week the upstream feed sends 'worst radius' in different units: drift appears mid-way."""
+    rng = np.random.default_rng(42)
+    start = pd.Timestamp("2026-10-05", tz="UTC")  # a Monday: weekly windows start on Mondays
+    files = []
+    for week in range(weeks):
+        rows = valid.iloc[rng.integers(0, len(valid), 7 * 400)].reset_index(drop=True)
+        if week >= 2:
+            rows["worst radius"] = rows["worst radius"] * 1.35
+            rows["mean texture"] = rows["mean texture"] + 3.0
+        features = rows.drop(columns="target")
+        rows["score"] = model.predict_proba(features)[:, 1]  # type: ignore[attr-defined]
+        seconds = rng.integers(0, 7 * 86_400, len(rows))
+        rows["ts"] = start + pd.Timedelta(weeks=week) + pd.to_timedelta(seconds, unit="s")
+        rows["request_id"] = [f"w{week}-{i:05d}" for i in range(len(rows))]
+        path = HOME / f"production-week-{week + 1}.parquet"
+        rows.drop(columns="target").to_parquet(path, index=False)
+        rows[["request_id", "target"]].to_csv(HOME / f"labels-week-{week + 1}.csv", index=False)
+        files.append(path)
+    return files
+
+
+def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
+    from steward.adapters.webhook_receiver import WebhookReceiver
+
+    console.print(Rule("13. Production monitoring: weeks of traffic, drift mid-way, alert, review"))
+    secret = "demo-signing-secret"
+    os.environ[HOOK_SECRET_ENV] = secret
+    # The operations team's endpoint; it is down for the first attempt, so the retry shows.
+    with WebhookReceiver(secret.encode(), failures=1) as receiver:
+        steward_cli(
+            "--actor", "rita.risk", "policy", "apply", str(monitoring_policy(receiver.url)),
+            "--reason", "route monitoring alerts to the operations webhook",
+        )  # fmt: skip
+        prod = "credit-risk/scorer@production"
+        steward_cli("monitor", "reference", prod, str(HOME / "validation.parquet"),
+                    "--target", "target")  # fmt: skip
+        data, fmt = client._c.inventory.load_artifact(client.deployment(prod))
+        model = client._c.monitor._load_model(data, fmt, trust=False)
+        ops_env = {**os.environ, "STEWARD_ACTOR": "otto.ops"}
+        for week, path in enumerate(production_weeks(valid, model), start=1):
+            console.print(f"[bold]week {week}[/bold]: the nightly job ingests what production saw")
+            steward_cli(
+                "monitor", "ingest", prod, str(path), "--time-column", "ts",
+                "--prediction-column", "score", "--id-column", "request_id", env=ops_env,
+            )  # fmt: skip
+            if week <= 3:
+                steward_cli(
+                    "monitor", "labels", prod, str(HOME / f"labels-week-{week}.csv"),
+                    "--id-column", "request_id", "--target", "target", env=ops_env,
+                )  # fmt: skip
+        rng = np.random.default_rng(7)
+        kpi = HOME / "approval-rate.csv"
+        days = pd.date_range("2026-10-05", periods=28, freq="D", tz="UTC")
+        rates = 0.62 + rng.normal(0, 0.01, len(days))
+        rates[-3:] -= 0.08  # the business sees fewer approvals at the end
+        pd.DataFrame({"at": [d.isoformat() for d in days], "value": rates}).to_csv(kpi, index=False)
+        steward_cli("monitor", "kpi", prod, "approval_rate", "--file", str(kpi), env=ops_env)
+        steward_cli("monitor", "deliver", "--wait", "15", env=ops_env)
+        signed = [r for r in receiver.received if r["status"] == 200 and r["signature_valid"]]
+        console.print(
+            f"the operations webhook received {len(receiver.received)} request(s): "
+            f"{len(signed)} delivered and correctly signed, "
+            f"{len(receiver.unique_deliveries())} distinct alert deliveries"
+        )
+        if not signed:
+            raise SystemExit("demo failed: no alert reached the webhook")
+    steward_cli("monitor", "status")
+    steward_cli("monitor", "alerts")
+    steward_cli("monitor", "reviews")
+    steward_cli("audit", "log", "--action", "alert.raised", "--oldest-first")
+    steward_cli("audit", "log", "--action", "review.opened")
+    steward_cli("monitor", "report", prod, "-o", str(HOME / "monitoring.html"))
+    reviews = client.reviews()
+    if not reviews:
+        raise SystemExit("demo failed: the drift alert opened no review")
+    steward_cli(
+        "--actor", "otto.ops", "monitor", "close-review", str(reviews[0].id), "--reason",
+        "upstream feed switched units; fixed at the source, retraining not needed",
+    )  # fmt: skip
+
+
 def main() -> None:
     shutil.rmtree(HOME, ignore_errors=True)
     os.environ["STEWARD_HOME"] = str(HOME)
@@ -119,6 +227,7 @@ def main() -> None:
         "gradient boosting": HistGradientBoostingClassifier(random_state=7),
     }
     client = steward.Client()
+    valid.to_parquet(HOME / "validation.parquet", index=False)
     for label, estimator in candidates.items():
         estimator.fit(x_train, y_train)
         auc = roc_auc_score(y_valid, estimator.predict_proba(x_valid)[:, 1])
@@ -222,13 +331,15 @@ def main() -> None:
     steward_cli("model", "at", "credit-risk/scorer", "--time", moment_v1)
     steward_cli("model", "at", "credit-risk/scorer", "--time", "now")
 
-    console.print(Rule("13. The audit trail: who did what, when, why — verified"))
+    monitor_production(valid, client)
+
+    console.print(Rule("14. The audit trail: who did what, when, why — verified"))
     steward_cli("audit", "log", "--entity", "credit-risk/scorer/1", "--oldest-first")
     steward_cli("audit", "verify")
     steward_cli("audit", "export", "--output", str(HOME / "audit.jsonl"))
 
     console.print(
-        Rule("14. Tamper with a copy of the database: verification names the broken link")
+        Rule("15. Tamper with a copy of the database: verification names the broken link")
     )
     copy = HOME / "tampered"
     copy.mkdir()

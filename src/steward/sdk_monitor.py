@@ -6,7 +6,7 @@ PROJECT/MODEL@STAGE: the version serving in that stage."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,6 +71,7 @@ class MonitorClient:
         id_column: str | None = None,
         threshold: float = 0.5,
         batch_rows: int = 65_536,
+        progress: Callable[[int], None] | None = None,
     ) -> IngestResult:
         """Profile production rows into windows and evaluate them against the policy's rules."""
         return self._c.monitor.ingest(
@@ -83,6 +84,7 @@ class MonitorClient:
             id_column=id_column,
             threshold=threshold,
             batch_rows=batch_rows,
+            progress=progress,
             source_name=_label(data),
         )
 
@@ -105,6 +107,21 @@ class MonitorClient:
 
     def monitor_history(self, target: str) -> MonitorHistory:
         return self._c.monitor.history(self.deployment(target))
+
+    def monitor_report(self, target: str, out: str | Path) -> Path:
+        """Write the offline HTML report of the version's windows: drift, performance and KPIs
+        over time, alerts and reviews."""
+        from steward.adapters.report.monitor import render_monitor_report
+
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise InvalidInputError(f"cannot write the report to {path}: no such directory")
+        html = render_monitor_report(self.monitor_history(target))
+        try:
+            path.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write the report to {path}: {exc.strerror}") from None
+        return path
 
     def alerts(self, target: str | None = None) -> list[Alert]:
         return self._c.monitor.alerts(None if target is None else self.deployment(target))

@@ -256,7 +256,7 @@ class Monitor:
     ) -> IngestResult:
         """Profile production rows into windows, merge them with what the windows already
         hold, evaluate the touched windows and raise the alerts the policy's rules call for."""
-        from steward.stats.stream import iter_batches
+        from steward.stats.stream import csv_types, iter_batches
         from steward.stats.windows import split_by_window
 
         reference, stored = self.reference(ref)
@@ -277,7 +277,10 @@ class Monitor:
         logger = _PredictionLog() if id_column is not None else None
         if id_column is not None and prediction_column is None:
             raise InvalidInputError("--id-column needs --prediction-column: labels join to scores")
-        for read in iter_batches(source, columns=[*wanted, *extras], batch_rows=batch_rows):
+        types = csv_types(reference)
+        for read in iter_batches(
+            source, columns=[*wanted, *extras], batch_rows=batch_rows, column_types=types
+        ):
             if rows == 0:
                 _check_extras(read, extras)
             batch = read

@@ -40,7 +40,7 @@ _CSV_MAX_BLOCK = 64 << 20
 # Parquet column chunks are read through a buffer of this size instead of whole, so a file
 # written as one huge row group still streams.
 _PARQUET_BUFFER = 1 << 20
-_CSV_COLUMN = re.compile(r"^In CSV column #(\d+): (?:Row #(\d+): )?(.*)$")
+_CSV_COLUMN = re.compile(r"^In CSV column #(\d+): (.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def profile_windows(
     profiles: dict[int, Profile] = {}
     rows = untimed = batches = 0
     stream = iter_batches(
-        source, columns=wanted, batch_rows=batch_rows, column_types=_csv_types(reference)
+        source, columns=wanted, batch_rows=batch_rows, column_types=csv_types(reference)
     )
     for batch in stream:
         if batches == 0:
@@ -209,13 +209,12 @@ def _csv_error(exc: BaseException, header: list[str]) -> str:
     found = _CSV_COLUMN.match(text)
     if found is None:
         return text
-    number, row, rest = int(found.group(1)), found.group(2), found.group(3)
+    number, rest = int(found.group(1)), found.group(2)
     name = header[number] if number < len(header) else f"#{number}"
-    where = f" (line {int(row) + 1} of the file)" if row is not None else ""
-    return f"column {name!r}: {rest}{where}"
+    return f"column {name!r}: {rest}"
 
 
-def _csv_types(reference: Profile) -> dict[str, pa.DataType]:
+def csv_types(reference: Profile) -> dict[str, pa.DataType]:
     """The types a CSV file's columns are read as: float64 for numeric columns (the profile
     reads them as float64 anyway, and a float in a later block of a column that looked integer
     in the first no longer fails), text for categorical columns (codes such as "007" stay as

@@ -17,6 +17,7 @@ from steward.entrypoints.cli import (
     governance,
     model,
     monitor,
+    monitor_ops,
     policy,
     project,
     version,
@@ -47,6 +48,8 @@ app.add_typer(gate.app, name="gate")
 app.add_typer(waiver.app, name="waiver")
 app.add_typer(waiver.request_app, name="request")
 app.add_typer(governance.app, name="governance")
+# monitor_ops adds the registry-backed commands to monitor.app; importing it is what adds them.
+assert monitor_ops.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
 app.command("promote")(gate.promote)
 app.command("recertify")(gate.recertify)

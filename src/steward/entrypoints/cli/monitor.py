@@ -1,4 +1,5 @@
-"""`steward monitor drift`: compare two datasets column by column, without a registry.
+"""`steward monitor drift`: compare two datasets column by column, without a registry. The
+other monitor commands live in `monitor_ops`.
 
 The method per column follows Evidently's default choice (statistical tests on small
 references, distances on large ones) unless `--method` or `--column-method` says otherwise.
@@ -23,7 +24,13 @@ from steward.entrypoints.cli.output import (
     split_list,
 )
 
-app = typer.Typer(help="Watch models in production: data drift.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "Watch models in production: drift between files, and the windows, labels, KPIs, "
+        "alerts and reviews of registered versions."
+    ),
+    no_args_is_help=True,
+)
 
 
 @app.command("drift")

@@ -1,0 +1,395 @@
+"""`steward monitor reference|ingest|labels|kpi|status|alerts|reviews|close-review|deliver|report`:
+production monitoring of registered versions. TARGET is PROJECT/MODEL/NUMBER, or the deployment
+PROJECT/MODEL@STAGE (the version serving in that stage)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from steward.domain.errors import InvalidInputError
+from steward.entrypoints.cli.monitor import app
+from steward.entrypoints.cli.output import (
+    JSON_OPTION,
+    client,
+    console,
+    err_console,
+    print_json,
+    split_list,
+    table,
+)
+
+__all__ = ["app"]
+
+TARGET = typer.Argument(..., help="PROJECT/MODEL/NUMBER, or PROJECT/MODEL@STAGE.")
+
+
+def _data(path: Path) -> Path:
+    if not path.is_file():
+        raise InvalidInputError(f"data file {path} does not exist")
+    return path
+
+
+@app.command("reference")
+def reference(
+    ctx: typer.Context,
+    target: str = TARGET,
+    data: Path = typer.Argument(..., help="Reference rows: training or validation data."),
+    target_column: str | None = typer.Option(
+        None, "--target", help="The label column: left out, and used to check calibration."
+    ),
+    prediction_column: str | None = typer.Option(
+        None, "--prediction-column", help="Scores already in the data (else the model scores)."
+    ),
+    no_score: bool = typer.Option(False, "--no-score", help="Do not score with the model."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Columns to leave out (ids)."),
+    trust: bool = typer.Option(False, "--trust", help="Load a pickled model artifact."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set the profile production windows of a version are compared with."""
+    found = client(ctx).monitor_reference(
+        target,
+        _data(data),
+        target_column=target_column,
+        prediction_column=prediction_column,
+        score=not no_score,
+        exclude=split_list(exclude),
+        trust=trust,
+    )
+    if as_json:
+        print_json(found.as_dict())
+        return
+    what = "with the model's scores" if found.prediction else "without scores"
+    console.print(
+        f"reference of {escape(found.version_ref)}: {found.rows} rows, {what}, "
+        f"profile {found.profile_digest[:12]}"
+    )
+    if found.calibration:
+        ece = found.calibration.get("expected_calibration_error")
+        console.print(f"calibration error of the scores: {ece:.4f} (isotonic map fitted)")
+
+
+@app.command("ingest")
+def ingest(
+    ctx: typer.Context,
+    target: str = TARGET,
+    data: Path = typer.Argument(..., help="Production rows (.parquet or .csv), any size."),
+    time_column: str | None = typer.Option(
+        None, "--time-column", help="When each row happened (else: now)."
+    ),
+    window: str | None = typer.Option(
+        None, "--window", help="Window width such as 1h, 1d, 1w (default: the tier's policy)."
+    ),
+    prediction_column: str | None = typer.Option(
+        None, "--prediction-column", help="The model's score of each row."
+    ),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="Row id, kept with the score so late labels can be joined."
+    ),
+    threshold: float = typer.Option(0.5, "--threshold", help="Score at which a row is positive."),
+    batch_rows: int = typer.Option(65_536, "--batch-rows", help="Rows read at a time."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Profile production rows into windows, compare each with the reference and raise the
+    alerts the policy's monitoring rules call for."""
+    steward = client(ctx)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]profiling[/bold] {task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=as_json or not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("rows", total=None)
+        result = steward.ingest(
+            target,
+            _data(data),
+            time_column=time_column,
+            window=window,
+            prediction_column=prediction_column,
+            id_column=id_column,
+            threshold=threshold,
+            batch_rows=batch_rows,
+            progress=lambda rows: bar.update(task, completed=rows),
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    rows = []
+    for r in result.results:
+        s = r.signals
+        rows.append(
+            [
+                r.window_start,
+                int(s.get("rows", 0)),
+                _num(s.get("drift.share")),
+                _num(s.get("drift.psi_max")),
+                _num(s.get("prediction.psi")),
+                _num(s.get("estimated.accuracy")),
+            ]
+        )
+    table(
+        f"{result.version}: {result.rows:,} rows into {len(result.windows)} window(s)",
+        ["window", "rows", "drift share", "PSI max", "prediction PSI", "est. accuracy"],
+        rows,
+    )
+    for note in result.notes:
+        console.print(f"note: {escape(note)}")
+    _print_alerts(steward, result.alerts)
+
+
+@app.command("labels")
+def labels(
+    ctx: typer.Context,
+    target: str = TARGET,
+    data: Path = typer.Argument(..., help="Labels (.parquet or .csv): an id and a 0/1 label."),
+    id_column: str = typer.Option(..., "--id-column", help="Id of the row each label is for."),
+    label_column: str = typer.Option(..., "--target", help="The label column (1: positive)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Join late labels to the logged predictions by id and measure each window they reach."""
+    steward = client(ctx)
+    result = steward.labels(target, _data(data), id_column=id_column, target_column=label_column)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    rows = [
+        [
+            r.window_start,
+            int(r.signals.get("labelled_rows", 0)),
+            _num(r.signals.get("performance.auc")),
+            _num(r.signals.get("performance.accuracy")),
+        ]
+        for r in result.results
+    ]
+    table(
+        f"{result.version}: {result.matched} of {result.labels} labels matched",
+        ["window", "labelled", "AUC", "accuracy"],
+        rows,
+    )
+    for note in result.notes:
+        console.print(f"note: {escape(note)}")
+    _print_alerts(steward, result.alerts)
+
+
+@app.command("kpi")
+def kpi(
+    ctx: typer.Context,
+    target: str = TARGET,
+    name: str = typer.Argument(..., help="Series name, such as approval_rate or errors.rate."),
+    value: float | None = typer.Option(None, "--value", help="One value (with --at)."),
+    at: str = typer.Option("now", "--at", help="When the value was measured (ISO 8601)."),
+    points: Path | None = typer.Option(
+        None, "--file", help="A CSV file of points with columns at,value."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record KPI or operational values; the series is watched on a control chart."""
+    if (value is None) == (points is None):
+        raise InvalidInputError("give either --value (with --at) or --file")
+    pairs = [(at, value)] if value is not None else _read_points(points)  # type: ignore[arg-type]
+    steward = client(ctx)
+    results, alerts = steward.record_series(target, name, pairs)
+    if as_json:
+        print_json({"results": [r.as_dict() for r in results], "alerts": alerts})
+        return
+    for r in results:
+        state = r.signals.get(f"kpi.{name}.out_of_control")
+        chart = {None: "not charted yet", 0.0: "in control", 1.0: "OUT OF CONTROL"}[state]
+        console.print(f"{escape(name)} at {r.window_start}: {r.signals[name]:g} ({chart})")
+    _print_alerts(steward, alerts)
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Health of every monitored version: newest window, drift, performance, alerts."""
+    found = client(ctx).monitor_status()
+    if as_json:
+        print_json(found)
+        return
+    rows = []
+    notes: list[str] = []
+    for item in found:
+        signals: dict[str, float] = item["signals"]  # type: ignore[assignment]
+        performance: dict[str, float] = item["performance"]  # type: ignore[assignment]
+        health = str(item["health"])
+        style = {"alert": "red", "ok": "green"}.get(health, "yellow")
+        latest = item["latest_window"]
+        rows.append(
+            [
+                item["version"],
+                item["stage"],
+                f"[{style}]{health}[/{style}]",
+                str(latest)[:10] if latest else "",
+                _num(signals.get("drift.share")),
+                _num(signals.get("drift.psi_max")),
+                _num(performance.get("performance.auc", signals.get("estimated.auc"))),
+                item["alerts"],
+                ", ".join(str(r) for r in item["open_reviews"]),  # type: ignore[attr-defined]
+            ]
+        )
+        if item["pending_deliveries"] or item["failed_deliveries"]:
+            notes.append(
+                f"{item['version']}: {item['pending_deliveries']} notification(s) pending, "
+                f"{item['failed_deliveries']} failed (steward monitor deliver)"
+            )
+    if not rows:
+        console.print("no monitored versions yet: `steward monitor reference` starts one")
+        return
+    table(
+        "monitoring",
+        ["version", "stage", "health", "window", "drift", "PSI max", "AUC", "alerts", "review"],
+        rows,
+    )
+    for note in notes:
+        console.print(f"note: {escape(note)}")
+
+
+@app.command("alerts")
+def alerts(
+    ctx: typer.Context,
+    target: str | None = typer.Argument(None, help="Only this version or deployment."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Alerts raised by the monitoring rules, oldest first."""
+    found = client(ctx).alerts(target)
+    if as_json:
+        print_json([a.as_dict() for a in found])
+        return
+    table(
+        "alerts",
+        ["id", "version", "window", "signal", "value", "rule", "outcome"],
+        [
+            [
+                a.id,
+                a.version_ref,
+                a.window_start,
+                a.signal,
+                _num(a.value),
+                a.rule,
+                a.detail.get("outcome"),
+            ]
+            for a in found
+        ],
+    )
+
+
+@app.command("reviews")
+def reviews(
+    ctx: typer.Context,
+    state: str = typer.Option("open", "--status", help="open, closed or all."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Reviews opened by alerts."""
+    if state not in ("open", "closed", "all"):
+        raise InvalidInputError(f"unknown status {state!r}: use open, closed or all")
+    found = client(ctx).reviews(None if state == "all" else state)
+    if as_json:
+        print_json([r.as_dict() for r in found])
+        return
+    table(
+        f"reviews ({state})",
+        ["id", "version", "status", "opened", "reason and resolution"],
+        [
+            [
+                r.id,
+                r.version_ref,
+                r.status,
+                r.opened_at[:16],
+                r.reason + (f" | closed: {r.resolution}" if r.resolution else ""),
+            ]
+            for r in found
+        ],
+    )
+
+
+@app.command("close-review")
+def close_review(
+    ctx: typer.Context,
+    review_id: int = typer.Argument(..., help="The review's id."),
+    reason: str = typer.Option(..., "--reason", help="What was found and done (required)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Close a review with what was found and done."""
+    closed = client(ctx).close_review(review_id, reason)
+    if as_json:
+        print_json(closed.as_dict())
+        return
+    console.print(f"review {closed.id} of {escape(closed.version_ref)} closed")
+
+
+@app.command("deliver")
+def deliver(
+    ctx: typer.Context,
+    wait: float = typer.Option(
+        0.0, "--wait", help="Keep retrying for up to this many seconds until none is pending."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Send the notifications that are due (run it from cron to retry failed ones)."""
+    outcomes = client(ctx).deliver(wait)
+    if as_json:
+        print_json([o.as_dict() for o in outcomes])
+        return
+    if not outcomes:
+        console.print("nothing to deliver")
+        return
+    table(
+        "deliveries",
+        ["delivery", "route", "status", "attempts", "error"],
+        [[o.delivery, o.route, o.status, o.attempts, o.error] for o in outcomes],
+    )
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    target: str = TARGET,
+    out: Path = typer.Option(..., "-o", "--out", help="Where to write the HTML report."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write the HTML report of a version's windows: drift, performance and KPIs over time."""
+    path = client(ctx).monitor_report(target, out)
+    if as_json:
+        print_json({"report": str(path)})
+        return
+    console.print(f"report: {escape(str(path))}")
+
+
+def _print_alerts(steward: Any, ids: list[int]) -> None:
+    if not ids:
+        return
+    raised = {a.id: a for a in steward.alerts()}
+    for alert_id in ids:
+        a = raised[alert_id]
+        console.print(
+            f"[bold red]alert {a.id}[/bold red]: {escape(a.signal)} = {a.value:.4g} in "
+            f"{a.window_start} ({escape(a.rule)}): {escape(str(a.detail.get('outcome')))}"
+        )
+
+
+def _read_points(path: Path) -> list[tuple[str, float]]:
+    _data(path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not {"at", "value"} <= set(reader.fieldnames):
+            raise InvalidInputError(f"{path.name}: expected a header with columns at,value")
+        pairs = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                pairs.append((row["at"], float(row["value"])))
+            except (TypeError, ValueError):
+                raise InvalidInputError(
+                    f"{path.name}:{line}: value {row['value']!r} is not a number"
+                ) from None
+    return pairs
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
