@@ -227,3 +227,29 @@ def test_bad_input_is_refused_and_leaves_nothing(
     with pytest.raises(InvalidInputError, match="window"):
         steward.ingest(REF, valid, window="fortnight")
     assert steward.monitor_status()[0]["windows"] == 0
+
+
+def test_the_tier_policy_chooses_drift_methods_thresholds_and_window(
+    steward: Client,
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    text = _policy_with_webhook(tmp_path / "tuned.yaml", receiver.url).read_text()
+    text = text.replace(
+        "    window: 1w\n",
+        "    window: 1d\n    drift: {method: psi, threshold: 0.05, drift_share: 0.2,\n"
+        "            column_methods: {mean radius: ks}, column_thresholds: {mean radius: 0.01}}\n",
+    )
+    (tmp_path / "tuned.yaml").write_text(text)
+    steward.apply_policy(tmp_path / "tuned.yaml", reason="tighter drift for this tier")
+    _, valid = data
+    frame = _production(valid, 0, shift=0.0, seed=4)
+    result = steward.ingest(REF, frame.drop(columns=["target"]), time_column="ts")
+    assert result.windows == ["2026-11-02T00:00:00Z"]  # the tier's 1d, not the default 1w
+    drift = result.results[0].detail["drift"]
+    assert drift["drift_share"] == 0.2
+    columns = drift["columns"]
+    assert columns["mean radius"]["method"] == "ks" and columns["mean radius"]["threshold"] == 0.01
+    assert columns["worst radius"]["method"] == "psi"
+    assert columns["worst radius"]["threshold"] == 0.05

@@ -333,6 +333,26 @@ def _cases() -> list[Broken]:
         )
     )
 
+    text = edited("    window: 1w\n", "    window: fortnight\n")
+    cases.append(
+        Broken(
+            "malformed-window",
+            text,
+            f"default.yaml:{line_of(text, 'fortnight')}: monitoring.monitored.window: malformed "
+            "window 'fortnight': use a number and a unit (s, m, h, d, w), such as 1d or 6h",
+        )
+    )
+
+    text = edited("    window: 1w\n", "    window: 1w\n    drift: {method: energy}\n")
+    cases.append(
+        Broken(
+            "unknown-drift-method",
+            text,
+            f"default.yaml:{line_of(text, 'energy')}: monitoring.monitored.drift.method: unknown "
+            "drift method 'energy': use one of jensenshannon, psi, ks, wasserstein, chisquare, z",
+        )
+    )
+
     text = edited("action: demote, routes: [audit_log]", "action: demote, routes: [pager]")
     cases.append(
         Broken(
