@@ -19,6 +19,9 @@ summarises every day (1-day windows, UTC):
   of its time.
 - pandas: `pd.read_parquet(path)`, then per day `describe()` of the numeric columns and the
   counts of each text column's values (`groupby([day, column]).size()`), what a user would write.
+- Steward on Spark (when pyspark is installed): `profile_spark` on `spark.read.parquet(path)`
+  in local mode on the machine's cores, partitions profiled with mapInArrow and merged on the
+  driver; its peak memory is the driver's Python process only (the JVM is not counted).
 - Polars (when installed): the same summary as a lazy query on `scan_parquet`, run with the
   streaming engine (`collect_all(..., engine="streaming")`).
 
@@ -77,7 +80,7 @@ REGIONS = tuple(f"region-{i:02d}" for i in range(20))
 CATEGORICAL = ("plan", "region")
 WITH_NULLS = "balance"  # the numeric column compared between the tools
 COMPARED_TEXT = "plan"
-TOOLS = ("steward", "pandas", "polars")
+TOOLS = ("steward", "spark", "pandas", "polars")
 
 
 # Setup: the cached Parquet file and the reference profile ---------------------------------------
@@ -303,7 +306,52 @@ def part_polars(path: Path, _: Path, __: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-PARTS = {"steward": part_steward, "pandas": part_pandas, "polars": part_polars}
+def part_spark(path: Path, reference_path: Path, _: argparse.Namespace) -> dict[str, Any]:
+    """Steward's `profile_spark` on Spark in local mode (local[2], the machine's two cores):
+    the same profiles computed where production data would live, merged on the driver. The
+    peak is the driver's Python process only; the JVM and its Python workers are not counted."""
+    started = time.perf_counter()
+    from steward.adapters.spark import local_session, profile_spark
+    from steward.domain.windows import parse_window, window_text
+    from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
+
+    spark = local_session("steward-bench")
+    imports_s = time.perf_counter() - started
+    reference = Profile.from_dict(json.loads(reference_path.read_text(encoding="utf-8")))
+    baseline_kib = status_kib("VmRSS")
+    started = time.perf_counter()
+    frame = spark.read.parquet(str(path))
+    profiles, _untimed = profile_spark(
+        reference, frame, time_column=TIME, window=parse_window("1d"), now_epoch=0
+    )
+    seconds = time.perf_counter() - started
+    spark.stop()
+    days: dict[str, Any] = {}
+    for start, profile in sorted(profiles.items()):
+        numeric, text = profile.columns[WITH_NULLS], profile.columns[COMPARED_TEXT]
+        assert isinstance(numeric, NumericProfile) and isinstance(text, CategoricalProfile)
+        days[window_text(start)] = {
+            "rows": profile.rows,
+            "count": numeric.count,
+            "mean": numeric.mean,
+            "text": {value: n for value, n in text.frequencies if n},
+        }
+    return {
+        "imports_s": imports_s,
+        "read_s": None,
+        "seconds": seconds,
+        "baseline_mib": mib(baseline_kib),
+        "peak_mib": mib(status_kib("VmHWM")),
+        "days": days,
+    }
+
+
+PARTS = {
+    "steward": part_steward,
+    "pandas": part_pandas,
+    "polars": part_polars,
+    "spark": part_spark,
+}
 
 
 def run_part(tool: str, args: argparse.Namespace, number: int) -> dict[str, Any]:
@@ -452,7 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-rows", type=int, default=65_536, help="Steward's batch size")
     parser.add_argument("--runs", type=int, default=1, help="runs of each tool")
     parser.add_argument(
-        "--tools", default=",".join(TOOLS), help="comma-separated, from steward, pandas, polars"
+        "--tools",
+        default=",".join(TOOLS),
+        help="comma-separated, from steward, spark, pandas, polars",
     )
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -471,6 +521,9 @@ def main(argv: list[str] | None = None) -> int:
     if "polars" in tools and importlib.util.find_spec("polars") is None:
         log("polars is not installed: leaving it out")
         tools.remove("polars")
+    if "spark" in tools and importlib.util.find_spec("pyspark") is None:
+        log("pyspark is not installed (the spark extra): leaving Spark out")
+        tools.remove("spark")
 
     setup = ensure_data(args.rows, args.seed)
     runs = {tool: [run_part(tool, args, n) for n in range(1, args.runs + 1)] for tool in tools}

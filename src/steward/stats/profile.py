@@ -180,6 +180,8 @@ def _numeric(
     edges of `bins` quantile bins."""
     values = numeric_values(name, column)
     present = values[~np.isnan(values)]
+    if edges is not None:
+        return _numeric_like(name, column, values, present, edges)
     # One sort serves min, max, the quantiles and every histogram count.
     ordered = np.sort(present)
     count = len(ordered)
@@ -213,6 +215,31 @@ def _numeric(
         finite, fences[0], side="left"
     )
     return replace(profile, outliers=int(len(finite) - inside))
+
+
+def _numeric_like(
+    name: str, column: pa.ChunkedArray, values: Floats, present: Floats, edges: tuple[float, ...]
+) -> NumericProfile:
+    """A pass on the reference's edges: no quantiles, so no sort. Each value's bin is the
+    number of edges below it, the same bins (lower, upper] the sorted pass counts."""
+    finite = present[np.isfinite(present)]
+    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), present, side="left")
+    counts = np.bincount(bins, minlength=len(edges) + 1)
+    mean, m2 = _moments(finite)
+    return NumericProfile(
+        name=name,
+        type=type_name(column.type),
+        count=len(present),
+        missing=len(values) - len(present),
+        infinities=len(present) - len(finite),
+        min=float(finite.min()) if len(finite) else None,
+        max=float(finite.max()) if len(finite) else None,
+        mean=mean,
+        m2=m2,
+        quantiles=None,
+        edges=edges,
+        counts=tuple(int(n) for n in counts),
+    )
 
 
 def _quantiles_and_edges(
