@@ -1,43 +1,37 @@
 """Drift between a reference profile and the profile of a production window, without raw data.
 
-A window is profiled with `profile_like(reference, rows)`, so both profiles count values on
-the same terms: a numeric column on the reference's histogram bins (-inf, e0], (e0, e1], ...,
-(e_last, +inf), whose inner edges are the reference's inverted-CDF quantiles, and a
-categorical column on the reference's list of categories plus one "other" bucket. Every
-method compares those bucket counts, and the result is a `DriftReport` as `detect_drift`
-makes it, so the same report and JSON output serve both.
+A window profiled with `profile_like(reference, rows)` counts values on the reference's terms:
+a numeric column on the bins (-inf, e0], (e0, e1], ..., (e_last, +inf), inner edges at the
+reference's inverted-CDF quantiles; a categorical column on the reference's categories plus
+an "other" bucket. Every method compares those counts; the result is `detect_drift`'s
+`DriftReport`, so its HTML report and JSON serve both. Thresholds and the comparison that
+means drift are `steward.stats.drift_methods`'s; buckets empty on both sides are dropped.
 
-Methods (thresholds and the comparison that means drift are those of
-`steward.stats.drift_methods`: 0.1 for the distances, 0.05 for the p-values):
-
-- numeric "psi" and "jensenshannon": exact on the profile's bins, the two outer bins
-  included; buckets empty on both sides are dropped, and PSI fills empty buckets as
-  `drift_methods.filled_shares` does.
-- numeric "ks": D is the largest gap between the two empirical CDFs at the bin edges, where
-  both are known exactly. It is a lower bound of the two-sample statistic on the raw values
-  (equal when every value lies on an edge) and falls short of it by at most the larger share
-  of one bin on either side. The p-value is SciPy's asymptotic one (Kolmogorov's distribution
-  for n*m/(n+m) values, `ks_2samp(method="asymp")`).
-- numeric "wasserstein": the integral of |F_ref - F_cur|, divided by the reference's
-  population standard deviation (at least `drift_methods.MIN_STD`), with each side's values
-  spread evenly over each of its bins cut to its own [min, max]. Within a bin both the true
-  and the spread CDF stay between the bin's end values, so the distance is off by at most
-  the sum over both sides of bin share times bin width (over the standard deviation).
-- categorical "chisquare", "z" (at most two non-empty buckets; listed categories in text
-  order, "other" last), "jensenshannon" and "psi": on the listed categories and the "other"
-  bucket, dropping buckets empty on both sides.
+- numeric "psi", "jensenshannon": exact on the bins, outer bins included.
+- numeric "ks": D is the largest gap between the empirical CDFs at the edges, where both are
+  exact: a lower bound of the raw D (equal when every value is on an edge), short of it by at
+  most the largest share of one bin on either side. The p-value is SciPy's asymptotic one
+  (`kstwo` for round(n*m/(n+m)) values, as `ks_2samp(method="asymp")`).
+- numeric "wasserstein": the integral of |F_ref - F_cur| over pieces spreading each side's
+  values evenly, over the reference's population std (at least `drift_methods.MIN_STD`).
+  Inner bins spread over their range cut to the side's [min, max]. An outer bin is its
+  extreme value (the min or the max) plus the rest spread from the inner edge over the width
+  giving the side's exact mean and the M2 closest to its own, so one far value does not
+  spread a whole bin up to it. When every edge and extreme lies on a grid (integers, ...),
+  each value stands for its grid cell. The result is at least the exact gap between the
+  means. Both the true and the spread CDF stay between a bin's end values, so the error is
+  at most the sum over both sides of bin share times bin width (over the std); measured
+  errors are far smaller, except where one side sits on the edges and the other between.
+- categorical "chisquare", "z" (at most two non-empty buckets, in text order, "other" last),
+  "jensenshannon", "psi": on the listed categories and the "other" bucket.
 
 Without a method, every column gets "jensenshannon" at 0.1: it is exact from profiles, unlike
-K-S and Wasserstein, and it is Evidently's default for categories on a large reference.
-`detect_drift`'s choice by size is not repeated, because a window profile does not hold the
-distinct values it would need.
+K-S and Wasserstein, and Evidently's default for categories on a large reference.
 
-What is left out and why: missing values always; infinities too, counted in
-`reference_infinite` and `current_infinite`. A profile counts infinities in the outer bins
-without their sign; when a side's min or max shows that one outer bin holds no finite value,
-the split is exact, and otherwise the infinities are taken from the two outer bins in
-proportion to the finite values they can hold, with a note. `reference_distinct` and
-`current_distinct` count non-empty buckets, since a profile does not keep distinct values.
+Missing values and infinities are left out and counted. A profile counts infinities in the
+outer bins without their sign: when a side's min or max shows an outer bin holds no finite
+value the split is exact, otherwise they are taken from both in proportion to the finite
+values those can hold, with a note. The distinct counts of a result count non-empty buckets.
 """
 
 from __future__ import annotations
@@ -59,8 +53,11 @@ DEFAULT_METHOD: Final = "jensenshannon"
 AUTO: Final = "auto"
 NUMERIC_METHODS: Final[tuple[str, ...]] = ("psi", "jensenshannon", "ks", "wasserstein")
 CATEGORICAL_METHODS: Final[tuple[str, ...]] = ("psi", "jensenshannon", "chisquare", "z")
+KIND_METHODS: Final = {"numeric": NUMERIC_METHODS, "categorical": CATEGORICAL_METHODS}
 OTHER_LABEL: Final = "(other)"
 SIDES: Final = ("reference", "current window")
+
+Pieces: TypeAlias = tuple[dm.Floats, dm.Floats, dm.Floats]  # starts, ends, shares
 
 
 def profile_drift(
@@ -74,11 +71,12 @@ def profile_drift(
     column_thresholds: Mapping[str, float] | None = None,
     drift_share: float = 0.5,
 ) -> DriftReport:
-    """Compare the window profile `current` with `reference`, column by column, and decide
+    """Compare the window profile `current` with `reference` column by column, and decide
     dataset drift as `detect_drift` does. `columns` defaults to every numeric and categorical
-    column of the reference. A column's method is its `column_methods` entry ("auto" restores
-    the default), else `method`, else "jensenshannon"; its threshold is its
-    `column_thresholds` entry, else `threshold`, else the method's default."""
+    column of the reference. A column's method is its `column_methods` entry ("auto": the
+    default), else `method` where it suits the column's kind, else "jensenshannon"; its
+    threshold is its `column_thresholds` entry, else `threshold` (unless `method` did not
+    suit), else the method's default."""
     forced = _method_name(method, None)
     per_column = {str(k): _method_name(v, str(k)) for k, v in (column_methods or {}).items()}
     limits = {str(k): _threshold(str(k), v) for k, v in (column_thresholds or {}).items()}
@@ -93,9 +91,15 @@ def profile_drift(
         if isinstance(pair, str):
             skipped[name] = pair
             continue
-        chosen = per_column.get(name, forced)
-        limit = limits.get(name, common)
-        results[name] = _compare(pair, chosen or DEFAULT_METHOD, limit)
+        chosen, limit, notes = per_column.get(name, forced), limits.get(name, common), []
+        if name not in per_column and chosen not in (None, *KIND_METHODS[pair.kind]):
+            # One method for every column of a mixed table: where it does not apply, the
+            # default (and its threshold) does, rather than no report at all.
+            notes.append(
+                f"drift method {chosen!r} does not apply to {pair.kind} profiles; the default used"
+            )
+            chosen, limit = None, limits.get(name)
+        results[name] = _compare(pair, chosen or DEFAULT_METHOD, limit, notes)
     notes = [f"column {name!r}: {why}" for name, why in skipped.items()]
     notes += [f"column {name!r}: {note}" for name, r in results.items() for note in r.notes]
     notes += [
@@ -121,8 +125,8 @@ def profile_drift(
 
 
 def column_psi(reference_column: ColumnProfile, current_column: ColumnProfile) -> float:
-    """PSI of one column's window profile against its reference profile, on the buckets the
-    module docstring describes; refused when a side has no value to compare."""
+    """PSI of one column's window profile against its reference profile, on the buckets
+    `profile_drift` compares; refused when a side has no value to compare."""
     pair = _column_pair(reference_column, current_column)
     if isinstance(pair, str):
         raise InvalidInputError(f"column {reference_column.name!r}: {pair}")
@@ -133,16 +137,16 @@ def psi_by_column(
     reference: Profile, current: Profile, columns: Sequence[str] | None = None
 ) -> dict[str, float]:
     """PSI of each column (by default every numeric and categorical column of the reference);
-    columns `profile_drift` would skip are left out."""
-    found: dict[str, float] = {}
-    for name in _selected(reference, columns):
-        pair = _pair(name, reference, current)
-        if not isinstance(pair, str):
-            found[name] = _outcome(pair, "psi").statistic
-    return found
+    the columns `profile_drift` would skip are left out."""
+    pairs = {name: _pair(name, reference, current) for name in _selected(reference, columns)}
+    return {
+        name: _outcome(pair, "psi").statistic
+        for name, pair in pairs.items()
+        if not isinstance(pair, str)
+    }
 
 
-# ---- options and columns ----------------------------------------------------------------------
+# ---- options and columns -------------------------------------------------------------------------
 
 
 def _method_name(name: object, column: str | None) -> str | None:
@@ -167,11 +171,8 @@ def _threshold(key: str, value: object) -> float:
 
 def _selected(reference: Profile, columns: Sequence[str] | None) -> list[str]:
     if columns is None:
-        return [
-            name
-            for name, column in reference.columns.items()
-            if isinstance(column, NumericProfile | CategoricalProfile)
-        ]
+        kinds = (NumericProfile, CategoricalProfile)
+        return [name for name, col in reference.columns.items() if isinstance(col, kinds)]
     wanted = [columns] if isinstance(columns, str) else [str(name) for name in columns]
     for name in wanted:
         if name not in reference.columns:
@@ -179,25 +180,26 @@ def _selected(reference: Profile, columns: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-# ---- one column -------------------------------------------------------------------------------
+# ---- one column ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _Pair:
-    """One column's finite bucket counts on both sides, aligned, and what was left out."""
+    """One column's bucket counts of finite values on both sides, and what was left out."""
 
     name: str
     kind: DriftKind
     counts: tuple[dm.Counts, dm.Counts]
     missing: tuple[int, int]
-    infinite: tuple[int, int]
-    notes: tuple[str, ...]
+    infinite: tuple[int, int] = (0, 0)
+    notes: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()  # categorical: the listed categories, then OTHER_LABEL
-    # Numeric: the inner bin edges, each side's finite [min, max], the reference's std.
+    unseen: int = 0  # categorical: current values of categories the reference never had
+    # Numeric: the inner edges; per side the finite [min, max] and (mean, M2); reference std.
     edges: tuple[float, ...] = ()
-    ranges: tuple[tuple[float, float], tuple[float, float]] | None = None
+    ranges: tuple[tuple[float, float], ...] = ()
+    moments: tuple[tuple[float, float], ...] = ()
     std: float = 0.0
-    moments: tuple[tuple[float, float], tuple[float, float]] = ((math.nan,) * 2,) * 2
 
 
 def _pair(name: str, reference: Profile, current: Profile) -> _Pair | str:
@@ -213,20 +215,14 @@ def _column_pair(ref: ColumnProfile, cur: ColumnProfile) -> _Pair | str:
             f"column {ref.name!r} is {ref.kind} in the reference profile and {cur.kind} in the "
             "current one"
         )
-    if not isinstance(ref, NumericProfile | CategoricalProfile):
-        return f"type {ref.type} is not compared"
     for side, column in zip(SIDES, (ref, cur), strict=True):
         if column.count == 0:
-            return (
-                f"no rows in the {side}"
-                if column.missing == 0
-                else f"all values missing in the {side}"
-            )
+            return f"{'no rows' if column.missing == 0 else 'all values missing'} in the {side}"
     if isinstance(ref, NumericProfile) and isinstance(cur, NumericProfile):
         return _numeric_pair(ref, cur)
     if isinstance(ref, CategoricalProfile) and isinstance(cur, CategoricalProfile):
         return _categorical_pair(ref, cur)
-    raise AssertionError("kinds already checked")  # pragma: no cover
+    return f"type {ref.type} is not compared"
 
 
 def _numeric_pair(ref: NumericProfile, cur: NumericProfile) -> _Pair | str:
@@ -235,15 +231,14 @@ def _numeric_pair(ref: NumericProfile, cur: NumericProfile) -> _Pair | str:
             f"column {ref.name!r}: the profiles have different histogram bins; profile the "
             "window with profile_like(reference, rows)"
         )
-    notes: list[str] = []
-    sides, spans, moments = [], [], []
+    counts, ranges, moments, notes = [], [], [], []
     for side, column in zip(SIDES, (ref, cur), strict=True):
-        if column.finite == 0 or column.min is None or column.max is None:
+        if column.min is None or column.max is None:
             return f"no finite value in the {side}"
-        counts, exact = _finite_counts(column)
-        sides.append(counts)
-        spans.append((column.min, column.max))
-        moments.append((math.nan if column.mean is None else column.mean, column.m2 or math.nan))
+        finite, exact = _finite_counts(column)
+        counts.append(finite)
+        ranges.append((column.min, column.max))
+        moments.append((_or_nan(column.mean), _or_nan(column.m2)))
         if column.infinities:
             notes.append(f"{_many(column.infinities, 'infinite value')} in the {side} left out")
         if not exact:
@@ -252,12 +247,12 @@ def _numeric_pair(ref: NumericProfile, cur: NumericProfile) -> _Pair | str:
                 "they are taken from both in proportion"
             )
     return _Pair(
-        *(ref.name, "numeric", (sides[0], sides[1]), (ref.missing, cur.missing)),
+        *(ref.name, "numeric", (counts[0], counts[1]), (ref.missing, cur.missing)),
         *((ref.infinities, cur.infinities), tuple(notes)),
         edges=ref.edges,
-        ranges=(spans[0], spans[1]),
+        ranges=tuple(ranges),
+        moments=tuple(moments),
         std=math.sqrt(ref.variance() or 0.0),
-        moments=(moments[0], moments[1]),
     )
 
 
@@ -266,20 +261,16 @@ def _finite_counts(column: NumericProfile) -> tuple[dm.Counts, bool]:
     known rather than estimated."""
     counts = np.asarray(column.counts, dtype=np.int64)
     infinite = column.infinities
-    if infinite == 0:
-        return counts, True
-    if len(counts) == 1:
+    if infinite == 0 or len(counts) == 1:
         counts[0] -= infinite
         return counts, True
-    low, high = column.edges[0], column.edges[-1]
     # The finite values lie in [min, max]: an outer bin beyond them holds only infinities.
-    if column.min is not None and column.min > low:
+    if column.min is not None and column.min > column.edges[0]:
         negative, exact = int(counts[0]), True
-    elif column.max is not None and column.max <= high:
+    elif column.max is not None and column.max <= column.edges[-1]:
         negative, exact = infinite - int(counts[-1]), True
     else:
-        # Each outer bin holds at least one finite value (the min, the max); the rest of each
-        # may be infinite, and the split of `infinite` between them is unknown.
+        # Each outer bin holds a finite value (the min, the max) and maybe infinities.
         low_room, high_room = int(counts[0]) - 1, int(counts[-1]) - 1
         negative, exact = round(infinite * low_room / (low_room + high_room)), False
     counts[0] -= negative
@@ -293,28 +284,23 @@ def _categorical_pair(ref: CategoricalProfile, cur: CategoricalProfile) -> _Pair
             f"column {ref.name!r}: the profiles list different categories; profile the window "
             "with profile_like(reference, rows)"
         )
-    counts = tuple(
+    counts = [
         np.asarray([*(n for _, n in column.frequencies), column.other], dtype=np.int64)
         for column in (ref, cur)
-    )
-    notes = []
-    if cur.unseen:
-        notes.append(
-            f"{_many(cur.unseen, 'current value')} of categories never seen in the reference"
-        )
-    labels = (*ref.categories, OTHER_LABEL)
+    ]
     return _Pair(
         *(ref.name, "categorical", (counts[0], counts[1]), (ref.missing, cur.missing)),
-        *((0, 0), tuple(notes), labels),
+        labels=(*ref.categories, OTHER_LABEL),
+        unseen=cur.unseen or 0,
     )
 
 
-def _compare(pair: _Pair, method: str, threshold: float | None) -> ColumnDrift:
-    allowed = NUMERIC_METHODS if pair.kind == "numeric" else CATEGORICAL_METHODS
+def _compare(pair: _Pair, method: str, threshold: float | None, notes: list[str]) -> ColumnDrift:
+    allowed = KIND_METHODS[pair.kind]
     if method not in allowed:
         raise InvalidInputError(
-            f"column {pair.name!r} is {pair.kind}; from profiles drift method {method!r} "
-            f"does not apply to it (use one of {', '.join(allowed)})"
+            f"column {pair.name!r} is {pair.kind}; drift method {method!r} does not apply to "
+            f"its profile (use one of {', '.join(allowed)})"
         )
     limit = dm.DEFAULT_THRESHOLDS[method] if threshold is None else threshold
     if method in dm.P_VALUE_METHODS and limit > 1:
@@ -323,42 +309,29 @@ def _compare(pair: _Pair, method: str, threshold: float | None) -> ColumnDrift:
             f"threshold must be at most 1, got {limit!r}"
         )
     outcome = _outcome(pair, method)
-    notes = list(pair.notes)
-    ref_counts, cur_counts = pair.counts
-    if method == "chisquare" and bool(((ref_counts == 0) & (cur_counts > 0)).any()):
+    notes = [*pair.notes, *notes]
+    if pair.unseen:
+        infinite = method == "chisquare" and math.isinf(outcome.statistic)
         notes.append(
-            "the current window has values in a bucket empty in the reference; chi-square is "
-            "infinite and its p-value 0"
+            f"{_many(pair.unseen, 'current value')} of categories never seen in the reference"
+            + ("; chi-square is infinite and its p-value 0" if infinite else "")
         )
+    ref, cur = pair.counts
     return ColumnDrift(
-        column=pair.name,
-        kind=pair.kind,
-        method=method,
-        statistic=outcome.statistic,
-        p_value=outcome.p_value,
-        threshold=limit,
-        drifted=dm.is_drift(method, outcome, limit),
-        reference_count=int(ref_counts.sum()),
-        current_count=int(cur_counts.sum()),
-        reference_missing=pair.missing[0],
-        current_missing=pair.missing[1],
-        reference_infinite=pair.infinite[0],
-        current_infinite=pair.infinite[1],
-        reference_distinct=int(np.count_nonzero(ref_counts)),
-        current_distinct=int(np.count_nonzero(cur_counts)),
-        chart=_chart(pair),
-        notes=tuple(notes),
+        *(pair.name, pair.kind, method, outcome.statistic, outcome.p_value, limit),
+        *(dm.is_drift(method, outcome, limit), int(ref.sum()), int(cur.sum()), *pair.missing),
+        *(*pair.infinite, int(np.count_nonzero(ref)), int(np.count_nonzero(cur))),
+        *(_chart(pair), tuple(notes)),
     )
 
 
 def _outcome(pair: _Pair, method: str) -> dm.Outcome:
-    ref_counts, cur_counts = pair.counts
     if method == "ks":
-        return _ks(ref_counts, cur_counts)
+        return _ks(*pair.counts)
     if method == "wasserstein":
         return _wasserstein(pair)
-    keep = (ref_counts + cur_counts) > 0
-    ref_counts, cur_counts = ref_counts[keep], cur_counts[keep]
+    keep = (pair.counts[0] + pair.counts[1]) > 0
+    ref_counts, cur_counts = pair.counts[0][keep], pair.counts[1][keep]
     if method == "z":
         if len(ref_counts) > 2:
             raise InvalidInputError(
@@ -373,12 +346,12 @@ def _outcome(pair: _Pair, method: str) -> dm.Outcome:
     return compute[method](ref_counts, cur_counts)
 
 
-# ---- numeric methods on bins ------------------------------------------------------------------
+# ---- numeric methods on bins ---------------------------------------------------------------------
 
 
 def _ks(ref_counts: dm.Counts, cur_counts: dm.Counts) -> dm.Outcome:
     n, m = int(ref_counts.sum()), int(cur_counts.sum())
-    # The CDFs at each edge: bins are closed on the right, so counts up to bin i are exact.
+    # Bins are closed on the right, so the counts up to a bin give both CDFs at its edge.
     gaps = np.cumsum(ref_counts)[:-1] / n - np.cumsum(cur_counts)[:-1] / m
     statistic = float(np.abs(gaps).max()) if len(gaps) else 0.0
     effective = max(1.0, float(np.round(n * m / (n + m))))
@@ -386,122 +359,124 @@ def _ks(ref_counts: dm.Counts, cur_counts: dm.Counts) -> dm.Outcome:
 
 
 def _wasserstein(pair: _Pair) -> dm.Outcome:
-    ranges = pair.ranges or ((0.0, 0.0), (0.0, 0.0))
+    half = _lattice_step((*pair.edges, *pair.ranges[0], *pair.ranges[1])) / 2
     sides = [
-        _segments(pair.edges, counts, span, moments)
-        for counts, span, moments in zip(pair.counts, ranges, pair.moments, strict=True)
+        _pieces(pair.edges, counts, span, moments, half)
+        for counts, span, moments in zip(pair.counts, pair.ranges, pair.moments, strict=True)
     ]
-    grid = np.unique(np.concatenate([bounds for low, high, _ in sides for bounds in (low, high)]))
-    # Each CDF is linear between grid points; at a point mass it jumps, so each piece runs
-    # from the right limit at its start to the left limit at its end.
+    grid = np.unique(np.concatenate([bounds for side in sides for bounds in side[:2]]))
+    # Both CDFs are linear between grid points; at a point piece they jump, so each stretch
+    # runs from the right limit at its start to the left limit at its end.
     starts = _cdf(sides[0], grid[:-1], True) - _cdf(sides[1], grid[:-1], True)
     ends = _cdf(sides[0], grid[1:], False) - _cdf(sides[1], grid[1:], False)
     total = np.abs(starts) + np.abs(ends)
-    safe = np.where(total > 0, total, 1.0)
-    # |d| over a piece where d changes sign: two triangles, (d0^2 + d1^2) / (2 (|d0| + |d1|)).
-    pieces = np.where(starts * ends >= 0, total / 2, (starts**2 + ends**2) / (2 * safe))
-    distance = float(np.dot(np.diff(grid), pieces))
-    # The distance is at least the gap between the means, which the profiles hold exactly;
-    # it also makes up for values stacked on bin edges, which spreading them ignores.
-    floor = abs(pair.moments[0][0] - pair.moments[1][0])
+    # Where the gap changes sign, |gap| makes two triangles: (d0^2 + d1^2) / (2 (|d0| + |d1|)).
+    crossing = (starts**2 + ends**2) / (2 * np.where(total > 0, total, 1.0))
+    distance = float(np.dot(np.diff(grid), np.where(starts * ends >= 0, total / 2, crossing)))
+    floor = abs(pair.moments[0][0] - pair.moments[1][0])  # exact, and never above the distance
     distance = max(distance, floor) if math.isfinite(floor) else distance
     return dm.Outcome(distance / max(pair.std, dm.MIN_STD))
 
 
-Segments: TypeAlias = tuple[dm.Floats, dm.Floats, dm.Floats]
+def _lattice_step(points: tuple[float, ...]) -> float:
+    """The step of a grid that holds every point (integers, tenths, ...), or 0."""
+    known = np.unique(np.asarray(points, dtype=np.float64))
+    if len(known) < 2:
+        return 0.0
+    step = float(np.diff(known).min())
+    ratios = (known - known[0]) / step
+    return step if bool(np.all(np.abs(ratios - np.round(ratios)) < 1e-6)) else 0.0
 
 
-def _segments(
+def _pieces(
     inner: tuple[float, ...],
     counts: dm.Counts,
     span: tuple[float, float],
     moments: tuple[float, float],
-) -> Segments:
-    """One side's values as pieces spread evenly from low to high (a point when they meet),
-    with their shares: each inner bin over its range cut to [min, max]; each outer bin as its
-    extreme value (the min or the max, which is known) and the rest spread from the inner edge
-    over the width that best fits the side's mean and M2 (see `_tail_widths`)."""
-    edges = np.asarray(inner, dtype=np.float64)
-    low = np.maximum(np.concatenate(([-np.inf], edges)), span[0])
-    high = np.minimum(np.concatenate((edges, [np.inf])), span[1])
-    low = np.minimum(low, high)  # an estimated infinity split can leave a bin beyond the range
-    first, last = int(counts[0]), int(counts[-1])
-    below, above = _tail_widths(low, high, counts, moments)
-    starts = np.concatenate((low[1:-1], [low[0], high[0] - below, high[-1], low[-1]]))
-    ends = np.concatenate((high[1:-1], [low[0], high[0], high[-1], low[-1] + above]))
-    weights = np.concatenate((counts[1:-1], [min(first, 1), first - 1, min(last, 1), last - 1]))
+    half: float,
+) -> Pieces:
+    """One side's values as pieces spread evenly from start to end (a point when they meet),
+    as the module docstring says; on a grid of step 2 * half every bound moves up by half."""
+    edges = np.asarray(inner, dtype=np.float64) + half
+    low = np.maximum(np.concatenate(([-np.inf], edges)), span[0] - half)
+    high = np.minimum(np.concatenate((edges, [np.inf])), span[1] + half)
+    low = np.minimum(low, high)  # an estimated infinity split can leave a bin out of range
+    first, last, cell = int(counts[0]), int(counts[-1]), 2 * half
+    # Inner bins, the two extremes, then the rest of each outer bin at its widest.
+    starts = np.concatenate((low[1:-1], [low[0], high[-1] - cell, low[0], low[-1]]))
+    ends = np.concatenate((high[1:-1], [low[0] + cell, high[-1], high[0], high[-1]]))
+    weights = np.concatenate((counts[1:-1], [min(first, 1), min(last, 1), first - 1, last - 1]))
+    weights = np.maximum(weights, 0)
+    below, above = _tail_widths(starts, ends, weights, moments, cell)
+    starts[-2], ends[-1] = ends[-2] - below, starts[-1] + above
     keep = weights > 0
-    shares: dm.Floats = weights[keep] / counts.sum()
+    shares: dm.Floats = weights[keep] / weights.sum()
     return starts[keep], ends[keep], shares
 
 
 def _tail_widths(
-    low: dm.Floats, high: dm.Floats, counts: dm.Counts, moments: tuple[float, float]
+    starts: dm.Floats,
+    ends: dm.Floats,
+    weights: dm.Counts,
+    moments: tuple[float, float],
+    cell: float,
 ) -> tuple[float, float]:
-    """How far from the inner edge the outer bins' values other than the extreme spread: the
-    widths that give the side's exact mean (inner bins taken as even) and, among those, the
-    M2 closest to the side's. A heavy tail thus stays near its edge with one far value,
-    instead of spreading its whole share up to that value."""
+    """The widths of the last two pieces (each outer bin's values but its extreme, spread from
+    the inner edge) that give the side's mean and, among those, the M2 closest to its own."""
     mean, m2 = moments
-    rooms = (float(high[0] - low[0]), float(high[-1] - low[-1]))
-    rest = (max(int(counts[0]) - 1, 0), max(int(counts[-1]) - 1, 0))
+    rooms = (float(ends[-2] - starts[-2]), float(ends[-1] - starts[-1]))
+    rest = (int(weights[-2]), int(weights[-1]))
     if not (math.isfinite(mean) and math.isfinite(m2)) or rest == (0, 0):
         return rooms
-    mids, inner = (low + high)[1:-1] / 2, counts[1:-1]
-    ext = [(float(low[0]), float(high[0])), (float(high[-1]), float(low[-1]))]
-    ext = [pair for pair, n in zip(ext, (counts[0], counts[-1]), strict=True) if n > 0]
-    base = float(np.dot(inner, mids)) + sum(x for x, _ in ext)
-    base += rest[0] * float(high[0]) + rest[1] * float(low[-1])
-    need = 2 * (mean * float(counts.sum()) - base)  # = rest[1] * above - rest[0] * below
-    if rest[0] == 0:
-        return 0.0, float(np.clip(need / rest[1], 0.0, rooms[1]))
-    if rest[1] == 0:
-        return float(np.clip(-need / rest[0], 0.0, rooms[0])), 0.0
-    if need >= rest[1] * rooms[1]:
-        return 0.0, rooms[1]
-    if need <= -rest[0] * rooms[0]:
-        return rooms[0], 0.0
-    lowest, highest = (
-        max(0.0, -need / rest[0]),
-        min(rooms[0], (rest[1] * rooms[1] - need) / rest[0]),
-    )
+    mids, sizes, fixed = (starts + ends)[:-2] / 2, (ends - starts)[:-2], weights[:-2]
+    edge = (float(ends[-2]), float(starts[-1]))
+    base = float(np.dot(fixed, mids)) + rest[0] * edge[0] + rest[1] * edge[1]
+    need = 2 * (mean * float(weights.sum()) - base)  # = rest[1] * above - rest[0] * below
+    if 0 in rest:
+        side = 1 if rest[0] == 0 else 0
+        width = float(np.clip((need if side else -need) / rest[side], cell, rooms[side]))
+        return (rooms[0], width) if side else (width, rooms[1])
+    lowest = max(cell, (rest[1] * cell - need) / rest[0])
+    highest = min(rooms[0], (rest[1] * rooms[1] - need) / rest[0])
+    if lowest > highest:  # no widths give the mean: the nearest corner
+        return (cell, rooms[1]) if need > rest[1] * rooms[1] - rest[0] * cell else (rooms[0], cell)
     below = np.linspace(lowest, highest, 257)
     above = (need + rest[0] * below) / rest[1]
-    fixed = float(np.dot(inner, (mids - mean) ** 2 + ((high - low)[1:-1]) ** 2 / 12))
-    fixed += sum((x - mean) ** 2 for x, _ in ext)
-    spread = rest[0] * ((high[0] - below / 2 - mean) ** 2 + below**2 / 12)
-    spread += rest[1] * ((low[-1] + above / 2 - mean) ** 2 + above**2 / 12)
-    best = int(np.argmin(np.abs(fixed + spread - m2)))
+    # On a grid each value covers a cell, which adds a cell's variance to every value.
+    target = m2 + float(weights.sum()) * cell**2 / 12
+    spread = (
+        float(np.dot(fixed, (mids - mean) ** 2 + sizes**2 / 12))
+        + rest[0] * ((edge[0] - below / 2 - mean) ** 2 + below**2 / 12)
+        + rest[1] * ((edge[1] + above / 2 - mean) ** 2 + above**2 / 12)
+    )
+    best = int(np.argmin(np.abs(spread - target)))
     return float(below[best]), float(above[best])
 
 
-def _cdf(side: tuple[dm.Floats, dm.Floats, dm.Floats], at: dm.Floats, right: bool) -> dm.Floats:
-    """The spread CDF at each point of `at`: its right limit, or its left one."""
-    low, high, shares = side
+def _cdf(pieces: Pieces, at: dm.Floats, right: bool) -> dm.Floats:
+    """The CDF of the pieces at each point of `at`: its right limit, or its left one."""
+    starts, ends, shares = pieces
     x = at[:, None]
-    width = high - low
-    spread = np.clip((x - low) / np.where(width > 0, width, 1.0), 0.0, 1.0)
-    point = (x >= low) if right else (x > low)
-    fraction = np.where(width > 0, spread, point)
-    values: dm.Floats = fraction @ shares
+    width = ends - starts
+    spread = np.clip((x - starts) / np.where(width > 0, width, 1.0), 0.0, 1.0)
+    point = (x >= starts) if right else (x > starts)
+    values: dm.Floats = np.where(width > 0, spread, point) @ shares
     return values
 
 
-# ---- charts and words -------------------------------------------------------------------------
+# ---- charts and words ----------------------------------------------------------------------------
 
 
 def _chart(pair: _Pair) -> dm.Histogram | dm.CategoryShares:
-    ref_counts, cur_counts = pair.counts
-    ref_shares = ref_counts / max(int(ref_counts.sum()), 1)
-    cur_shares = cur_counts / max(int(cur_counts.sum()), 1)
-    if pair.ranges is not None:
+    ref_shares, cur_shares = (counts / max(int(counts.sum()), 1) for counts in pair.counts)
+    if pair.kind == "numeric":
         # The outer bins reach the extreme finite values of both sides.
         (ref_low, ref_high), (cur_low, cur_high) = pair.ranges
         edges = (min(ref_low, cur_low), *pair.edges, max(ref_high, cur_high))
         return dm.Histogram(edges, tuple(ref_shares.tolist()), tuple(cur_shares.tolist()))
     listed = len(pair.labels) - 1
-    # The top listed categories by their larger share; the rest, the "other" bucket included,
-    # go to the chart's other share.
+    # The top listed categories by their larger share; the rest and the "other" bucket make
+    # the chart's other share.
     order = np.argsort(-np.maximum(ref_shares[:listed], cur_shares[:listed]), kind="stable")
     chosen = order[:CHART_CATEGORIES]
     return dm.CategoryShares(
@@ -511,6 +486,10 @@ def _chart(pair: _Pair) -> dm.Histogram | dm.CategoryShares:
         max(0.0, 1.0 - float(ref_shares[chosen].sum())),
         max(0.0, 1.0 - float(cur_shares[chosen].sum())),
     )
+
+
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _many(count: int, one: str) -> str:

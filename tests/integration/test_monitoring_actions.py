@@ -1,0 +1,126 @@
+"""The actions a monitoring rule can take, on both databases: `retrain` calls the configured
+retraining hook (a command, given the alert as JSON on stdin), `demote` moves the version out of
+production to where the policy sends a displaced holder, and a webhook that keeps failing is
+retried with backoff and then recorded as failed, without losing the alert."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from steward.sdk import Client
+from tests.policy_samples import ADHOC_ANSWERS
+from tests.support.webhook_receiver import WebhookReceiver
+
+REF = "lab/scorer/1"
+POLICY_DIR = Path(__file__).resolve().parents[2] / "src" / "steward" / "policies"
+
+
+def _policy(path: Path, url: str) -> Path:
+    """The default policy with rules for the ad-hoc tier (which has no gates, so the version
+    reaches production in two moves) that always fire once rows arrive."""
+    text = (POLICY_DIR / "default.yaml").read_text()
+    text = text.replace(
+        "routes:\n  audit_log: {kind: log}",
+        f"routes:\n  audit_log: {{kind: log}}\n  down: {{kind: webhook, url: '{url}'}}",
+    )
+    text = text.replace(
+        "monitoring:\n  scheduled:\n",
+        "monitoring:\n  adhoc:\n    window: 1d\n    rules:\n"
+        '      - {signal: rows, op: ">", value: 0, action: retrain, routes: [down]}\n'
+        '      - {signal: rows, op: ">", value: 0, action: demote, routes: [audit_log]}\n'
+        "  scheduled:\n",
+    )
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return load_breast_cancer(as_frame=True).frame
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    # Always answers 503: every attempt fails and is retried.
+    with WebhookReceiver(None, failures=1_000, failure_status=503) as hook:
+        yield hook
+
+
+@pytest.fixture
+def steward(
+    database_url: str,
+    steward_home: Path,
+    frame: pd.DataFrame,
+    receiver: WebhookReceiver,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Client]:
+    calls = tmp_path / "retrain-calls.jsonl"
+    hook = (
+        f"{sys.executable} -c \"import sys; open({str(calls)!r}, 'a').write(sys.stdin.read() + "
+        "'\\n')\""
+    )
+    monkeypatch.setenv("STEWARD_RETRAIN_HOOK", hook)
+    c = Client(home=steward_home, database_url=database_url, actor="dana")
+    c.apply_policy(_policy(tmp_path / "policy.yaml", receiver.url), reason="actions")
+    c.create_project("lab")
+    c.classify("lab", ADHOC_ANSWERS, reason="exploration")
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    model.fit(frame.drop(columns="target"), frame["target"])
+    c.register(model, project="lab", name="scorer", training_data=frame, target="target")
+    c.move(REF, "staging", reason="try it")
+    c.move(REF, "production", reason="try it")
+    yield c
+    c.close()
+
+
+def test_retrain_calls_the_hook_and_demote_moves_the_version_out_of_production(
+    steward: Client, frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    rows = frame.drop(columns="target").assign(ts=pd.Timestamp("2026-11-03", tz="UTC"))
+    result = steward.ingest("lab/scorer@production", rows, time_column="ts")
+    assert len(result.alerts) == 2
+    outcomes = {a.action: a.detail["outcome"] for a in steward.alerts(REF)}
+    assert outcomes == {
+        "retrain": "retraining hook called",
+        "demote": "demoted from production to retired",
+    }
+    assert steward.version(REF).stage == "retired"
+    calls = [
+        json.loads(line) for line in (tmp_path / "retrain-calls.jsonl").read_text().splitlines()
+    ]
+    assert [c["signal"] for c in calls] == ["rows"]
+    assert calls[0]["rule"]["action"] == "retrain" and calls[0]["version"] == REF
+    actions = [e.action for e in steward.audit_log(limit=500).items]
+    assert "retrain.requested" in actions and "version.stage_changed" in actions
+
+
+def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
+    steward: Client, frame: pd.DataFrame, receiver: WebhookReceiver
+) -> None:
+    rows = frame.drop(columns="target").assign(ts=pd.Timestamp("2026-11-03", tz="UTC"))
+    steward.ingest(REF, rows, time_column="ts")
+    outbox = steward._c.monitor.outbox
+    webhook = next(d for d in outbox.deliveries() if d.kind == "webhook")
+    assert webhook.status == "pending" and webhook.attempts == 1
+    assert webhook.last_status == 503 and "503" in (webhook.last_error or "")
+    # Drive the remaining attempts without waiting out the backoff: a short backoff base.
+    outbox._base = 0.01
+    outbox.drain(30)
+    final = next(d for d in outbox.deliveries() if d.kind == "webhook")
+    assert final.status == "failed" and final.attempts == 8
+    # Every attempt carried the same delivery id, so a receiver can drop repeats.
+    assert len(receiver.received) == 8
+    assert {r["delivery"] for r in receiver.received} == {str(webhook.id)}
+    assert steward.alerts(REF)  # the alert stays, whatever became of its notification
+    assert "delivery.failed" in [e.action for e in steward.audit_log(limit=500).items]
