@@ -253,3 +253,17 @@ def test_the_tier_policy_chooses_drift_methods_thresholds_and_window(
     assert columns["mean radius"]["method"] == "ks" and columns["mean radius"]["threshold"] == 0.01
     assert columns["worst radius"]["method"] == "psi"
     assert columns["worst radius"]["threshold"] == 0.05
+
+
+def test_a_vanished_column_nans_and_infinities_are_reported_not_fatal(
+    steward: Client, data: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    _, valid = data
+    frame = _production(valid, 0, shift=0.0, seed=8).drop(columns=["target", "mean radius"])
+    frame["mean texture"] = np.nan
+    frame.loc[:5, "mean area"] = np.inf
+    result = steward.ingest(REF, frame, time_column="ts", window="1d")
+    detail = result.results[0].detail["drift"]
+    assert "mean radius" in detail["skipped"] and "mean texture" in detail["skipped"]
+    assert detail["columns"]["mean area"]["current_infinite"] == 6
+    assert result.results[0].signals["data.missing_share_max"] == 1.0
