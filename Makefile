@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 
-.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift clean
+.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean
 
 help:
 	@echo "make demo   - train a scikit-learn model, register it, show lineage and verify the audit chain (SQLite)"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench-fairness - fairness metrics side by side with Fairlearn (prints the figures)"
 	@echo "make bench-checks - the production check set on 1,000,000 rows (time, memory) and fairness vs Fairlearn (prints the figures)"
 	@echo "make bench-drift - drift on 1,000,000 rows side by side with Evidently 0.7 (time, memory, verdicts; prints the figures)"
+	@echo "make bench-out-of-core - window profiles of a 50,000,000-row Parquet file, locally and on Spark, beside pandas and Polars"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +57,9 @@ bench-checks: $(STAMP)
 
 bench-drift: $(STAMP)
 	$(BIN)/python bench/drift.py
+
+bench-out-of-core: $(STAMP)
+	$(BIN)/python bench/out_of_core.py
 
 clean:
 	rm -rf $(VENV) .steward-demo .mypy_cache .ruff_cache .pytest_cache
