@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from steward.domain.monitoring import Alert, MonitorReference, Review, WindowResult
     from steward.domain.naming import VersionRef
     from steward.services.monitor_feedback import LabelResult
-    from steward.services.monitoring import IngestResult, MonitorHistory
+    from steward.services.monitor_reads import MonitorHistory
+    from steward.services.monitoring import IngestResult
     from steward.services.outbox import DeliveryOutcome
     from steward.stats.drift import DriftReport
 

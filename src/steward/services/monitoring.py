@@ -17,34 +17,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.audit import PendingEvent
-from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.errors import InvalidInputError
 from steward.domain.monitoring import (
     PREDICTION,
-    Alert,
-    MonitorReference,
-    Review,
-    SeriesPoint,
     WindowResult,
 )
-from steward.domain.naming import VersionRef, parse_version_ref
+from steward.domain.naming import VersionRef
 from steward.domain.policy import DriftSettings, Monitoring
 from steward.domain.windows import Window, parse_window, window_text
-from steward.services.governed import required_reason
 from steward.services.inventory import Inventory
-from steward.services.lookup import explain_unknown_version
 from steward.services.monitor_actions import Reactor
 from steward.services.monitor_feedback import LabelResult
+from steward.services.monitor_reads import MonitorReading, version_id_of
+from steward.services.monitor_reference import ReferenceSetting, floats
 from steward.services.monitor_signals import merged_window, window_result
 from steward.services.outbox import Outbox
-from steward.services.ports import ArtifactStore, ReadSession, WriteSession
+from steward.services.ports import ArtifactStore, WriteSession
 from steward.services.promotion import Promotion
-from steward.stats.profile import Profile, profile_like, profile_reference
-from steward.stats.score_sums import ScoreSums, fit_calibration, score_sums
+from steward.stats.profile import Profile, profile_like
+from steward.stats.score_sums import ScoreSums, score_sums
 
 Progress = Callable[[int], None]
 ModelLoader = Callable[..., object]
@@ -74,22 +69,13 @@ class IngestResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorHistory:
-    version: str
-    results: list[WindowResult]
-    alerts: list[Alert]
-    reviews: list[Review]
-    series: list[SeriesPoint]
-
-
 @dataclass
 class _Window:
     profile: Profile
     sums: ScoreSums | None = None
 
 
-class Monitor:
+class Monitor(MonitorReading, ReferenceSetting):
     def __init__(
         self,
         promotion: Promotion,
@@ -111,132 +97,6 @@ class Monitor:
     @property
     def outbox(self) -> Outbox:
         return self._outbox
-
-    def resolve(self, target: str) -> VersionRef:
-        """PROJECT/MODEL/NUMBER, or PROJECT/MODEL@STAGE: the version serving in that stage."""
-        if "@" not in target:
-            return parse_version_ref(target)
-        name, _, stage = target.partition("@")
-        parts = name.split("/")
-        if len(parts) != 2 or not stage:
-            raise InvalidInputError(
-                f"malformed deployment {target!r}: expected PROJECT/MODEL@STAGE, "
-                "e.g. credit/scorer@production"
-            )
-        with self._gov.store.read() as q:
-            holders = [v for v in q.versions_in_stage(parts[0], stage) if v.model == parts[1]]
-            if not holders:
-                if q.get_model(parts[0], parts[1]) is None:
-                    raise NotFoundError(f"unknown model {parts[0]}/{parts[1]}")
-                raise NotFoundError(f"no version of {name} is in {stage}")
-        newest = max(holders, key=lambda v: v.number)
-        return VersionRef(newest.project, newest.model, newest.number)
-
-    # Reference ---------------------------------------------------------------------------
-
-    def set_reference(
-        self,
-        actor: str,
-        ref: VersionRef,
-        data: object,
-        *,
-        target: str | None = None,
-        prediction_column: str | None = None,
-        score: bool = True,
-        exclude: Sequence[str] = (),
-        trust: bool = False,
-        source: str | None = None,
-    ) -> MonitorReference:
-        """Profile reference data (training or validation rows) as what production windows of
-        `ref` are compared with. The model's scores are profiled too, as the prediction, when
-        the data holds them (`prediction_column`) or the model can be loaded and scores it; with
-        a target as well, the scores' calibration is checked and an isotonic map fitted, which
-        the estimated performance of every window then uses."""
-        from steward.stats.fingerprint import to_arrow_table
-        from steward.stats.scoring import is_classifier, model_features
-
-        version = self._inventory.get_version(ref)
-        table = to_arrow_table(data)
-        if table.num_rows == 0:
-            raise InvalidInputError("the reference data has no rows")
-        for name in [target, prediction_column, *exclude]:
-            if name is not None and name not in table.column_names:
-                raise InvalidInputError(f"column {name!r} is not in the reference data")
-        scores: np.ndarray[Any, np.dtype[np.float64]] | None = None
-        if prediction_column is not None:
-            scores = _floats(table.column(prediction_column))
-        elif score:
-            data_bytes, fmt = self._inventory.load_artifact(ref)
-            model = self._load_model(data_bytes, fmt, trust=trust)
-            if is_classifier(model):
-                record = version.record.as_dict()
-                signature = [
-                    str(c["name"]) for c in (record.get("signature") or {}).get("columns", [])
-                ]
-                features = model_features(model, signature, table.column_names)
-                scores = _positive_scores(model, table, features)
-        dropped = [n for n in [target, prediction_column, *exclude] if n is not None]
-        features_table = table.drop_columns(dropped) if dropped else table
-        if scores is not None:
-            features_table = features_table.append_column(PREDICTION, pa.array(scores))
-        profile = profile_reference(features_table)
-        calibration = None
-        if scores is not None and target is not None:
-            labels = _labels(table.column(target))
-            calibration = fit_calibration(scores, labels)
-        stored = self._artifacts.put(_profile_bytes(profile))
-        with self._gov.store.write(actor) as tx:
-            handle = _handle(tx, ref)
-            event = tx.record(
-                PendingEvent(
-                    "monitor.reference_set",
-                    "version",
-                    str(ref),
-                    {
-                        "profile": stored.digest,
-                        "rows": table.num_rows,
-                        "columns": list(profile.columns),
-                        "prediction": scores is not None,
-                        "calibration_error": None
-                        if calibration is None
-                        else calibration["expected_calibration_error"],
-                        "source": source or "data",
-                    },
-                    None,
-                )
-            )
-            tx.add_monitor_reference(
-                handle.id,
-                stored.digest,
-                table.num_rows,
-                source or "data",
-                scores is not None,
-                calibration,
-                event.seq,
-            )
-            tx.commit()
-            found = tx.monitor_reference(handle.id)
-        assert found is not None
-        return found
-
-    def reference(self, ref: VersionRef) -> tuple[Profile, MonitorReference | None]:
-        """The profile windows are compared with: the newest reference set, else the training
-        profile recorded at registration."""
-        with self._gov.store.read() as q:
-            version_id = _version_id(q, ref)
-            stored = q.monitor_reference(version_id)
-        if stored is not None:
-            return _load_profile(self._artifacts, stored.profile_digest), stored
-        version = self._inventory.get_version(ref)
-        digest = (version.record.training_data or {}).get("profile")
-        if not digest:
-            raise InvalidInputError(
-                f"{ref} has no reference profile: set one with `steward monitor reference "
-                f"{ref} DATA`, or register the version with its training data"
-            )
-        return _load_profile(self._artifacts, str(digest)), None
-
-    # Ingest ------------------------------------------------------------------------------
 
     def ingest(
         self,
@@ -296,7 +156,7 @@ class Monitor:
                 part = profile_like(reference, piece)
                 sums = None
                 if prediction_column is not None:
-                    values = _floats(piece.column(PREDICTION))
+                    values = floats(piece.column(PREDICTION))
                     sums = score_sums(values, threshold=threshold, calibration=calibration)
                     if logger is not None and id_column is not None:
                         logger.add(piece.column(id_column), values, window_text(start))
@@ -396,7 +256,7 @@ class Monitor:
         if new.num_rows == 0:
             raise InvalidInputError("the labels file has no labelled rows")
         with self._gov.store.read() as q:
-            version_id = _version_id(q, ref)
+            version_id = version_id_of(q, ref)
             predictions = [d for d, _ in q.monitor_logs(version_id, "predictions")]
             earlier = [d for d, _ in q.monitor_logs(version_id, "labels")]
         if not predictions:
@@ -485,86 +345,6 @@ class Monitor:
 
     # Reading -------------------------------------------------------------------------------
 
-    def history(self, ref: VersionRef) -> MonitorHistory:
-        with self._gov.store.read() as q:
-            version_id = _version_id(q, ref)
-            project = q.get_project(ref.project)
-            assert project is not None
-            project_id = project.id
-            return MonitorHistory(
-                str(ref),
-                q.window_results(version_id),
-                q.alerts(version_id),
-                q.reviews(None, version_id),
-                q.series_points(project_id, None, version_id),
-            )
-
-    def status(self) -> list[dict[str, Any]]:
-        """Health of every monitored version: its newest window's signals, open alerts and
-        reviews, and undelivered notifications."""
-        out = []
-        with self._gov.store.read() as q:
-            pending = q.deliveries("pending")
-            failed = q.deliveries("failed")
-            for version_id, ref, stage in q.monitored_versions():
-                results = q.window_results(version_id)
-                alerts = q.alerts(version_id)
-                reviews = q.reviews("open", version_id)
-                drift = [r for r in results if r.kind == "drift"]
-                latest = drift[-1] if drift else None
-                window_alerts = [
-                    a for a in alerts if latest and a.window_start == latest.window_start
-                ]
-                health = "no data" if latest is None else "ok"
-                if window_alerts or reviews:
-                    health = "alert"
-                alert_ids = {a.id for a in alerts}
-                out.append(
-                    {
-                        "version": ref,
-                        "stage": stage,
-                        "health": health,
-                        "windows": len({r.window_start for r in drift}),
-                        "latest_window": latest.window_start if latest else None,
-                        "signals": dict(latest.signals) if latest else {},
-                        "performance": _latest(results, "performance"),
-                        "alerts": len(alerts),
-                        "alerts_in_latest_window": len(window_alerts),
-                        "open_reviews": [r.id for r in reviews],
-                        "pending_deliveries": sum(1 for d in pending if d.alert_id in alert_ids),
-                        "failed_deliveries": sum(1 for d in failed if d.alert_id in alert_ids),
-                    }
-                )
-        return out
-
-    def close_review(self, actor: str, review_id: int, resolution: str | None) -> Review:
-        why = required_reason(resolution, "close a review")
-        with self._gov.store.write(actor) as tx:
-            review = tx.review(review_id)
-            if review is None:
-                raise NotFoundError(f"unknown review {review_id}")
-            if review.status != "open":
-                raise InvalidInputError(f"review {review_id} is already closed")
-            tx.record(
-                PendingEvent(
-                    "review.closed", "version", review.version_ref, {"review": review_id}, why
-                )
-            )
-            tx.close_review(review_id, why)
-            tx.commit()
-            closed = tx.review(review_id)
-        assert closed is not None
-        return closed
-
-    def reviews(self, status: str | None = "open") -> list[Review]:
-        with self._gov.store.read() as q:
-            return q.reviews(status)
-
-    def alerts(self, ref: VersionRef | None = None, project: str | None = None) -> list[Alert]:
-        with self._gov.store.read() as q:
-            version_id = None if ref is None else _version_id(q, ref)
-            return q.alerts(version_id, project)
-
     def _evaluate_window(
         self,
         tx: WriteSession,
@@ -590,11 +370,6 @@ class Monitor:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-
-def _latest(results: Sequence[WindowResult], kind: str) -> dict[str, float]:
-    found = [r for r in results if r.kind == kind]
-    return dict(found[-1].signals) if found else {}
 
 
 class _PredictionLog:
@@ -624,66 +399,6 @@ class _PredictionLog:
         sink = io.BytesIO()
         pq.write_table(pa.concat_tables(self._parts), sink, compression="zstd")
         return sink.getvalue()
-
-
-def _handle(tx: WriteSession, ref: VersionRef) -> Any:
-    from steward.services.lookup import version_for_write
-
-    return version_for_write(tx, ref)
-
-
-def _version_id(q: ReadSession, ref: VersionRef) -> int:
-    found = q.version_id_of(ref.project, ref.model, ref.number)
-    if found is None:
-        explain_unknown_version(q, ref)
-    return found
-
-
-def _load_profile(artifacts: ArtifactStore, digest: str) -> Profile:
-    import json
-
-    try:
-        data = json.loads(artifacts.get(digest))
-    except FileNotFoundError:
-        raise NotFoundError(f"the reference profile {digest[:12]} is missing") from None
-    return Profile.from_dict(data)
-
-
-def _profile_bytes(profile: Profile) -> bytes:
-    from steward.domain.audit import canonical_json
-
-    return canonical_json(profile.to_dict()).encode()
-
-
-def _floats(column: pa.ChunkedArray | pa.Array) -> Any:
-    import pyarrow.compute as pc
-
-    try:
-        values = pc.cast(column, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        raise InvalidInputError("the prediction column must hold numbers (scores)") from None
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-
-
-def _labels(column: pa.ChunkedArray) -> Any:
-    values = _floats(column)
-    present = values[~np.isnan(values)]
-    if np.any((present != 0) & (present != 1)):
-        raise InvalidInputError("the target must hold 0 and 1 (1: the positive class)")
-    return values
-
-
-def _positive_scores(model: object, table: pa.Table, features: Sequence[str]) -> Any:
-    from steward.stats.scoring import BATCH_ROWS, feature_frame
-
-    classes = list(getattr(model, "classes_", []))
-    if len(classes) != 2:
-        return None
-    parts = []
-    for batch in table.select(list(features)).to_batches(max_chunksize=BATCH_ROWS):
-        x = feature_frame(pa.Table.from_batches([batch]), features, model)
-        parts.append(np.asarray(model.predict_proba(x))[:, 1])  # type: ignore[attr-defined]
-    return np.concatenate(parts).astype(np.float64)
 
 
 def _check_extras(batch: pa.Table, extras: Sequence[str]) -> None:

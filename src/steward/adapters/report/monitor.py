@@ -25,7 +25,7 @@ from steward.adapters.report.values import as_float, as_mapping, esc, number, pl
 from steward.domain.monitoring import Alert, Review
 
 if TYPE_CHECKING:
-    from steward.services.monitoring import MonitorHistory
+    from steward.services.monitor_reads import MonitorHistory
 
 # Nothing may be fetched when the file is opened, even if markup slipped through by mistake.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
