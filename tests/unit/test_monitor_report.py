@@ -20,7 +20,7 @@ import pytest
 from steward.adapters import report
 from steward.adapters.report.monitor import render_monitor_report
 from steward.domain.monitoring import Alert, Review, SeriesPoint, WindowResult
-from steward.services.monitoring import MonitorHistory
+from steward.services.monitor_reads import MonitorHistory
 
 VERSION = "credit/scorer@3"
 EVIL_COLUMN = "income <USD> & bonus"
