@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from steward.services.monitoring import Monitor
 
 
+RETRAIN_SECRET_ENV = "STEWARD_RETRAIN_HOOK_SECRET"
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -78,6 +81,8 @@ class Container:
             Outbox(self.store, HttpAndCommandHooks()),
             _load_model,
             retrain_hook=self.settings.retrain_hook,
+            # A retraining URL is signed like a webhook route when this variable is set.
+            retrain_secret_env=RETRAIN_SECRET_ENV if os.environ.get(RETRAIN_SECRET_ENV) else None,
         )
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from steward.services.monitoring import IngestResult
     from steward.services.outbox import DeliveryOutcome
     from steward.stats.drift import DriftReport
+    from steward.stats.profile import Profile
 
 
 class MonitorClient:
@@ -89,12 +90,58 @@ class MonitorClient:
             source_name=_label(data),
         )
 
+    def ingest_spark(
+        self,
+        target: str,
+        frame: object,
+        *,
+        time_column: str | None = None,
+        window: str | None = None,
+    ) -> IngestResult:
+        """Profile a Spark DataFrame where it lives (`profile_spark`: each partition profiled
+        with mapInArrow, merged on the driver) and store the windows as `ingest` does. Needs
+        the `spark` extra; scores and ids are not read on this path."""
+        import time
+
+        from steward.adapters.spark import profile_spark
+
+        ref = self.deployment(target)
+        monitor = self._c.monitor
+        reference, _ = monitor.reference(ref)
+        width = monitor.window_for(ref, window)
+        profiles, untimed = profile_spark(
+            reference,
+            frame,  # type: ignore[arg-type]
+            time_column=time_column,
+            window=width,
+            now_epoch=int(time.time()),
+        )
+        return monitor.ingest_profiles(
+            self.actor, ref, profiles, window=width, untimed=untimed, source_name="spark"
+        )
+
+    def reference_profile(self, target: str) -> Profile:
+        """The profile the version's production windows are compared with."""
+        return self._c.monitor.reference(self.deployment(target))[0]
+
     def labels(
-        self, target: str, data: object, *, id_column: str, target_column: str
+        self,
+        target: str,
+        data: object,
+        *,
+        id_column: str,
+        target_column: str,
+        threshold: float = 0.5,
     ) -> LabelResult:
-        """Join late labels to logged predictions by id and measure each window they reach."""
+        """Join late labels to logged predictions by id and measure each window they reach;
+        a row is predicted positive when its score is at least `threshold`."""
         return self._c.monitor.labels(
-            self.actor, self.deployment(target), data, id_column=id_column, target=target_column
+            self.actor,
+            self.deployment(target),
+            data,
+            id_column=id_column,
+            target=target_column,
+            threshold=threshold,
         )
 
     def record_series(
@@ -137,7 +184,9 @@ class MonitorClient:
         """Attempt the notifications that are due; with `wait`, keep retrying for that many
         seconds until none is pending."""
         outbox = self._c.monitor.outbox
-        return outbox.drain(wait) if wait > 0 else outbox.deliver_due()
+        if wait > 0:
+            return outbox.drain(wait, actor=self.actor)
+        return outbox.deliver_due(self.actor)
 
     def drift(
         self,

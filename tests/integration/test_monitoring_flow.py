@@ -136,7 +136,7 @@ def test_drift_mid_way_raises_an_alert_opens_a_review_and_delivers_a_signed_webh
     alert = steward.alerts(REF)[0]
     assert alert.signal == "drift.psi_max" and alert.action == "open_review"
     reviews = steward.reviews()
-    assert [r.version_ref for r in reviews] == [REF]
+    assert [(r.version_ref, r.alert_id) for r in reviews] == [(REF, alert.id)]
 
     # The receiver answered the first attempt with 500; the retry is delivered and signed.
     steward.deliver(wait=20)

@@ -528,8 +528,8 @@ def _monitoring_settings(tier: str, monitoring: Monitoring) -> list[Problem]:
         ((*where, "column_thresholds", c), v) for c, v in drift.column_thresholds.items()
     ]
     for location, value in thresholds:
-        if not math.isfinite(value) or value < 0:
-            found.append((location, "a drift threshold must be a finite number of at least 0"))
+        if not math.isfinite(value) or value <= 0:
+            found.append((location, "a drift threshold must be a finite number above 0"))
     return found
 
 

@@ -27,8 +27,10 @@ ALERT_EVENT = "alert.raised"
 
 
 class Reactor:
-    def __init__(self, retrain_hook: str | None) -> None:
+    def __init__(self, retrain_hook: str | None, retrain_secret_env: str | None = None) -> None:
         self._retrain_hook = retrain_hook
+        # Name of the variable holding the secret that signs calls of a retraining URL.
+        self._retrain_secret_env = retrain_secret_env
 
     def react(
         self,
@@ -87,6 +89,14 @@ class Reactor:
             detail,
             event.seq,
         )
+        if outcome == "review opened":
+            why = f"{rule.signal} = {value:.4g} in window {result.window_start} ({rule.key})"
+            review_id = tx.add_review(governed.handle.id, alert_id, why)
+            tx.record(
+                PendingEvent(
+                    "review.opened", "version", ref, {"review": review_id, "alert": alert_id}, why
+                )
+            )
         payload = _payload(alert_id, ref, governed, rule, value, result, outcome)
         body = canonical_body(payload).decode()
         for name in rule.routes:
@@ -97,7 +107,8 @@ class Reactor:
                 )
         if rule.action == "retrain" and self._retrain_hook:
             kind, target = _hook_target(self._retrain_hook)
-            tx.add_delivery(alert_id, "retrain", kind, target, "retrain.requested", body, None)
+            secret = self._retrain_secret_env if kind == "webhook" else None
+            tx.add_delivery(alert_id, "retrain", kind, target, "retrain.requested", body, secret)
         return alert_id
 
     def _act(
@@ -113,9 +124,8 @@ class Reactor:
         if rule.action == "open_review":
             if tx.reviews("open", governed.handle.id):
                 return "a review of the version is already open"
-            review_id = tx.add_review(governed.handle.id, None, why)
-            tx.record(PendingEvent("review.opened", "version", ref, {"review": review_id}, why))
-            return f"review {review_id} opened"
+            # Opened by `_raise` once the alert exists, so that the review names its alert.
+            return "review opened"
         if rule.action == "retrain":
             if not self._retrain_hook:
                 return "no retraining hook is configured (STEWARD_RETRAIN_HOOK)"

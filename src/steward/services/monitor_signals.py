@@ -27,6 +27,24 @@ def merged_window(parts: Sequence[WindowPart]) -> tuple[Profile, ScoreSums | Non
     return profile, sums
 
 
+def same_terms(reference: Profile, profile: Profile) -> bool:
+    """Whether `profile` was made on the reference's terms (columns, bins, category lists), so
+    that it merges with other windows and compares with the reference bin by bin."""
+    if list(reference.columns) != list(profile.columns):
+        return False
+    for name, wanted in reference.columns.items():
+        got = profile.columns[name]
+        if type(got) is not type(wanted):
+            return False
+        numeric = isinstance(wanted, NumericProfile) and isinstance(got, NumericProfile)
+        if numeric and wanted.edges != got.edges:  # type: ignore[union-attr]
+            return False
+        listed = isinstance(wanted, CategoricalProfile) and isinstance(got, CategoricalProfile)
+        if listed and wanted.categories != got.categories:  # type: ignore[union-attr]
+            return False
+    return True
+
+
 def window_result(
     version_ref: str,
     window_start: str,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from steward.services.monitor_actions import Reactor
 from steward.services.monitor_feedback import LabelResult
 from steward.services.monitor_reads import MonitorReading, version_id_of
 from steward.services.monitor_reference import ReferenceSetting, floats
-from steward.services.monitor_signals import merged_window, window_result
+from steward.services.monitor_signals import merged_window, same_terms, window_result
 from steward.services.outbox import Outbox
 from steward.services.ports import ArtifactStore, WriteSession
 from steward.services.promotion import Promotion
@@ -85,6 +85,7 @@ class Monitor(MonitorReading, ReferenceSetting):
         load_model: ModelLoader,
         *,
         retrain_hook: str | None = None,
+        retrain_secret_env: str | None = None,
     ) -> None:
         self._promotion = promotion
         self._gov = promotion.governance
@@ -92,7 +93,7 @@ class Monitor(MonitorReading, ReferenceSetting):
         self._artifacts = artifacts
         self._outbox = outbox
         self._load_model = load_model
-        self._reactor = Reactor(retrain_hook)
+        self._reactor = Reactor(retrain_hook, retrain_secret_env)
 
     @property
     def outbox(self) -> Outbox:
@@ -184,7 +185,73 @@ class Monitor(MonitorReading, ReferenceSetting):
         if logger is not None and logger.rows:
             log_digest = self._artifacts.put(logger.parquet()).digest
         name = source_name or (str(source) if isinstance(source, str | os.PathLike) else "data")
+        profiles = {start: (w.profile, w.sums) for start, w in windows.items()}
+        return self._store_windows(
+            actor,
+            ref,
+            reference,
+            profiles,
+            width,
+            Path(name).name,
+            untimed,
+            notes,
+            prediction_log=None if logger is None else (log_digest, logger.rows),
+            deliver=deliver,
+        )
+
+    def ingest_profiles(
+        self,
+        actor: str,
+        ref: VersionRef,
+        profiles: dict[int, Profile],
+        *,
+        window: str | Window | None = None,
+        untimed: int = 0,
+        source_name: str = "profiles",
+        deliver: bool = True,
+    ) -> IngestResult:
+        """Store window profiles computed elsewhere (by `profile_spark` where the data lives,
+        or by `profile_windows` in another process) as the version's windows, and evaluate them
+        as `ingest` does. Each profile must have been made on the version's reference."""
+        reference, _ = self.reference(ref)
+        tier_rules = self._tier_monitoring(ref)
+        width = window if isinstance(window, Window) else parse_window(window or tier_rules.window)
+        if not profiles:
+            raise InvalidInputError("no window profiles to store: the data had no rows")
+        for start, profile in profiles.items():
+            if not same_terms(reference, profile):
+                raise InvalidInputError(
+                    f"the profile of window {window_text(start)} was not made on {ref}'s "
+                    "reference: profile with the version's reference profile"
+                )
+        notes = [f"{untimed} row(s) had no time and were left out"] if untimed else []
+        pairs: dict[int, tuple[Profile, ScoreSums | None]] = {
+            start: (profile, None) for start, profile in profiles.items()
+        }
+        return self._store_windows(
+            actor, ref, reference, pairs, width, source_name, untimed, notes, deliver=deliver
+        )
+
+    def _store_windows(
+        self,
+        actor: str,
+        ref: VersionRef,
+        reference: Profile,
+        windows: Mapping[int, tuple[Profile, ScoreSums | None]],
+        width: Window,
+        source: str,
+        untimed: int,
+        notes: list[str],
+        *,
+        prediction_log: tuple[str | None, int] | None = None,
+        deliver: bool = True,
+    ) -> IngestResult:
+        """One transaction: the window parts, the results of the windows they touch, the
+        alerts those raise and the actions they take; then the notifications are sent."""
+        tier_rules = self._tier_monitoring(ref)
         starts = [window_text(s) for s in sorted(windows)]
+        rows = sum(profile.rows for profile, _ in windows.values()) + untimed
+        logged = prediction_log[1] if prediction_log is not None else 0
         with self._gov.store.write(actor) as tx:
             governed = self._gov.governed_for_write(tx, ref)
             handle = governed.handle
@@ -194,43 +261,48 @@ class Monitor(MonitorReading, ReferenceSetting):
                     "version",
                     str(ref),
                     {
-                        "source": Path(name).name,
+                        "source": source,
                         "rows": rows,
                         "untimed_rows": untimed,
                         "window": width.label,
                         "windows": starts,
-                        "predictions_logged": logger.rows if logger else 0,
+                        "predictions_logged": logged,
                     },
                     None,
                 )
             )
             for start in sorted(windows):
-                w = windows[start]
+                profile, sums = windows[start]
                 tx.add_window_part(
                     handle.id,
                     window_text(start),
                     width.seconds,
-                    w.profile.rows,
-                    w.profile.to_dict(),
-                    None if w.sums is None else w.sums.to_dict(),
-                    Path(name).name,
+                    profile.rows,
+                    profile.to_dict(),
+                    None if sums is None else sums.to_dict(),
+                    source,
                     event.seq,
                 )
-            if log_digest is not None and logger is not None:
-                tx.add_monitor_log(handle.id, "predictions", log_digest, logger.rows, event.seq)
+            if prediction_log is not None and prediction_log[0] is not None:
+                tx.add_monitor_log(handle.id, "predictions", prediction_log[0], logged, event.seq)
             results = [
                 self._evaluate_window(
-                    tx, handle.id, str(ref), reference, start, tier_rules.drift, event.seq
+                    tx, handle.id, str(ref), reference, start, width, tier_rules.drift, event.seq
                 )
                 for start in starts
             ]
+            for result in results:
+                skipped = result.detail.get("older_parts")
+                if skipped:
+                    notes.append(
+                        f"window {result.window_start}: {skipped} part(s) ingested under an "
+                        "earlier reference were left out of its profile"
+                    )
             alerts = self._reactor.react(tx, governed, results, tier_rules.rules)
             tx.commit()
         if deliver:
-            self._outbox.deliver_due()
-        return IngestResult(
-            str(ref), rows, untimed, starts, results, alerts, logger.rows if logger else 0, notes
-        )
+            self._outbox.deliver_due(actor)
+        return IngestResult(str(ref), rows, untimed, starts, results, alerts, logged, notes)
 
     # Labels and series ---------------------------------------------------------------------
 
@@ -247,7 +319,8 @@ class Monitor(MonitorReading, ReferenceSetting):
     ) -> LabelResult:
         """Join labels to the scores logged at ingest, by id, and measure each window they
         reach with every label known so far. Labels whose id matches no logged prediction are
-        counted and reported, not stored."""
+        counted and reported; the whole file is kept, so such a label joins a prediction logged
+        later."""
         import pyarrow.parquet as pq
 
         from steward.services.monitor_feedback import logged, performance_results, read_labels
@@ -311,7 +384,7 @@ class Monitor(MonitorReading, ReferenceSetting):
             alerts = self._reactor.react(tx, governed, results, rules)
             tx.commit()
         if deliver:
-            self._outbox.deliver_due()
+            self._outbox.deliver_due(actor)
         return LabelResult(
             str(ref), new.num_rows, matched_new.num_rows, unmatched, results, alerts, notes
         )
@@ -340,7 +413,7 @@ class Monitor(MonitorReading, ReferenceSetting):
             )
             tx.commit()
         if deliver:
-            self._outbox.deliver_due()
+            self._outbox.deliver_due(actor)
         return results, alerts
 
     # Reading -------------------------------------------------------------------------------
@@ -352,14 +425,26 @@ class Monitor(MonitorReading, ReferenceSetting):
         version_ref: str,
         reference: Profile,
         start: str,
+        width: Window,
         drift: DriftSettings,
         seq: int,
     ) -> WindowResult:
-        parts = tx.window_parts(version_id, starts=[start])
-        profile, sums = merged_window(parts)
+        # Only parts of this width, profiled on this reference, add up to this window.
+        found = tx.window_parts(version_id, starts=[start])
+        parts = [p for p in found if p.width == width.seconds]
+        usable = [p for p in parts if same_terms(reference, Profile.from_dict(p.profile))]
+        profile, sums = merged_window(usable)
         result = window_result(version_ref, start, reference, profile, sums, drift, tx.now)
+        if len(usable) < len(parts):
+            result.detail["older_parts"] = len(parts) - len(usable)
         tx.add_window_result(version_id, result, seq)
         return result
+
+    def window_for(self, ref: VersionRef, window: str | Window | None = None) -> Window:
+        """The window width given, else the one the version's tier sets in the policy."""
+        if isinstance(window, Window):
+            return window
+        return parse_window(window or self._tier_monitoring(ref).window)
 
     def _tier_monitoring(self, ref: VersionRef) -> Monitoring:
         with self._gov.store.read() as q:

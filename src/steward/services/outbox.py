@@ -29,6 +29,8 @@ from steward.domain.webhooks import (
 from steward.services.ports import Store
 
 DEFAULT_TIMEOUT = 5.0
+# How long a delivery whose signing secret is missing waits before it looks again.
+SECRET_WAIT = 60.0
 
 
 class Hooks(Protocol):
@@ -86,22 +88,26 @@ class Outbox:
         with self._store.read() as q:
             return q.deliveries(status)
 
-    def deliver_due(self) -> list[DeliveryOutcome]:
-        """One attempt at every pending delivery whose time has come."""
+    def deliver_due(self, actor: str | None = None) -> list[DeliveryOutcome]:
+        """One attempt at every pending delivery whose time has come; `actor` is who the
+        outcomes are recorded under (the person or job running the command)."""
         now = format_ts(self._clock())
         with self._store.read() as q:
             due = q.deliveries("pending", due_by=now)
-        return [self._attempt(delivery) for delivery in due]
+        return [self._attempt(delivery, actor or self._actor) for delivery in due]
 
     def drain(
-        self, deadline_seconds: float, sleep: Callable[[float], None] = time.sleep
+        self,
+        deadline_seconds: float,
+        sleep: Callable[[float], None] = time.sleep,
+        actor: str | None = None,
     ) -> list[DeliveryOutcome]:
         """Keep attempting until nothing is pending or `deadline_seconds` have passed; returns
         the last outcome of each delivery attempted."""
         end = time.monotonic() + deadline_seconds
         last: dict[int, DeliveryOutcome] = {}
         while True:
-            for outcome in self.deliver_due():
+            for outcome in self.deliver_due(actor):
                 last[outcome.delivery] = outcome
             pending = self.pending()
             if not pending or time.monotonic() >= end:
@@ -111,14 +117,19 @@ class Outbox:
             sleep(min(wait, max(0.0, end - time.monotonic())))
         return list(last.values())
 
-    def _attempt(self, delivery: Delivery) -> DeliveryOutcome:
+    def _attempt(self, delivery: Delivery, actor: str) -> DeliveryOutcome:
         body = delivery.body.encode()
         secret = self._secret(delivery.secret_env)
         if delivery.secret_env and secret is None:
-            # Sending unsigned would teach receivers to accept unsigned alerts: wait instead.
-            error = f"the signing secret variable {delivery.secret_env} is not set"
-            attempt = DeliveryAttempt(False, None, error, True, 0.0)
-        elif delivery.kind == "webhook":
+            # Sending unsigned would teach receivers to accept unsigned alerts: wait, without
+            # using up attempts, until the variable is set where deliveries run.
+            error = f"not sent: the signing secret variable {delivery.secret_env} is not set"
+            later = format_ts(self._clock() + timedelta(seconds=SECRET_WAIT))
+            with self._store.write(actor) as tx:
+                tx.record_attempt(delivery.id, "pending", delivery.attempts, later, error, None)
+                tx.commit()
+            return DeliveryOutcome(delivery.id, delivery.route, "pending", delivery.attempts, error)
+        if delivery.kind == "webhook":
             stamp = int(self._clock().timestamp())
             headers = signed_headers(str(delivery.id), delivery.event, body, secret, stamp)
             attempt = self._hooks.post(delivery.target, body, headers, self._timeout)
@@ -137,7 +148,7 @@ class Outbox:
             status = "pending"
         delay = 0.0 if status != "pending" else next_attempt_delay(attempts, base=self._base)
         next_at = format_ts(self._clock() + timedelta(seconds=delay))
-        with self._store.write(self._actor) as tx:
+        with self._store.write(actor) as tx:
             tx.record_attempt(delivery.id, status, attempts, next_at, attempt.error, attempt.status)
             if status != "pending":
                 tx.record(

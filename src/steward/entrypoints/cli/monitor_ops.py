@@ -19,6 +19,7 @@ from steward.entrypoints.cli.output import (
     client,
     console,
     err_console,
+    fail,
     print_json,
     split_list,
     table,
@@ -151,11 +152,14 @@ def labels(
     data: Path = typer.Argument(..., help="Labels (.parquet or .csv): an id and a 0/1 label."),
     id_column: str = typer.Option(..., "--id-column", help="Id of the row each label is for."),
     label_column: str = typer.Option(..., "--target", help="The label column (1: positive)."),
+    threshold: float = typer.Option(0.5, "--threshold", help="Score at which a row is positive."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Join late labels to the logged predictions by id and measure each window they reach."""
     steward = client(ctx)
-    result = steward.labels(target, _data(data), id_column=id_column, target_column=label_column)
+    result = steward.labels(
+        target, _data(data), id_column=id_column, target_column=label_column, threshold=threshold
+    )
     if as_json:
         print_json(result.as_dict())
         return
@@ -229,7 +233,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
                 str(latest)[:10] if latest else "",
                 _num(signals.get("drift.share")),
                 _num(signals.get("drift.psi_max")),
-                _num(performance.get("performance.auc", signals.get("estimated.auc"))),
+                _auc(performance, signals),
                 item["alerts"],
                 ", ".join(str(r) for r in item["open_reviews"]),  # type: ignore[attr-defined]
             ]
@@ -336,15 +340,17 @@ def deliver(
     outcomes = client(ctx).deliver(wait)
     if as_json:
         print_json([o.as_dict() for o in outcomes])
-        return
-    if not outcomes:
+    elif not outcomes:
         console.print("nothing to deliver")
-        return
-    table(
-        "deliveries",
-        ["delivery", "route", "status", "attempts", "error"],
-        [[o.delivery, o.route, o.status, o.attempts, o.error] for o in outcomes],
-    )
+    else:
+        table(
+            "deliveries",
+            ["delivery", "route", "status", "attempts", "error"],
+            [[o.delivery, o.route, o.status, o.attempts, o.error] for o in outcomes],
+        )
+    given_up = [o for o in outcomes if o.status == "failed"]
+    if given_up:
+        fail(f"{len(given_up)} notification(s) failed for good; see the table or --json")
 
 
 @app.command("report")
@@ -389,6 +395,15 @@ def _read_points(path: Path) -> list[tuple[str, float]]:
                     f"{path.name}:{line}: value {row['value']!r} is not a number"
                 ) from None
     return pairs
+
+
+def _auc(performance: dict[str, float], signals: dict[str, float]) -> str:
+    """The measured AUC of the newest labelled window, else the newest window's estimate,
+    marked as such."""
+    if "performance.auc" in performance:
+        return _num(performance["performance.auc"])
+    estimate = signals.get("estimated.auc")
+    return "" if estimate is None else f"{estimate:.4g} (est.)"
 
 
 def _num(value: float | None) -> str:
