@@ -483,3 +483,10 @@ NUMBERS: list[tuple[object, str]] = [
 @pytest.mark.parametrize(("value", "shown"), NUMBERS)
 def test_numbers_are_shown_with_four_significant_digits(value: object, shown: str) -> None:
     assert number(value) == shown
+
+
+def test_tick_labels_on_a_narrow_axis_get_the_digits_that_tell_them_apart() -> None:
+    from steward.adapters.report.svg import distinct_tick_labels
+
+    assert distinct_tick_labels([0.0, 0.5, 1.0]) == ["0", "0.5", "1"]
+    assert distinct_tick_labels([0.999, 0.9992, 0.9994]) == ["0.999", "0.9992", "0.9994"]

@@ -110,6 +110,17 @@ def tick_label(value: float) -> str:
     return significant(value, 3)
 
 
+def distinct_tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Tick labels with 3 significant digits, or as many more as it takes to tell them apart
+    (ticks 0.9990, 0.9992, ... on a narrow axis would all read 0.999)."""
+    labels = [tick_label(t) for t in ticks]
+    for digits in range(4, 10):
+        if len(set(labels)) == len(labels):
+            break
+        labels = [significant(t, digits) for t in ticks]
+    return labels
+
+
 def percent_tick_label(value: float) -> str:
     return f"{significant(value * 100.0, 3)}%"
 
@@ -234,12 +245,13 @@ def x_axis(
 def y_axis(frame: Frame, scale: Scale, title: str, *, grid: bool = True) -> str:
     """Left axis: baseline, ticks with labels, horizontal grid lines, rotated title."""
     parts = [line(frame.left, frame.top, frame.left, frame.bottom)]
-    for tick in nice_ticks(scale.lo, scale.hi):
+    ticks = nice_ticks(scale.lo, scale.hi)
+    for tick, label in zip(ticks, distinct_tick_labels(ticks), strict=True):
         y = scale(tick)
         if grid:
             parts.append(line(frame.left, y, frame.right, y, stroke=GRID))
         parts.append(line(frame.left - 4, y, frame.left, y))
-        parts.append(text_at(frame.left - 7, y + 4, tick_label(tick), anchor="end", fill=AXIS))
+        parts.append(text_at(frame.left - 7, y + 4, label, anchor="end", fill=AXIS))
     middle = (frame.top + frame.bottom) / 2
     parts.append(text_at(14, middle, title, anchor="middle", rotate=-90))
     return "".join(parts)
