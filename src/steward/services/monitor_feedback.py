@@ -134,31 +134,41 @@ def series_points(values: Sequence[tuple[str, float]], name: str) -> list[tuple[
 
 
 def chart_results(
-    version_ref: str, name: str, points: Sequence[SeriesPoint], now: str
+    version_ref: str,
+    name: str,
+    points: Sequence[SeriesPoint],
+    new: Sequence[int],
+    now: str,
 ) -> list[WindowResult]:
-    """The newest point of a series as a signal (its value under the series' name), and when
-    the series is long enough, its individuals chart: a Western Electric violation at the
-    newest point makes `kpi.<name>.out_of_control` 1."""
-    from steward.stats.control import individuals_chart
+    """One result per new point (`new`: their indices in `points`, the whole series in time
+    order): its value as a signal under the series' name and, once the series is long enough,
+    whether it is out of control: a Western Electric rule broken at that point on the
+    individuals chart, or the EWMA beyond its limits there, makes `kpi.<name>.out_of_control`
+    1. Limits come from the first half of the series (at least MIN_BASELINE points)."""
+    from steward.stats.control import ewma_chart, individuals_chart
 
-    if not points:
-        return []
-    latest = points[-1]
-    signals = {name: latest.value}
-    detail: dict[str, Any] = {"points": len(points)}
-    if len(points) >= MIN_BASELINE:
-        chart = individuals_chart(
-            [p.value for p in points],
-            baseline=max(MIN_BASELINE, len(points) // 2),
-            times=[p.at for p in points],
-        )
-        last = len(points) - 1
-        broken = [v for v in chart.violations if v.index == last]
-        signals[f"kpi.{name}.out_of_control"] = 1.0 if broken else 0.0
-        detail["rules_broken"] = [v.rule for v in broken]
-        detail["centre"] = chart.centre
-        detail["sigma"] = chart.sigma
-    return [WindowResult(version_ref, latest.at, "series", signals, detail, now)]
+    charted = len(points) >= MIN_BASELINE
+    broken: dict[int, list[str]] = {}
+    centre = sigma = None
+    if charted:
+        values, times = [p.value for p in points], [p.at for p in points]
+        baseline = max(MIN_BASELINE, len(points) // 2)
+        chart = individuals_chart(values, baseline=baseline, times=times)
+        ewma = ewma_chart(values, baseline=baseline, times=times)
+        for violation in (*chart.violations, *ewma.violations):
+            broken.setdefault(violation.index, []).append(violation.rule)
+        centre, sigma = chart.centre, chart.sigma
+    results = []
+    for index in new:
+        point = points[index]
+        signals = {name: point.value}
+        detail: dict[str, Any] = {"points": len(points)}
+        if charted:
+            rules = broken.get(index, [])
+            signals[f"kpi.{name}.out_of_control"] = 1.0 if rules else 0.0
+            detail.update(rules_broken=rules, centre=centre, sigma=sigma)
+        results.append(WindowResult(version_ref, point.at, "series", signals, detail, now))
+    return results
 
 
 def record_series(
@@ -183,8 +193,11 @@ def record_series(
     )
     for at, value in points:
         tx.add_series_point(project_id, handle.id, name, at, value, event.seq)
-    stored = tx.series_points(project_id, name, handle.id)
-    results = chart_results(handle.ref, name, stored, tx.now)
+    # A project's KPI is one series whichever version served: the chart reads all of it.
+    stored = tx.series_points(project_id, name)
+    added = {at for at, _ in points}
+    new = [i for i, p in enumerate(stored) if p.at in added and p.recorded_at == tx.now]
+    results = chart_results(handle.ref, name, stored, new, tx.now)
     for result in results:
         tx.add_window_result(handle.id, result, event.seq)
     return results, reactor.react(tx, governed, results, rules)

@@ -64,7 +64,7 @@ class MonitorReading:
                 q.window_results(version_id),
                 q.alerts(version_id),
                 q.reviews(None, version_id),
-                q.series_points(project_id, None, version_id),
+                q.series_points(project_id),
             )
 
     def status(self) -> list[dict[str, Any]]:

@@ -203,7 +203,13 @@ def kpi(
     if as_json:
         print_json({"results": [r.as_dict() for r in results], "alerts": alerts})
         return
-    for r in results:
+    # Every point out of control, and the newest one whatever its state.
+    shown = [r for r in results if r.signals.get(f"kpi.{name}.out_of_control") == 1.0]
+    if results and results[-1] not in shown:
+        shown.append(results[-1])
+    if len(results) > len(shown):
+        console.print(f"{len(results)} point(s) of {escape(name)} recorded")
+    for r in shown:
         state = r.signals.get(f"kpi.{name}.out_of_control")
         chart = {None: "not charted yet", 0.0: "in control", 1.0: "OUT OF CONTROL"}[state]
         console.print(f"{escape(name)} at {r.window_start}: {r.signals[name]:g} ({chart})")
