@@ -458,32 +458,34 @@ class Monitor(MonitorReading, ReferenceSetting):
 
 
 class _PredictionLog:
-    """Ids and scores of ingested rows, kept so that labels arriving later can be joined."""
+    """Ids and scores of ingested rows, kept so that labels arriving later can be joined. Each
+    batch is written at once as compressed Parquet, so what stays in memory is the compressed
+    log (a few bytes a row), not the rows."""
+
+    _SCHEMA = pa.schema([("id", pa.string()), ("score", pa.float64()), ("window", pa.string())])
 
     def __init__(self) -> None:
-        self._parts: list[pa.Table] = []
+        import pyarrow.parquet as pq
+
+        self._sink = io.BytesIO()
+        self._writer = pq.ParquetWriter(self._sink, self._SCHEMA, compression="zstd")
         self.rows = 0
 
     def add(self, ids: pa.ChunkedArray, scores: Any, window: str) -> None:
-        import pyarrow.compute as pc
-
-        text = pc.cast(ids, pa.string())
         table = pa.table(
             {
-                "id": text,
+                "id": pc.cast(ids, pa.string()),
                 "score": pa.array(scores, type=pa.float64()),
                 "window": pa.array([window] * len(scores), type=pa.string()),
-            }
+            },
+            schema=self._SCHEMA,
         )
-        self._parts.append(table)
+        self._writer.write_table(table)
         self.rows += table.num_rows
 
     def parquet(self) -> bytes:
-        import pyarrow.parquet as pq
-
-        sink = io.BytesIO()
-        pq.write_table(pa.concat_tables(self._parts), sink, compression="zstd")
-        return sink.getvalue()
+        self._writer.close()
+        return self._sink.getvalue()
 
 
 def _check_extras(batch: pa.Table, extras: Sequence[str]) -> None:
