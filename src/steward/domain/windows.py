@@ -2,7 +2,8 @@
 
 A width is written like `30m`, `1h`, `6h`, `1d` or `1w`. Windows are aligned to the Unix epoch in
 UTC, so the same row lands in the same window whichever process profiles it; week windows start
-on Monday 00:00 UTC (the epoch fell on a Thursday, so they are shifted by four days). A window is
+on Monday 00:00 UTC (the epoch fell on a Thursday, so they are shifted by four days), whether
+written `1w` or `7d`. A window is
 named by its start, written as ISO 8601 UTC text: `2026-11-23T00:00:00Z`.
 """
 
@@ -54,7 +55,8 @@ def parse_window(text: str) -> Window:
     if amount <= 0:
         raise InvalidInputError(f"malformed window {text!r}: the width must be positive")
     seconds = amount * _UNITS[unit]
-    return Window(seconds, _MONDAY if unit == "w" else 0)
+    # Whole weeks start on Mondays however they are written: 7d is 1w.
+    return Window(seconds, _MONDAY if seconds % _UNITS["w"] == 0 else 0)
 
 
 def window_text(epoch_seconds: int) -> str:
