@@ -120,7 +120,7 @@ def series_points(values: Sequence[tuple[str, float]], name: str) -> list[tuple[
     if not re.match(SERIES_NAME, name):
         raise InvalidInputError(
             f"malformed series name {name!r}: letters, digits, '_' and '.', starting with a "
-            "letter, at most 100 characters"
+            "letter or '_', at most 100 characters"
         )
     checked = []
     for at, value in values:

@@ -276,17 +276,23 @@ def performance_section(windows: Windows) -> str:
         measured = windows.signal("performance", f"performance.{metric}")
         lines = {f"performance.{metric}": measured, f"estimated.{metric}": estimated}
         shown = metric_name(metric)
+        # Only accuracy, precision, recall, F1 and AUC have estimates; say so only where drawn.
+        has_estimate = any(v is not None for v in estimated)
+        sources = (
+            "estimated from the scores (dashed) and measured from late labels (solid)"
+            if has_estimate
+            else "measured from late labels"
+        )
+        drawn = [Line("measured from labels", measured, PALETTE[0])]
+        if has_estimate:
+            drawn.append(Line("estimated", estimated, PALETTE[1], dash="5 4"))
         charts.append(
             time_chart(
                 title=f"{shown} per window",
-                desc=f"{shown} estimated from the model's scores and measured from labels.",
-                caption=f"{shown}: estimated from the scores (dashed) and measured from late "
-                "labels (solid); red: an alert on this metric.",
+                desc=f"{shown} {sources}.",
+                caption=f"{shown}: {sources}; red: an alert on this metric.",
                 axis=windows.axis,
-                lines=[
-                    Line("measured from labels", measured, PALETTE[0]),
-                    Line("estimated", estimated, PALETTE[1], dash="5 4"),
-                ],
+                lines=drawn,
                 y_title=shown,
                 marks=_metric_marks(windows, lines),
                 mark_name="alert",
