@@ -51,7 +51,6 @@ SMALL_REFERENCE: Final = 1000  # at most this many reference values: statistical
 FEW_VALUES: Final = 5  # at most this many distinct values: compared as categories
 CATEGORICAL_INTEGERS_UP_TO: Final = 10  # distinct current values of a categorical integer
 CHART_CATEGORIES: Final = 10
-AUTO: Final = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +136,9 @@ def detect_drift(
     column and `methods` one per column ("auto" restores the default choice); `thresholds`
     maps a column name or a method name to its threshold, the column name winning.
     """
-    forced = _method_name(method, None)
-    per_column = {str(k): _method_name(v, str(k)) for k, v in (methods or {}).items()}
-    limits = {str(k): _threshold(str(k), v) for k, v in (thresholds or {}).items()}
+    forced = dm.method_name(method, None)
+    per_column = {str(k): dm.method_name(v, str(k)) for k, v in (methods or {}).items()}
+    limits = {str(k): dm.checked_threshold(str(k), v) for k, v in (thresholds or {}).items()}
     share_ok = isinstance(drift_share, int | float) and not isinstance(drift_share, bool)
     if not (share_ok and 0 < drift_share <= 1):
         raise InvalidInputError(f"drift_share must be above 0 and at most 1, got {drift_share!r}")
@@ -182,26 +181,6 @@ def detect_drift(
 
 
 # ---- options and columns ----------------------------------------------------------------------
-
-
-def _method_name(name: object, column: str | None) -> str | None:
-    if name is None or name == AUTO:
-        return None
-    if isinstance(name, str) and name in dm.METHODS:
-        return name
-    where = "" if column is None else f" for column {column!r}"
-    raise InvalidInputError(
-        f"unknown drift method {name!r}{where}: use one of {AUTO}, {', '.join(dm.METHODS)}"
-    )
-
-
-def _threshold(key: str, value: object) -> float:
-    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if number is None or not math.isfinite(number) or number <= 0:
-        raise InvalidInputError(
-            f"drift threshold for {key!r} must be a number above 0, got {value!r}"
-        )
-    return float(number)
 
 
 class _Columns:

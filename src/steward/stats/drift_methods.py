@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import special, stats
 
+from steward.domain.errors import InvalidInputError
 from steward.stats.profile_values import column_kind, numeric_values, text_values
 
 Floats: TypeAlias = npt.NDArray[np.float64]
@@ -394,3 +395,31 @@ __all__ = [
     "wasserstein_sorted",
     "z_test",
 ]
+
+
+# ---- options ----------------------------------------------------------------------------------
+
+# A method option that asks for the default choice.
+AUTO = "auto"
+
+
+def method_name(name: object, column: str | None) -> str | None:
+    """A drift method option checked: None for the default choice (None or "auto")."""
+    if name is None or name == AUTO:
+        return None
+    if isinstance(name, str) and name in METHODS:
+        return name
+    where = "" if column is None else f" for column {column!r}"
+    raise InvalidInputError(
+        f"unknown drift method {name!r}{where}: use one of {AUTO}, {', '.join(METHODS)}"
+    )
+
+
+def checked_threshold(key: str, value: object) -> float:
+    """A drift threshold option checked: a finite number above 0."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or not math.isfinite(number) or number <= 0:
+        raise InvalidInputError(
+            f"drift threshold for {key!r} must be a number above 0, got {value!r}"
+        )
+    return float(number)

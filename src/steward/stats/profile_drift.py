@@ -56,7 +56,6 @@ from steward.stats.profile import CategoricalProfile, ColumnProfile, NumericProf
 
 DEFAULT_METHOD: Final = "jensenshannon"
 SMALL_SAMPLE: Final = 1000
-AUTO: Final = "auto"
 NUMERIC_METHODS: Final[tuple[str, ...]] = ("psi", "jensenshannon", "ks", "wasserstein")
 CATEGORICAL_METHODS: Final[tuple[str, ...]] = ("psi", "jensenshannon", "chisquare", "z")
 KIND_METHODS: Final = {"numeric": NUMERIC_METHODS, "categorical": CATEGORICAL_METHODS}
@@ -81,10 +80,10 @@ def profile_drift(
     default), else `method` where it suits the column's kind, else "jensenshannon"; its
     threshold is its `column_thresholds` entry, else `threshold` (unless `method` did not
     suit), else the method's default."""
-    forced = _method_name(method, None)
-    per_column = {str(k): _method_name(v, str(k)) for k, v in (column_methods or {}).items()}
-    limits = {str(k): _threshold(str(k), v) for k, v in (column_thresholds or {}).items()}
-    common = None if threshold is None else _threshold("every column", threshold)
+    forced = dm.method_name(method, None)
+    per_column = {str(k): dm.method_name(v, str(k)) for k, v in (column_methods or {}).items()}
+    limits = {str(k): dm.checked_threshold(str(k), v) for k, v in (column_thresholds or {}).items()}
+    common = None if threshold is None else dm.checked_threshold("every column", threshold)
     share_ok = isinstance(drift_share, int | float) and not isinstance(drift_share, bool)
     if not (share_ok and 0 < drift_share <= 1):
         raise InvalidInputError(f"drift_share must be above 0 and at most 1, got {drift_share!r}")
@@ -158,26 +157,6 @@ def _default_method(pair: _Pair) -> str:
     if smallest > SMALL_SAMPLE:
         return DEFAULT_METHOD
     return "ks" if pair.kind == "numeric" else "chisquare"
-
-
-def _method_name(name: object, column: str | None) -> str | None:
-    if name is None or name == AUTO:
-        return None
-    if isinstance(name, str) and name in dm.METHODS:
-        return name
-    where = "" if column is None else f" for column {column!r}"
-    raise InvalidInputError(
-        f"unknown drift method {name!r}{where}: use one of {AUTO}, {', '.join(dm.METHODS)}"
-    )
-
-
-def _threshold(key: str, value: object) -> float:
-    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    if number is None or not math.isfinite(number) or number <= 0:
-        raise InvalidInputError(
-            f"drift threshold for {key!r} must be a number above 0, got {value!r}"
-        )
-    return float(number)
 
 
 def _selected(reference: Profile, columns: Sequence[str] | None) -> list[str]:
