@@ -103,6 +103,37 @@ class DriftReport:
     current_rows: int
     notes: tuple[str, ...]
 
+    @classmethod
+    def of_columns(
+        cls,
+        results: dict[str, ColumnDrift],
+        skipped: dict[str, str],
+        option_notes: list[str],
+        drift_share: float,
+        reference_rows: int,
+        current_rows: int,
+    ) -> DriftReport:
+        """The dataset verdict over the compared columns, with every column's notes and the
+        reasons columns were left out, shared by drift from data and drift from profiles."""
+        notes = [f"column {name!r}: {why}" for name, why in skipped.items()]
+        notes += [f"column {name!r}: {note}" for name, r in results.items() for note in r.notes]
+        notes += option_notes
+        if not results:
+            notes.append("no column could be compared, so the dataset does not drift")
+        drifted = sum(result.drifted for result in results.values())
+        share = drifted / len(results) if results else 0.0
+        return cls(
+            columns=results,
+            skipped=skipped,
+            drift_share=float(drift_share),
+            drifted=drifted,
+            share=share,
+            dataset_drift=bool(results) and share >= drift_share,
+            reference_rows=reference_rows,
+            current_rows=current_rows,
+            notes=tuple(notes),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "columns": {name: result.as_dict() for name, result in self.columns.items()},
@@ -155,28 +186,14 @@ def detect_drift(
             skipped[name] = result
         else:
             results[name] = result
-    notes = [f"column {name!r}: {why}" for name, why in skipped.items()]
-    notes += [f"column {name!r}: {note}" for name, r in results.items() for note in r.notes]
     known = set(ref_table.column_names) | set(cur_table.column_names) | set(dm.METHODS)
-    notes += [
+    unknown = [
         f"{k!r} in the drift options is neither a column nor a method"
         for k in dict.fromkeys([*per_column, *limits])
         if k not in known
     ]
-    if not results:
-        notes.append("no column could be compared, so the dataset does not drift")
-    drifted = sum(result.drifted for result in results.values())
-    share = drifted / len(results) if results else 0.0
-    return DriftReport(
-        columns=results,
-        skipped=skipped,
-        drift_share=float(drift_share),
-        drifted=drifted,
-        share=share,
-        dataset_drift=bool(results) and share >= drift_share,
-        reference_rows=ref_table.num_rows,
-        current_rows=cur_table.num_rows,
-        notes=tuple(notes),
+    return DriftReport.of_columns(
+        results, skipped, unknown, drift_share, ref_table.num_rows, cur_table.num_rows
     )
 
 

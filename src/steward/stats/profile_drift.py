@@ -103,27 +103,13 @@ def profile_drift(
             )
             chosen, limit = None, limits.get(name)
         results[name] = _compare(pair, chosen or _default_method(pair), limit, notes)
-    notes = [f"column {name!r}: {why}" for name, why in skipped.items()]
-    notes += [f"column {name!r}: {note}" for name, r in results.items() for note in r.notes]
-    notes += [
+    unknown = [
         f"{k!r} in the drift options is not a column of the reference"
         for k in dict.fromkeys([*per_column, *limits])
         if k not in reference.columns
     ]
-    if not results:
-        notes.append("no column could be compared, so the dataset does not drift")
-    drifted = sum(result.drifted for result in results.values())
-    share = drifted / len(results) if results else 0.0
-    return DriftReport(
-        columns=results,
-        skipped=skipped,
-        drift_share=float(drift_share),
-        drifted=drifted,
-        share=share,
-        dataset_drift=bool(results) and share >= drift_share,
-        reference_rows=reference.rows,
-        current_rows=current.rows,
-        notes=tuple(notes),
+    return DriftReport.of_columns(
+        results, skipped, unknown, drift_share, reference.rows, current.rows
     )
 
 
