@@ -268,3 +268,19 @@ def test_a_vanished_column_nans_and_infinities_are_reported_not_fatal(
     assert "mean radius" in detail["skipped"] and "mean texture" in detail["skipped"]
     assert detail["columns"]["mean area"]["current_infinite"] == 6
     assert result.results[0].signals["data.missing_share_max"] == 1.0
+
+
+def test_an_id_labelled_again_keeps_its_newest_label(
+    steward: Client, data: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    _, valid = data
+    model = _model(steward)
+    frame = _production(valid, 0, shift=0.0, seed=21)
+    _ingest(steward, frame, model)
+    labels = frame[["request_id", "target"]]
+    flipped = labels.assign(target=1 - labels["target"])
+    for batch in (labels, flipped, flipped.head(10)):
+        result = steward.labels(REF, batch, id_column="request_id", target_column="target")
+    scores = model.predict_proba(frame.drop(columns=["target", "ts", "request_id"]))[:, 1]
+    expected = float(np.mean((scores >= 0.5) == (flipped["target"] == 1)))
+    assert result.results[0].signals["performance.accuracy"] == pytest.approx(expected)

@@ -68,10 +68,16 @@ def read_labels(source: object, id_column: str, target: str) -> pa.Table:
     if np.any((present != 0) & (present != 1)):
         raise InvalidInputError(f"labels column {target!r} must hold 0 and 1 (1: positive)")
     # The last label of an id wins: a corrected label is appended, not edited.
-    order = pa.array(np.arange(labels.num_rows))
-    labels = labels.append_column("order", order)
-    last = labels.group_by("id").aggregate([("order", "max")])
-    return labels.filter(pc.is_in(labels.column("order"), value_set=last.column("order_max")))
+    return one_per_id(labels, keep="last")
+
+
+def one_per_id(table: pa.Table, *, keep: str) -> pa.Table:
+    """The rows of `table` with one row per `id`: its first or its last in table order."""
+    order = pa.array(np.arange(table.num_rows))
+    numbered = table.append_column("order", order)
+    how = "min" if keep == "first" else "max"
+    chosen = numbered.group_by("id").aggregate([("order", how)]).column(f"order_{how}")
+    return table.filter(pc.is_in(order, value_set=chosen))
 
 
 def logged(artifacts: ArtifactStore, digests: Sequence[str]) -> pa.Table:
@@ -80,10 +86,7 @@ def logged(artifacts: ArtifactStore, digests: Sequence[str]) -> pa.Table:
 
     parts = [pq.read_table(io.BytesIO(artifacts.get(d))) for d in digests]
     table = pa.concat_tables(parts) if parts else pa.table({"id": [], "score": [], "window": []})
-    order = pa.array(np.arange(table.num_rows))
-    table = table.append_column("order", order)
-    first = table.group_by("id").aggregate([("order", "min")])
-    return table.filter(pc.is_in(table.column("order"), value_set=first.column("order_min")))
+    return one_per_id(table, keep="first")
 
 
 def performance_results(
