@@ -144,10 +144,10 @@ class Reactor:
             destination = governed.policy.stages.exclusive.get(stage)
             if destination is None:
                 return f"not demoted: {stage} is not a serving stage of the policy"
-            handle = tx.version(*_split(ref))
-            assert handle is not None
             graph = governed.policy.stages.graph()
-            apply_move(tx, graph, handle, destination, f"demoted: {why}", {"demoted": True})
+            apply_move(
+                tx, graph, governed.handle, destination, f"demoted: {why}", {"demoted": True}
+            )
             return f"demoted from {stage} to {destination}"
         return "notified"
 
@@ -179,8 +179,3 @@ def _hook_target(hook: str) -> tuple[str, str]:
     if hook.startswith(("http://", "https://")):
         return "webhook", hook
     return "command", json.dumps(shlex.split(hook))
-
-
-def _split(ref: str) -> tuple[str, str, int]:
-    project, model, number = ref.rsplit("/", 2)
-    return project, model, int(number)

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from steward.domain.errors import InvalidInputError
 from steward.domain.monitoring import PREDICTION, WindowPart, WindowResult
 from steward.domain.policy import DriftSettings
 from steward.stats.profile import Profile
@@ -14,17 +15,29 @@ from steward.stats.profile_columns import CategoricalProfile, NumericProfile
 from steward.stats.score_sums import ScoreSums
 
 
-def merged_window(parts: Sequence[WindowPart]) -> tuple[Profile, ScoreSums | None]:
-    """The profile of every row ingested into one window, and its score sums if any part had
-    scores: partial profiles merge into the profile of all their rows."""
-    profile = Profile.from_dict(parts[0].profile)
-    sums = ScoreSums.from_dict(parts[0].scores) if parts[0].scores else None
-    for part in parts[1:]:
-        profile = profile.merge(Profile.from_dict(part.profile))
+def merged_window(
+    reference: Profile, parts: Sequence[WindowPart], width: int
+) -> tuple[Profile, ScoreSums | None, int]:
+    """The profile of every row ingested into one window of `width` seconds, its score sums if
+    any part had scores, and how many parts were left out: only parts of this width made on
+    the reference's terms add up (an earlier reference had other bins)."""
+    profile: Profile | None = None
+    sums: ScoreSums | None = None
+    left_out = 0
+    for part in parts:
+        if part.width != width:
+            continue
+        mine = Profile.from_dict(part.profile)
+        if not same_terms(reference, mine):
+            left_out += 1
+            continue
+        profile = mine if profile is None else profile.merge(mine)
         if part.scores:
             more = ScoreSums.from_dict(part.scores)
             sums = more if sums is None else sums.merge(more)
-    return profile, sums
+    if profile is None:
+        raise InvalidInputError("no part of the window was profiled on the current reference")
+    return profile, sums, left_out
 
 
 def same_terms(reference: Profile, profile: Profile) -> bool:

@@ -29,6 +29,7 @@ from steward.domain.monitoring import (
 from steward.domain.naming import VersionRef
 from steward.domain.policy import DriftSettings, Monitoring
 from steward.domain.windows import Window, parse_window, window_text
+from steward.services.governed import Governed
 from steward.services.inventory import Inventory
 from steward.services.monitor_actions import Reactor
 from steward.services.monitor_feedback import LabelResult
@@ -121,8 +122,7 @@ class Monitor(MonitorReading, ReferenceSetting):
         from steward.stats.windows import split_by_window
 
         reference, stored = self.reference(ref)
-        tier_rules = self._tier_monitoring(ref)
-        width = window if isinstance(window, Window) else parse_window(window or tier_rules.window)
+        width = self.window_for(ref, window)
         calibration = stored.calibration if stored is not None else None
         has_prediction = PREDICTION in reference.columns
         if prediction_column is not None and not has_prediction:
@@ -214,8 +214,7 @@ class Monitor(MonitorReading, ReferenceSetting):
         or by `profile_windows` in another process) as the version's windows, and evaluate them
         as `ingest` does. Each profile must have been made on the version's reference."""
         reference, _ = self.reference(ref)
-        tier_rules = self._tier_monitoring(ref)
-        width = window if isinstance(window, Window) else parse_window(window or tier_rules.window)
+        width = self.window_for(ref, window)
         if not profiles:
             raise InvalidInputError("no window profiles to store: the data had no rows")
         for start, profile in profiles.items():
@@ -248,12 +247,12 @@ class Monitor(MonitorReading, ReferenceSetting):
     ) -> IngestResult:
         """One transaction: the window parts, the results of the windows they touch, the
         alerts those raise and the actions they take; then the notifications are sent."""
-        tier_rules = self._tier_monitoring(ref)
         starts = [window_text(s) for s in sorted(windows)]
         rows = sum(profile.rows for profile, _ in windows.values()) + untimed
         logged = prediction_log[1] if prediction_log is not None else 0
         with self._gov.store.write(actor) as tx:
             governed = self._gov.governed_for_write(tx, ref)
+            tier_rules = _monitoring_of(governed)
             handle = governed.handle
             event = tx.record(
                 PendingEvent(
@@ -323,7 +322,12 @@ class Monitor(MonitorReading, ReferenceSetting):
         later."""
         import pyarrow.parquet as pq
 
-        from steward.services.monitor_feedback import logged, performance_results, read_labels
+        from steward.services.monitor_feedback import (
+            logged,
+            one_per_id,
+            performance_results,
+            read_labels,
+        )
 
         new = read_labels(source, id_column, target)
         if new.num_rows == 0:
@@ -347,14 +351,9 @@ class Monitor(MonitorReading, ReferenceSetting):
         sink = io.BytesIO()
         pq.write_table(new.select(["id", "label"]), sink)
         digest = self._artifacts.put(sink.getvalue()).digest
-        every = [new.select(["id", "label"])] + [
-            pq.read_table(io.BytesIO(self._artifacts.get(d))) for d in earlier
-        ]
-        # Newest labels first, so an id labelled again keeps its newest label.
-        labels = pa.concat_tables(every)
-        labels = labels.append_column("order", pa.array(range(labels.num_rows)))
-        keep = labels.group_by("id").aggregate([("order", "min")]).column("order_min")
-        labels = labels.filter(pc.is_in(labels.column("order"), value_set=keep))
+        # Oldest file first, so an id labelled again keeps its newest label.
+        every = [pq.read_table(io.BytesIO(self._artifacts.get(d))) for d in earlier]
+        labels = one_per_id(pa.concat_tables([*every, new.select(["id", "label"])]), keep="last")
         joined = labels.join(scores, "id", join_type="inner")
         touched = set(matched_new.join(scores, "id").column("window").to_pylist())
         joined = joined.filter(pc.is_in(joined.column("window"), value_set=pa.array(touched)))
@@ -380,8 +379,7 @@ class Monitor(MonitorReading, ReferenceSetting):
             results = performance_results(str(ref), joined, threshold, tx.now)
             for result in results:
                 tx.add_window_result(governed.handle.id, result, event.seq)
-            rules = self._tier_monitoring(ref).rules
-            alerts = self._reactor.react(tx, governed, results, rules)
+            alerts = self._reactor.react(tx, governed, results, _monitoring_of(governed).rules)
             tx.commit()
         if deliver:
             self._outbox.deliver_due(actor)
@@ -403,11 +401,11 @@ class Monitor(MonitorReading, ReferenceSetting):
         from steward.services.monitor_feedback import record_series, series_points
 
         checked = series_points(points, name)
-        rules = self._tier_monitoring(ref).rules
         with self._gov.store.write(actor) as tx:
             governed = self._gov.governed_for_write(tx, ref)
             project_id = tx.project_id(ref.project)
             assert project_id is not None
+            rules = _monitoring_of(governed).rules
             results, alerts = record_series(
                 tx, self._reactor, governed, project_id, name, checked, rules
             )
@@ -429,14 +427,11 @@ class Monitor(MonitorReading, ReferenceSetting):
         drift: DriftSettings,
         seq: int,
     ) -> WindowResult:
-        # Only parts of this width, profiled on this reference, add up to this window.
-        found = tx.window_parts(version_id, starts=[start])
-        parts = [p for p in found if p.width == width.seconds]
-        usable = [p for p in parts if same_terms(reference, Profile.from_dict(p.profile))]
-        profile, sums = merged_window(usable)
+        parts = tx.window_parts(version_id, starts=[start])
+        profile, sums, left_out = merged_window(reference, parts, width.seconds)
         result = window_result(version_ref, start, reference, profile, sums, drift, tx.now)
-        if len(usable) < len(parts):
-            result.detail["older_parts"] = len(parts) - len(usable)
+        if left_out:
+            result.detail["older_parts"] = left_out
         tx.add_window_result(version_id, result, seq)
         return result
 
@@ -448,10 +443,14 @@ class Monitor(MonitorReading, ReferenceSetting):
 
     def _tier_monitoring(self, ref: VersionRef) -> Monitoring:
         with self._gov.store.read() as q:
-            governed = self._promotion.governed_for_read(q, ref)
-        if governed.tier is None:
-            return Monitoring()
-        return governed.policy.monitoring.get(governed.tier, Monitoring())
+            return _monitoring_of(self._promotion.governed_for_read(q, ref))
+
+
+def _monitoring_of(governed: Governed) -> Monitoring:
+    """The monitoring settings of the version's tier (none for an unclassified project)."""
+    if governed.tier is None:
+        return Monitoring()
+    return governed.policy.monitoring.get(governed.tier, Monitoring())
 
 
 # ---- helpers ---------------------------------------------------------------------------------
