@@ -7,6 +7,7 @@ touches your registry.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -122,22 +123,34 @@ def production_weeks(valid: pd.DataFrame, model: object, weeks: int = 4) -> list
 
 
 def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
-    from steward.adapters.webhook_receiver import WebhookReceiver
-
     console.print(Rule("13. Production monitoring: weeks of traffic, drift mid-way, alert, review"))
     secret = "demo-signing-secret"
     os.environ[HOOK_SECRET_ENV] = secret
-    # The operations team's endpoint; it is down for the first attempt, so the retry shows.
-    with WebhookReceiver(secret.encode(), failures=1) as receiver:
+    received = HOME / "webhook-received.jsonl"
+    # The operations team's endpoint, played by `steward webhook listen`: it checks signatures
+    # and is down for the first attempt, so the retry shows.
+    console.print(
+        f"[bold cyan]$ steward webhook listen --secret-env {HOOK_SECRET_ENV} --fail-first 1 "
+        f"--out {received.name} &[/bold cyan]"
+    )
+    listener = subprocess.Popen(
+        [sys.executable, "-m", "steward", "webhook", "listen", "--secret-env", HOOK_SECRET_ENV,
+         "--fail-first", "1", "--out", str(received)],
+        stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        assert listener.stdout is not None
+        url = listener.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise SystemExit("demo failed: the webhook listener did not start")
         steward_cli(
-            "--actor", "rita.risk", "policy", "apply", str(monitoring_policy(receiver.url)),
+            "--actor", "rita.risk", "policy", "apply", str(monitoring_policy(url)),
             "--reason", "route monitoring alerts to the operations webhook",
         )  # fmt: skip
         prod = "credit-risk/scorer@production"
         steward_cli("monitor", "reference", prod, str(HOME / "validation.parquet"),
                     "--target", "target")  # fmt: skip
-        data, fmt = client._c.inventory.load_artifact(client.deployment(prod))
-        model = client._c.monitor._load_model(data, fmt, trust=False)
+        model = client.load(client.deployment(prod))
         ops_env = {**os.environ, "STEWARD_ACTOR": "otto.ops"}
         for week, path in enumerate(production_weeks(valid, model), start=1):
             console.print(f"[bold]week {week}[/bold]: the nightly job ingests what production saw")
@@ -158,14 +171,19 @@ def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
         pd.DataFrame({"at": [d.isoformat() for d in days], "value": rates}).to_csv(kpi, index=False)
         steward_cli("monitor", "kpi", prod, "approval_rate", "--file", str(kpi), env=ops_env)
         steward_cli("monitor", "deliver", "--wait", "15", env=ops_env)
-        signed = [r for r in receiver.received if r["status"] == 200 and r["signature_valid"]]
-        console.print(
-            f"the operations webhook received {len(receiver.received)} request(s): "
-            f"{len(signed)} delivered and correctly signed, "
-            f"{len(receiver.unique_deliveries())} distinct alert deliveries"
-        )
-        if not signed:
-            raise SystemExit("demo failed: no alert reached the webhook")
+    finally:
+        listener.terminate()
+        listener.wait(timeout=30)
+    lines = received.read_text(encoding="utf-8").splitlines() if received.exists() else []
+    entries = [json.loads(line) for line in lines]
+    signed = [e for e in entries if e["status"] == 200 and e["signature_valid"]]
+    console.print(
+        f"the operations webhook received {len(entries)} request(s): "
+        f"{len(signed)} delivered and correctly signed, "
+        f"{len({e['delivery'] for e in signed})} distinct alert deliveries"
+    )
+    if not signed:
+        raise SystemExit("demo failed: no alert reached the webhook")
     steward_cli("monitor", "status")
     steward_cli("monitor", "alerts")
     steward_cli("monitor", "reviews")

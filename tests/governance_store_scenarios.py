@@ -24,7 +24,8 @@ from steward.domain.governance import (
 )
 from steward.services.inventory import Inventory
 from steward.services.ports import Store, VersionHandle
-from tests.unit.fakes import FakeArtifactStore, make_lineage
+from tests.fakes import FakeArtifactStore, make_lineage
+from tests.support.principals import who
 
 ACTOR = "ana"
 
@@ -41,34 +42,34 @@ class World:
 
     def project(self, name: str, members: dict[str, list[str]] | None = None) -> int:
         self.inventory.create_project(
-            ACTOR,
+            who(ACTOR),
             name,
             members=[Member(p, r) for p, roles in (members or {}).items() for r in roles],
         )
-        with self.store.write(ACTOR) as tx:
-            project_id = tx.project_id(name)
+        with self.store.write(who(ACTOR)) as tx:
+            project_id = tx.registry.project_id(name)
         assert project_id is not None
         return project_id
 
     def version(self, project: str, model: str = "scorer") -> VersionHandle:
         self._artifacts += 1
         version = self.inventory.register_version(
-            "carl",
+            who("carl"),
             project,
             model,
             f"artifact {self._artifacts}".encode(),
             make_lineage(),
             documentation={"intended_use": "pre-screening"},
         )
-        with self.store.write(ACTOR) as tx:
-            handle = tx.version(project, model, version.record.number)
+        with self.store.write(who(ACTOR)) as tx:
+            handle = tx.registry.version(project, model, version.record.number)
         assert handle is not None
         return handle
 
     def move(self, handle: VersionHandle, stage: str) -> VersionHandle:
-        with self.store.write(ACTOR) as tx:
+        with self.store.write(who(ACTOR)) as tx:
             seq = self.event(tx, "version.stage_changed", handle.ref)
-            tx.move_stage(handle, stage, "test", seq)
+            tx.registry.move_stage(handle, stage, "test", seq)
             tx.commit()
         return replace(handle, stage=stage)
 
@@ -78,14 +79,14 @@ class World:
 
     def append(self, action: str, write: Callable[[Any, int], Any], actor: str = ACTOR) -> Any:
         """Runs `write(tx, audit_seq)` in a committed transaction, with an audit event."""
-        with self.store.write(actor) as tx:
+        with self.store.write(who(actor)) as tx:
             result = write(tx, self.event(tx, action, action))
             tx.commit()
         return result
 
 
 def _add_evidence(version_id: int, evidence: Evidence, tx: Any, seq: int) -> int:
-    return int(tx.add_evidence(version_id, evidence, seq))
+    return int(tx.governance.add_evidence(version_id, evidence, seq))
 
 
 def _evidence(ref: str, kind: str, passed: bool | None = True, auc: float = 0.8125) -> Evidence:
@@ -150,7 +151,7 @@ def _policy(world: World, name: str, version: int) -> Any:
     document = {"name": name, "version": version, "tiers": [{"tier": "low", "min_score": 0.0}]}
     return world.append(
         "policy.applied",
-        lambda tx, _: tx.add_policy(
+        lambda tx, _: tx.policies.add_policy(
             name, version, f"{name}{version}".ljust(64, "0"), "yaml", document
         ),
     )
@@ -170,30 +171,30 @@ def policies_newest_by_version_and_listed(world: World) -> None:
         "tiers": [{"tier": "low", "min_score": 0.0}],
     }
     with world.store.read() as q:
-        assert q.get_policy("standard", None) == v2
-        assert q.get_policy("standard", 1) == v1
-        assert q.get_policy("standard", 3) is None
-        assert q.get_policy("absent", None) is None
-        assert q.list_policies() == [lite, v1, v2]
-    with world.store.write(ACTOR) as tx:
-        assert tx.get_policy("standard", None) == v2
-        assert tx.get_policy("lite", 1) == lite
-        assert tx.policy_by_digest("standard", v1.digest) == v1
-        assert tx.policy_by_digest("lite", v1.digest) is None
+        assert q.policies.get_policy("standard", None) == v2
+        assert q.policies.get_policy("standard", 1) == v1
+        assert q.policies.get_policy("standard", 3) is None
+        assert q.policies.get_policy("absent", None) is None
+        assert q.policies.list_policies() == [lite, v1, v2]
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.policies.get_policy("standard", None) == v2
+        assert tx.policies.get_policy("lite", 1) == lite
+        assert tx.policies.policy_by_digest("standard", v1.digest) == v1
+        assert tx.policies.policy_by_digest("lite", v1.digest) is None
 
 
 def policy_versions_are_unique_and_content_may_return(world: World) -> None:
     """Two writers cannot both make v2; reverting to earlier content makes a new version."""
     v1 = _policy(world, "standard", 1)
-    with pytest.raises(ConflictError), world.store.write(ACTOR) as tx:
-        tx.add_policy("standard", 1, "e" * 64, "yaml", {})
-    with world.store.write(ACTOR) as tx:
-        v2 = tx.add_policy("standard", 2, v1.digest, "yaml", {})
+    with pytest.raises(ConflictError), world.store.write(who(ACTOR)) as tx:
+        tx.policies.add_policy("standard", 1, "e" * 64, "yaml", {})
+    with world.store.write(who(ACTOR)) as tx:
+        v2 = tx.policies.add_policy("standard", 2, v1.digest, "yaml", {})
         tx.commit()
     with world.store.read() as q:
-        assert q.list_policies() == [v1, v2]
-    with world.store.write(ACTOR) as tx:
-        assert tx.policy_by_digest("standard", v1.digest) == v1  # the earliest with it
+        assert q.policies.list_policies() == [v1, v2]
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.policies.policy_by_digest("standard", v1.digest) == v1  # the earliest with it
 
 
 def assessments_current_per_project(world: World) -> None:
@@ -203,26 +204,31 @@ def assessments_current_per_project(world: World) -> None:
     v1 = _policy(world, "standard", 1)
     v2 = _policy(world, "standard", 2)
     world.append(
-        "a", lambda tx, seq: tx.add_assessment(credit, v1.id, _assessment("x", "low"), seq)
+        "a",
+        lambda tx, seq: tx.governance.add_assessment(credit, v1.id, _assessment("x", "low"), seq),
     )
     world.append(
-        "a", lambda tx, seq: tx.add_assessment(fraud, v1.id, _assessment("x", "high"), seq)
+        "a",
+        lambda tx, seq: tx.governance.add_assessment(fraud, v1.id, _assessment("x", "high"), seq),
     )
     world.append(
-        "a", lambda tx, seq: tx.add_assessment(credit, v2.id, _assessment("x", "high", "ben"), seq)
+        "a",
+        lambda tx, seq: tx.governance.add_assessment(
+            credit, v2.id, _assessment("x", "high", "ben"), seq
+        ),
     )
     latest = replace(_assessment("credit", "high", "ben"), policy_name="standard", policy_version=2)
     fraud_current = replace(_assessment("fraud", "high"), policy_name="standard", policy_version=1)
     with world.store.read() as q:
-        assert q.get_assessment("credit") == latest
-        assert q.get_assessment("unassessed") is None
-        assert q.get_assessment("absent") is None
-        assert q.assessments(None) == [latest, fraud_current]
-        assert q.assessments("fraud") == [fraud_current]
-        assert q.assessments("unassessed") == []
-    with world.store.write(ACTOR) as tx:
-        assert tx.get_assessment(credit) == latest
-        assert tx.get_assessment(fraud) == fraud_current
+        assert q.governance.get_assessment("credit") == latest
+        assert q.governance.get_assessment("unassessed") is None
+        assert q.governance.get_assessment("absent") is None
+        assert q.governance.assessments(None) == [latest, fraud_current]
+        assert q.governance.assessments("fraud") == [fraud_current]
+        assert q.governance.assessments("unassessed") == []
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.governance.get_assessment(credit) == latest
+        assert tx.governance.get_assessment(fraud) == fraud_current
 
 
 def member_roles_by_person(world: World) -> None:
@@ -233,10 +239,10 @@ def member_roles_by_person(world: World) -> None:
         "carl": frozenset({"data_scientist"}),
     }
     with world.store.read() as q:
-        assert q.member_roles("credit") == expected
-        assert q.member_roles("absent") == {}
-    with world.store.write(ACTOR) as tx:
-        assert tx.member_roles(credit) == expected
+        assert q.registry.member_roles("credit") == expected
+        assert q.registry.member_roles("absent") == {}
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.registry.member_roles(credit) == expected
 
 
 def version_facts_round_trip(world: World) -> None:
@@ -244,30 +250,39 @@ def version_facts_round_trip(world: World) -> None:
     handle = world.move(world.version("credit"), "staging")
     other = world.version("credit", "other")
     given = _evidence(handle.ref, "performance")
-    evidence_id = world.append("e", lambda tx, seq: tx.add_evidence(handle.id, given, seq))
-    world.append("e", lambda tx, seq: tx.add_evidence(other.id, _evidence(other.ref, "x"), seq))
+    evidence_id = world.append(
+        "e", lambda tx, seq: tx.governance.add_evidence(handle.id, given, seq)
+    )
+    world.append(
+        "e", lambda tx, seq: tx.governance.add_evidence(other.id, _evidence(other.ref, "x"), seq)
+    )
     signoff_id = world.append(
-        "s", lambda tx, seq: tx.add_signoff(handle.id, _signoff(handle.ref), seq)
+        "s", lambda tx, seq: tx.governance.add_signoff(handle.id, _signoff(handle.ref), seq)
     )
-    kept = world.append("w", lambda tx, seq: tx.add_waiver(handle.id, _waiver(handle.ref), seq))
+    kept = world.append(
+        "w", lambda tx, seq: tx.governance.add_waiver(handle.id, _waiver(handle.ref), seq)
+    )
     revoked = world.append(
-        "w", lambda tx, seq: tx.add_waiver(handle.id, _waiver(handle.ref, "documentation"), seq)
+        "w",
+        lambda tx, seq: tx.governance.add_waiver(
+            handle.id, _waiver(handle.ref, "documentation"), seq
+        ),
     )
-    with world.store.write("rita") as tx:
+    with world.store.write(who("rita")) as tx:
         seq = World.event(tx, "waiver.revoked", str(revoked))
-        tx.revoke_waiver(revoked, "model retrained", seq)
+        tx.governance.revoke_waiver(revoked, "model retrained", seq)
         revoked_at = tx.now
         tx.commit()
 
-    with world.store.write(ACTOR) as tx:
-        written = tx.version_governance(handle.id)
-        assert tx.get_waiver(revoked) == written.waivers[1]
-        assert tx.get_waiver(kept) == written.waivers[0]
-        assert tx.get_waiver(10_000) is None
+    with world.store.write(who(ACTOR)) as tx:
+        written = tx.governance.version_governance(handle.id)
+        assert tx.governance.get_waiver(revoked) == written.waivers[1]
+        assert tx.governance.get_waiver(kept) == written.waivers[0]
+        assert tx.governance.get_waiver(10_000) is None
     with world.store.read() as q:
-        read = q.version_governance("credit", "scorer", 1)
-        assert q.version_governance("credit", "scorer", 9) is None
-        assert q.version_governance("absent", "scorer", 1) is None
+        read = q.governance.version_governance("credit", "scorer", 1)
+        assert q.governance.version_governance("credit", "scorer", 9) is None
+        assert q.governance.version_governance("absent", "scorer", 1) is None
     assert read is not None and read == written
 
     assert read.version_id == handle.id and read.project == "credit"
@@ -296,8 +311,10 @@ def version_facts_round_trip(world: World) -> None:
     assert read.waivers[0].active("2026-03-10T00:00:00.000000Z")
     assert not read.waivers[1].active("2026-03-10T00:00:00.000000Z")
 
-    with pytest.raises(ConflictError), world.store.write("rita") as tx:
-        tx.revoke_waiver(revoked, "again", World.event(tx, "waiver.revoked", str(revoked)))
+    with pytest.raises(ConflictError), world.store.write(who("rita")) as tx:
+        tx.governance.revoke_waiver(
+            revoked, "again", World.event(tx, "waiver.revoked", str(revoked))
+        )
 
 
 def waivers_listed_with_revocations(world: World) -> None:
@@ -305,15 +322,19 @@ def waivers_listed_with_revocations(world: World) -> None:
     world.project("fraud")
     a = world.version("credit")
     b = world.version("fraud")
-    first = world.append("w", lambda tx, seq: tx.add_waiver(a.id, _waiver(a.ref), seq))
-    second = world.append("w", lambda tx, seq: tx.add_waiver(b.id, _waiver(b.ref), seq))
-    world.append("r", lambda tx, seq: tx.revoke_waiver(second, "no longer needed", seq), "rita")
+    first = world.append("w", lambda tx, seq: tx.governance.add_waiver(a.id, _waiver(a.ref), seq))
+    second = world.append("w", lambda tx, seq: tx.governance.add_waiver(b.id, _waiver(b.ref), seq))
+    world.append(
+        "r",
+        lambda tx, seq: tx.governance.revoke_waiver(second, "no longer needed", seq),
+        "rita",
+    )
     with world.store.read() as q:
-        everything = q.waivers(None)
+        everything = q.governance.waivers(None)
         assert [w.id for w in everything] == [first, second]
         assert [w.revoked_by for w in everything] == [None, "rita"]
-        assert q.waivers("fraud") == everything[1:]
-        assert q.waivers("absent") == []
+        assert q.governance.waivers("fraud") == everything[1:]
+        assert q.governance.waivers("absent") == []
 
 
 def one_open_request_per_version_and_stage(world: World) -> None:
@@ -321,44 +342,48 @@ def one_open_request_per_version_and_stage(world: World) -> None:
     world.project("fraud")
     handle = world.version("credit")
     elsewhere = world.version("fraud")
-    with world.store.write("carl") as tx:
-        first = tx.add_request(handle.id, "development", "staging", "ready")
+    with world.store.write(who("carl")) as tx:
+        first = tx.governance.add_request(handle.id, "development", "staging", "ready")
         now = tx.now
         tx.commit()
     assert (first.version_ref, first.project, first.status) == ("credit/scorer/1", "credit", "open")
     assert (first.requested_by, first.requested_at, first.closed_at) == ("carl", now, None)
-    with world.store.write(ACTOR) as tx:
-        assert tx.open_request(handle.id, "staging") == first
-        assert tx.open_request(handle.id, "production") is None
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.governance.open_request(handle.id, "staging") == first
+        assert tx.governance.open_request(handle.id, "production") is None
 
-    with pytest.raises(ConflictError), world.store.write("carl") as tx:
-        tx.add_request(handle.id, "development", "staging", "again")
+    with pytest.raises(ConflictError), world.store.write(who("carl")) as tx:
+        tx.governance.add_request(handle.id, "development", "staging", "again")
     # Another stage, or another version, is another request.
-    world.append("q", lambda tx, _: tx.add_request(handle.id, "development", "production", "x"))
-    world.append("q", lambda tx, _: tx.add_request(elsewhere.id, "development", "staging", "y"))
+    world.append(
+        "q", lambda tx, _: tx.governance.add_request(handle.id, "development", "production", "x")
+    )
+    world.append(
+        "q", lambda tx, _: tx.governance.add_request(elsewhere.id, "development", "staging", "y")
+    )
 
-    with world.store.write(ACTOR) as tx:
-        tx.close_request(first.id, "withdrawn")
+    with world.store.write(who(ACTOR)) as tx:
+        tx.governance.close_request(first.id, "withdrawn")
         closed_at = tx.now
         tx.commit()
-    with world.store.write(ACTOR) as tx:
-        assert tx.open_request(handle.id, "staging") is None
+    with world.store.write(who(ACTOR)) as tx:
+        assert tx.governance.open_request(handle.id, "staging") is None
     second = world.append(
-        "q", lambda tx, _: tx.add_request(handle.id, "development", "staging", "z")
+        "q", lambda tx, _: tx.governance.add_request(handle.id, "development", "staging", "z")
     )
 
     with world.store.read() as q:
-        everything = q.promotion_requests(None, None)
+        everything = q.governance.promotion_requests(None, None)
         assert [r.id for r in everything] == sorted(r.id for r in everything)
         assert everything[0] == replace(first, status="withdrawn", closed_at=closed_at)
         assert everything[-1] == second
-        assert [r.to_stage for r in q.promotion_requests("credit", "open")] == [
+        assert [r.to_stage for r in q.governance.promotion_requests("credit", "open")] == [
             "production",
             "staging",
         ]
-        assert q.promotion_requests("credit", "withdrawn") == everything[:1]
-        assert [r.project for r in q.promotion_requests("fraud", None)] == ["fraud"]
-        assert q.promotion_requests(None, "promoted") == []
+        assert q.governance.promotion_requests("credit", "withdrawn") == everything[:1]
+        assert [r.project for r in q.governance.promotion_requests("fraud", None)] == ["fraud"]
+        assert q.governance.promotion_requests(None, "promoted") == []
 
 
 def gate_decisions_stored_and_listed(world: World) -> None:
@@ -383,22 +408,24 @@ def gate_decisions_stored_and_listed(world: World) -> None:
     )
     first = world.append(
         "g",
-        lambda tx, seq: tx.add_gate_decision(handle.id, "promotion", decision, policy.id, seq),
+        lambda tx, seq: tx.governance.add_gate_decision(
+            handle.id, "promotion", decision, policy.id, seq
+        ),
         "carl",
     )
     ungoverned = replace(decision, version_ref=elsewhere.ref, requirements=())
     ungoverned = replace(ungoverned, policy_name=None, policy_version=None, tier=None)
     second = world.append(
         "g",
-        lambda tx, seq: tx.add_gate_decision(
+        lambda tx, seq: tx.governance.add_gate_decision(
             elsewhere.id, "recertification", ungoverned, None, seq
         ),
     )
     with world.store.read() as q:
-        everything = q.gate_decisions(None)
+        everything = q.governance.gate_decisions(None)
         assert [d.id for d in everything] == [first, second]
-        assert q.gate_decisions("fraud") == everything[1:]
-        assert q.gate_decisions("absent") == []
+        assert q.governance.gate_decisions("fraud") == everything[1:]
+        assert q.governance.gate_decisions("absent") == []
     record = everything[0]
     assert (record.version_ref, record.project, record.purpose) == (
         handle.ref,
@@ -439,14 +466,14 @@ def first_evidence_per_version_and_kind(world: World) -> None:
         evidence = _evidence(handle.ref, kind, passed)
         world.append("e", partial(_add_evidence, handle.id, evidence))
     with world.store.read() as q:
-        assert q.first_evidence(None) == [
+        assert q.governance.first_evidence(None) == [
             ("credit", a.ref, "performance", False),
             ("credit", b.ref, "fairness", None),
             ("credit", a.ref, "fairness", True),
             ("fraud", c.ref, "performance", True),
         ]
-        assert q.first_evidence("fraud") == [("fraud", c.ref, "performance", True)]
-        assert q.first_evidence("absent") == []
+        assert q.governance.first_evidence("fraud") == [("fraud", c.ref, "performance", True)]
+        assert q.governance.first_evidence("absent") == []
 
 
 def versions_in_a_stage(world: World) -> None:
@@ -456,15 +483,15 @@ def versions_in_a_stage(world: World) -> None:
     b = world.move(world.version("credit", "other"), "staging")
     c = world.move(world.version("fraud"), "staging")
     with world.store.read() as q:
-        staging = q.versions_in_stage(None, "staging")
+        staging = q.registry.versions_in_stage(None, "staging")
         assert [(v.ref, v.stage, v.id) for v in staging] == [
             (b.ref, "staging", b.id),
             (c.ref, "staging", c.id),
         ]
-        assert [v.ref for v in q.versions_in_stage("fraud", "staging")] == [c.ref]
-        assert [v.ref for v in q.versions_in_stage(None, "development")] == [a.ref]
-        assert q.versions_in_stage(None, "production") == []
-        summary = q.versions_in_stage("credit", "development")[0]
+        assert [v.ref for v in q.registry.versions_in_stage("fraud", "staging")] == [c.ref]
+        assert [v.ref for v in q.registry.versions_in_stage(None, "development")] == [a.ref]
+        assert q.registry.versions_in_stage(None, "production") == []
+        summary = q.registry.versions_in_stage("credit", "development")[0]
         assert (summary.project, summary.model, summary.number, summary.created_by) == (
             "credit",
             "scorer",
@@ -477,14 +504,14 @@ def versions_in_a_stage(world: World) -> None:
 def nothing_is_kept_without_commit(world: World) -> None:
     world.project("credit")
     handle = world.version("credit")
-    with world.store.write(ACTOR) as tx:
-        tx.add_policy("standard", 1, "a" * 64, "yaml", {})
-        tx.add_evidence(handle.id, _evidence(handle.ref, "performance"), 1)
-        tx.add_request(handle.id, "development", "staging", "x")
+    with world.store.write(who(ACTOR)) as tx:
+        tx.policies.add_policy("standard", 1, "a" * 64, "yaml", {})
+        tx.governance.add_evidence(handle.id, _evidence(handle.ref, "performance"), 1)
+        tx.governance.add_request(handle.id, "development", "staging", "x")
     with world.store.read() as q:
-        assert q.list_policies() == []
-        assert q.first_evidence(None) == []
-        assert q.promotion_requests(None, None) == []
+        assert q.policies.list_policies() == []
+        assert q.governance.first_evidence(None) == []
+        assert q.governance.promotion_requests(None, None) == []
 
 
 def fill_every_table(world: World) -> None:
@@ -494,18 +521,32 @@ def fill_every_table(world: World) -> None:
     handle = world.version("credit")
     policy = _policy(world, "standard", 1)
     world.append(
-        "a", lambda tx, seq: tx.add_assessment(credit, policy.id, _assessment("c", "low"), seq)
+        "a",
+        lambda tx, seq: tx.governance.add_assessment(
+            credit, policy.id, _assessment("c", "low"), seq
+        ),
     )
-    world.append("e", lambda tx, seq: tx.add_evidence(handle.id, _evidence(handle.ref, "x"), seq))
-    world.append("s", lambda tx, seq: tx.add_signoff(handle.id, _signoff(handle.ref), seq))
-    waiver = world.append("w", lambda tx, seq: tx.add_waiver(handle.id, _waiver(handle.ref), seq))
-    world.append("r", lambda tx, seq: tx.revoke_waiver(waiver, "done", seq))
-    world.append("q", lambda tx, _: tx.add_request(handle.id, "development", "staging", "x"))
+    world.append(
+        "e", lambda tx, seq: tx.governance.add_evidence(handle.id, _evidence(handle.ref, "x"), seq)
+    )
+    world.append(
+        "s", lambda tx, seq: tx.governance.add_signoff(handle.id, _signoff(handle.ref), seq)
+    )
+    waiver = world.append(
+        "w", lambda tx, seq: tx.governance.add_waiver(handle.id, _waiver(handle.ref), seq)
+    )
+    world.append("r", lambda tx, seq: tx.governance.revoke_waiver(waiver, "done", seq))
+    world.append(
+        "q", lambda tx, _: tx.governance.add_request(handle.id, "development", "staging", "x")
+    )
     decision = GateDecision(
         handle.ref, "development", "staging", None, None, None, "2026-03-02T12:00:00.000000Z", ""
     )
     world.append(
-        "g", lambda tx, seq: tx.add_gate_decision(handle.id, "promotion", decision, None, seq)
+        "g",
+        lambda tx, seq: tx.governance.add_gate_decision(
+            handle.id, "promotion", decision, None, seq
+        ),
     )
 
 

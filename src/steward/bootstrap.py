@@ -8,30 +8,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from steward.adapters.artifacts import LocalArtifactStore
+from steward.adapters.capture.ports import GitAndEnvironment, SkopsJoblibCodec
 from steward.adapters.policy_yaml import YamlPolicyLoader
+from steward.adapters.signing import Ed25519Keys
 from steward.adapters.sql import schema
 from steward.adapters.sql.chain import ParallelChainVerifier
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.config import Settings
 from steward.domain.errors import StorageUnavailableError
+from steward.domain.windows import Window
 from steward.services.audit import AuditTrail
 from steward.services.governance import Governance
+from steward.services.governed import GovernanceContext
+from steward.services.history import StageHistory
 from steward.services.inventory import Inventory
 from steward.services.kpis import GovernanceKpis
-from steward.services.policies import PolicyBook
+from steward.services.policies import PolicyBook, PolicyResolver
 from steward.services.promotion import Promotion
+from steward.services.registration import Registration
 
 if TYPE_CHECKING:
+    from steward.services.analysis import Analysis
     from steward.services.checks import EvidenceEngine
     from steward.services.monitoring import Monitor
+    from steward.services.webhooks import WebhookTools
+    from steward.stats.profile import Profile
 
 
 RETRAIN_SECRET_ENV = "STEWARD_RETRAIN_HOOK_SECRET"
@@ -39,10 +48,14 @@ RETRAIN_SECRET_ENV = "STEWARD_RETRAIN_HOOK_SECRET"
 
 @dataclass
 class Container:
+    """The use-case services over one store; `LocalServices` adds those that need none."""
+
     settings: Settings
     store: SqlStore
-    artifacts: LocalArtifactStore
+    context: GovernanceContext
     inventory: Inventory
+    registration: Registration
+    history: StageHistory
     audit: AuditTrail
     policies: PolicyBook
     governance: Governance
@@ -54,16 +67,16 @@ class Container:
         """Built on first use: the evidence engine pulls in NumPy, Arrow and the report
         renderer, which most commands never need."""
         from steward.adapters.memory import release_memory
+        from steward.adapters.quality_yaml import YamlSuiteLoader
         from steward.adapters.report import HtmlReportRenderer
         from steward.services.checks import EvidenceEngine as Engine
 
         return Engine(
+            self.context,
             self.inventory,
-            self.promotion,
-            self.governance,
-            self.artifacts,
-            _load_model,
+            SkopsJoblibCodec(),
             HtmlReportRenderer(),
+            YamlSuiteLoader(),
             release_memory,
         )
 
@@ -71,15 +84,17 @@ class Container:
     def monitor(self) -> Monitor:
         """Built on first use, like the evidence engine: it needs Arrow and NumPy."""
         from steward.adapters.hooks import HttpAndCommandHooks
+        from steward.adapters.report import HtmlMonitorReport
         from steward.services.monitoring import Monitor as MonitorService
         from steward.services.outbox import Outbox
 
         return MonitorService(
-            self.promotion,
+            self.context,
             self.inventory,
-            self.artifacts,
             Outbox(self.store, HttpAndCommandHooks()),
-            _load_model,
+            SkopsJoblibCodec(),
+            HtmlMonitorReport(),
+            spark=_profile_spark,
             retrain_hook=self.settings.retrain_hook,
             # A retraining URL is signed like a webhook route when this variable is set.
             retrain_secret_env=RETRAIN_SECRET_ENV if os.environ.get(RETRAIN_SECRET_ENV) else None,
@@ -87,6 +102,89 @@ class Container:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+class LocalServices:
+    """The `Services` of a local store. The store is opened on the first use case that needs
+    it, so comparing two files or listening for webhooks touches no database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._container: Container | None = None
+
+    def container(self) -> Container:
+        if self._container is None:
+            self._container = build(self.settings)
+        return self._container
+
+    @property
+    def inventory(self) -> Inventory:
+        return self.container().inventory
+
+    @property
+    def registration(self) -> Registration:
+        return self.container().registration
+
+    @property
+    def history(self) -> StageHistory:
+        return self.container().history
+
+    @property
+    def audit(self) -> AuditTrail:
+        return self.container().audit
+
+    @property
+    def policies(self) -> PolicyBook:
+        return self.container().policies
+
+    @property
+    def governance(self) -> Governance:
+        return self.container().governance
+
+    @property
+    def promotion(self) -> Promotion:
+        return self.container().promotion
+
+    @property
+    def kpis(self) -> GovernanceKpis:
+        return self.container().kpis
+
+    @property
+    def checks(self) -> EvidenceEngine:
+        return self.container().checks
+
+    @property
+    def monitor(self) -> Monitor:
+        return self.container().monitor
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        from steward.adapters.report import HtmlReportRenderer
+        from steward.services.analysis import Analysis as AnalysisService
+
+        return AnalysisService(HtmlReportRenderer())
+
+    @cached_property
+    def webhooks(self) -> WebhookTools:
+        from steward.adapters.webhook_receiver import LoopbackListener
+        from steward.services.webhooks import WebhookTools as Tools
+
+        return Tools(LoopbackListener())
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+
+def _profile_spark(
+    reference: Profile, frame: Any, *, time_column: str | None, window: Window, now_epoch: int
+) -> tuple[dict[int, Profile], int]:
+    from steward.adapters.spark import profile_spark
+
+    return profile_spark(
+        reference, frame, time_column=time_column, window=window, now_epoch=now_epoch
+    )
 
 
 def _cores() -> int:
@@ -121,27 +219,25 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
         raise
     store = SqlStore(writer, reader)
     artifacts = LocalArtifactStore(settings.resolved_artifact_root)
-    policies = PolicyBook(store, YamlPolicyLoader())
-    governance = Governance(store, policies, artifacts, default_policy=settings.default_policy)
-    promotion = Promotion(governance)
+    resolver = PolicyResolver(YamlPolicyLoader())
+    context = GovernanceContext(store, resolver, artifacts, default_policy=settings.default_policy)
     inventory = Inventory(store, artifacts)
+    promotion = Promotion(context)
     return Container(
         settings=settings,
         store=store,
-        artifacts=artifacts,
+        context=context,
         inventory=inventory,
-        audit=AuditTrail(store, ParallelChainVerifier(settings.resolved_database_url, _cores())),
-        policies=policies,
-        governance=governance,
+        registration=Registration(inventory, SkopsJoblibCodec(), GitAndEnvironment()),
+        history=StageHistory(store),
+        audit=AuditTrail(
+            store, Ed25519Keys(), ParallelChainVerifier(settings.resolved_database_url, _cores())
+        ),
+        policies=PolicyBook(store, resolver),
+        governance=Governance(context),
         promotion=promotion,
-        kpis=GovernanceKpis(promotion),
+        kpis=GovernanceKpis(context, promotion),
     )
-
-
-def _load_model(data: bytes, fmt: str, *, trust: bool) -> object:
-    from steward.adapters.capture.serialize import deserialize_model
-
-    return deserialize_model(data, fmt, trust=trust)
 
 
 @contextmanager
@@ -168,12 +264,25 @@ def upgrade_database(settings: Settings, revision: str = "head") -> tuple[str | 
         return before, schema.upgrade(writer, revision)
 
 
-def database_status(settings: Settings) -> dict[str, str | None]:
+@dataclass(frozen=True, slots=True)
+class DatabaseStatus:
+    database: str  # the URL, without its password
+    revision: str | None
+    head: str
+    state: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "database": self.database,
+            "revision": self.revision,
+            "head": self.head,
+            "state": self.state,
+        }
+
+
+def database_status(settings: Settings) -> DatabaseStatus:
     with _engines(settings) as writer:
         current = schema.current_revision(writer)
-        return {
-            "database": safe_url(settings),
-            "revision": current,
-            "head": schema.head_revision(),
-            "state": schema.describe_state(current),
-        }
+        return DatabaseStatus(
+            safe_url(settings), current, schema.head_revision(), schema.describe_state(current)
+        )

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from steward.domain.errors import InvalidInputError
+from steward.domain.principal import Principal
 
 ENVIRONMENT = {
     "home": "STEWARD_HOME",
@@ -49,13 +50,14 @@ class Settings(BaseModel):
         return self.artifact_root or self.home / "artifacts"
 
     @property
-    def resolved_actor(self) -> str:
+    def resolved_principal(self) -> Principal:
+        """Who acts in process: the declared actor, else the operating system's login."""
         if self.actor:
-            return self.actor
+            return Principal(self.actor, "declared")
         try:
-            return getpass.getuser()
+            return Principal(getpass.getuser(), "os_login")
         except (KeyError, OSError):
-            return "unknown"
+            return Principal("unknown", "declared")
 
 
 def default_home() -> Path:

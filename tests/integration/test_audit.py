@@ -142,8 +142,11 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     broken: int | None,
 ) -> None:
     """Long chains are verified in stretches by worker processes; the verdict must not change."""
+    from steward.adapters.signing import Ed25519Keys
     from steward.adapters.sql.chain import ParallelChainVerifier
     from steward.services import audit as audit_service
+    from tests.support.containers import container_of
+    from tests.support.principals import who
 
     _fill(client)
     client.create_project("extra", members={"x": "r"})
@@ -153,10 +156,15 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     if sql is not None:
         _tamper(database_url, sql)
     monkeypatch.setattr(audit_service, "PARALLEL_FROM", 2)
-    container = client._c  # the test swaps in a verifier with more workers than cores
-    parallel = audit_service.AuditTrail(container.store, ParallelChainVerifier(database_url, 4))
-    sequential = audit_service.AuditTrail(container.store)
-    result, expected = parallel.verify(), sequential.verify()
+    # The test swaps in a verifier with more workers than cores.
+    with container_of(client) as container:
+        keys = Ed25519Keys()
+        parallel = audit_service.AuditTrail(
+            container.store, keys, ParallelChainVerifier(database_url, 4)
+        )
+        sequential = audit_service.AuditTrail(container.store, keys)
+        result = parallel.verify(who("auditor"), raise_on_break=False)
+        expected = sequential.verify(who("auditor"), raise_on_break=False)
     assert (result.ok, result.broken_seq, result.checked) == (
         expected.ok,
         expected.broken_seq,

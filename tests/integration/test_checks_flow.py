@@ -18,6 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
 from tests.policy_samples import MONITORED_ANSWERS
+from tests.support.containers import container_of
+from tests.support.principals import who
+from tests.support.stages import force_stage
 
 DOCUMENTATION = {
     "intended_use": "triage",
@@ -153,11 +156,9 @@ def test_a_challenger_is_compared_with_the_version_in_production(
     steward: Client, split: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     train, valid = split
-    inventory = steward._c.inventory
-    from steward.domain.naming import parse_version_ref
-
-    inventory.move_stage("dana", parse_version_ref(REF), "staging", "test setup")
-    inventory.move_stage("dana", parse_version_ref(REF), "production", "test setup")
+    with container_of(steward) as container:
+        force_stage(container.store, who("dana"), REF, "staging", "test setup")
+        force_stage(container.store, who("dana"), REF, "production", "test setup")
     weaker = LogisticRegression(max_iter=200).fit(train[["mean radius"]], train["target"])
     steward.register(
         weaker,

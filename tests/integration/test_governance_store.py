@@ -15,6 +15,7 @@ from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.domain.errors import ConflictError
 from tests.governance_store_scenarios import SCENARIOS, World, fill_every_table, scenario_id
+from tests.support.principals import who
 
 GOVERNANCE_TABLES = {
     "policies",
@@ -68,7 +69,7 @@ def test_append_only_tables_refuse_changes(store: SqlStore, database_url: str, s
 
 def test_a_refused_change_inside_steward_is_a_conflict(store: SqlStore) -> None:
     fill_every_table(World(store))
-    with pytest.raises(ConflictError, match="append-only"), store.write("mallory") as tx:
+    with pytest.raises(ConflictError, match="append-only"), store.write(who("mallory")) as tx:
         tx._conn.execute(text("DELETE FROM signoffs"))
 
 

@@ -187,9 +187,12 @@ def test_missing_command_is_permanent(hooks: HttpAndCommandHooks) -> None:
     assert attempt.error is not None and attempt.error.startswith("cannot start")
 
 
-def test_receiver_runs_as_a_script(hooks: HttpAndCommandHooks, tmp_path: Path) -> None:
+def test_steward_webhook_listen_checks_signatures_and_records_requests(
+    hooks: HttpAndCommandHooks, tmp_path: Path
+) -> None:
     out = tmp_path / "received.jsonl"
-    argv = [sys.executable, "-m", "steward.adapters.webhook_receiver", "--secret-env", "HOOK_KEY"]
+    home = ["--home", str(tmp_path / "home")]
+    argv = [sys.executable, "-m", "steward", *home, "webhook", "listen", "--secret-env", "HOOK_KEY"]
     env = {**os.environ, "HOOK_KEY": SECRET.decode()}
     with subprocess.Popen(
         [*argv, "--out", str(out)], stdout=subprocess.PIPE, text=True, env=env

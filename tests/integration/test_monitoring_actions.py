@@ -17,8 +17,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from steward.adapters.hooks import HttpAndCommandHooks
 from steward.sdk import Client
+from steward.services.outbox import Outbox
 from tests.policy_samples import ADHOC_ANSWERS
+from tests.support.containers import container_of
 from tests.support.webhook_receiver import WebhookReceiver
 
 REF = "lab/scorer/1"
@@ -110,14 +113,16 @@ def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
 ) -> None:
     rows = frame.drop(columns="target").assign(ts=pd.Timestamp("2026-11-03", tz="UTC"))
     steward.ingest(REF, rows, time_column="ts")
-    outbox = steward._c.monitor.outbox
-    webhook = next(d for d in outbox.deliveries() if d.kind == "webhook")
-    assert webhook.status == "pending" and webhook.attempts == 1
-    assert webhook.last_status == 503 and "503" in (webhook.last_error or "")
-    # Drive the remaining attempts without waiting out the backoff: a short backoff base.
-    outbox._base = 0.01
-    outbox.drain(30)
-    final = next(d for d in outbox.deliveries() if d.kind == "webhook")
+    with container_of(steward) as container:
+        # Drive the remaining attempts without waiting out the backoff: a short backoff base.
+        outbox = Outbox(container.store, HttpAndCommandHooks(), backoff_base=0.01)
+        with container.store.read() as q:
+            webhook = next(d for d in q.outbox.deliveries() if d.kind == "webhook")
+        assert webhook.status == "pending" and webhook.attempts == 1
+        assert webhook.last_status == 503 and "503" in (webhook.last_error or "")
+        outbox.drain(30)
+        with container.store.read() as q:
+            final = next(d for d in q.outbox.deliveries() if d.kind == "webhook")
     assert final.status == "failed" and final.attempts == 8
     # Every attempt carried the same delivery id, so a receiver can drop repeats.
     assert len(receiver.received) == 8

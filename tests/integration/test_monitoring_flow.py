@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
 from tests.policy_samples import MONITORED_ANSWERS
+from tests.support.containers import container_of
 from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = "s3cret-for-tests"
@@ -116,8 +117,7 @@ def _ingest(c: Client, frame: pd.DataFrame, model: Any) -> Any:
 
 
 def _model(c: Client) -> Any:
-    data, fmt = c._c.inventory.load_artifact(c.deployment(REF))
-    return c._c.monitor._load_model(data, fmt, trust=True)
+    return c.load(c.deployment(REF), trust=True)
 
 
 def test_drift_mid_way_raises_an_alert_opens_a_review_and_delivers_a_signed_webhook(
@@ -144,7 +144,8 @@ def test_drift_mid_way_raises_an_alert_opens_a_review_and_delivers_a_signed_webh
     assert len(delivered) == 1 and delivered[0]["signature_valid"] is True
     assert delivered[0]["body"]["signal"] == "drift.psi_max"
     assert len(receiver.unique_deliveries()) == 1
-    assert steward._c.monitor.outbox.deliveries("delivered")[0].attempts == 2
+    with container_of(steward) as container, container.store.read() as q:
+        assert q.outbox.deliveries("delivered")[0].attempts == 2
 
     # The same window again adds rows but raises nothing new: one alert per window and rule.
     again = _ingest(steward, _production(valid, 3, shift=2.0, seed=30), model)
@@ -155,8 +156,8 @@ def test_drift_mid_way_raises_an_alert_opens_a_review_and_delivers_a_signed_webh
     assert "delivery.delivered" in actions
 
     status = steward.monitor_status()[0]
-    assert status["version"] == REF and status["health"] == "alert"
-    assert status["windows"] == 4 and status["open_reviews"] == [reviews[0].id]
+    assert status.version == REF and status.health == "alert"
+    assert status.windows == 4 and status.open_reviews == [reviews[0].id]
 
     closed = steward.close_review(reviews[0].id, "feature pipeline fixed upstream")
     assert closed.status == "closed"
@@ -227,7 +228,7 @@ def test_bad_input_is_refused_and_leaves_nothing(
         steward.ingest(REF, valid, time_column="when")
     with pytest.raises(InvalidInputError, match="window"):
         steward.ingest(REF, valid, window="fortnight")
-    assert steward.monitor_status()[0]["windows"] == 0
+    assert steward.monitor_status()[0].windows == 0
 
 
 def test_the_tier_policy_chooses_drift_methods_thresholds_and_window(

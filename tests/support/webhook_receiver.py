@@ -1,14 +1,8 @@
-"""The local webhook receiver, re-exported for tests.
-
-It lives in steward.adapters.webhook_receiver because the demo needs it too; run either module
-with --help to use it by hand.
-"""
+"""The local webhook receiver behind `steward webhook listen`, for tests that need an endpoint
+which checks signatures and records what it gets."""
 
 from __future__ import annotations
 
-from steward.adapters.webhook_receiver import Entry, WebhookReceiver, main
+from steward.adapters.webhook_receiver import Entry, WebhookReceiver
 
-__all__ = ["Entry", "WebhookReceiver", "main"]
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+__all__ = ["Entry", "WebhookReceiver"]

@@ -5,6 +5,8 @@ fake that names the kinds it was given."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -12,15 +14,34 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from steward.adapters.quality_yaml import YamlSuiteLoader
 from steward.domain.errors import InvalidInputError
 from steward.domain.naming import VersionRef
 from steward.services.check_kinds import CheckOptions
+from steward.services.check_plan import CheckRun
 from steward.services.check_results import CheckOutcome, ReportHeader
 from steward.services.checks import EvidenceEngine
-from tests.unit.fakes import make_lineage
+from tests.fakes import make_lineage
+from tests.support.principals import READER, who
 from tests.unit.test_governance_service import World
 
 FEATURES = ["x1", "x2"]
+
+
+class LoaderCodec:
+    """Model files are not the subject here: every artifact loads as the test's model."""
+
+    def __init__(self, load: Callable[..., object]) -> None:
+        self._load = load
+
+    def serialize(self, model: object, fmt: str) -> tuple[bytes, str]:
+        return repr(model).encode(), "joblib"
+
+    def deserialize(self, data: bytes, fmt: str, *, trust: bool) -> object:
+        return self._load(data, fmt, trust=trust)
+
+    def describe(self, model: object) -> dict[str, Any]:
+        return {"class": type(model).__name__}
 
 
 class NamingRenderer:
@@ -51,17 +72,16 @@ class Engine:
         signature = {"columns": [{"name": n, "type": "double"} for n in FEATURES]}
         self.ref = self._register(signature)
         self.engine = EvidenceEngine(
+            self.world.context,
             self.world.inventory,
-            self.world.promotion,
-            self.world.gov,
-            self.world.artifacts,
-            self._load,
+            LoaderCodec(self._load),
             NamingRenderer(),
+            YamlSuiteLoader(),
         )
 
     def _register(self, signature: dict[str, Any]) -> VersionRef:
         version = self.world.inventory.register_version(
-            "carl",
+            who("carl"),
             "credit",
             "scorer",
             f"artifact {len(self.loaded)}".encode(),
@@ -74,15 +94,27 @@ class Engine:
         self.loaded.append(data)
         return self.model
 
+    def run(
+        self,
+        data: Any,
+        options: CheckOptions,
+        *,
+        ref: VersionRef | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> CheckRun:
+        """A run by the CI job, with the options of `options`."""
+        given = {f.name: getattr(options, f.name) for f in fields(options)}
+        return self.engine.run(who("ci"), ref or self.ref, data, **given, progress=progress)
+
     def evidence(self) -> list[Any]:
-        return list(self.world.gov.facts(self.ref).evidence)
+        return list(self.world.gov.facts(READER, self.ref).evidence)
 
 
 def test_the_plan_follows_the_gate_of_the_next_stage() -> None:
     e = Engine()
-    staging = e.engine.plan(e.ref)
+    staging = e.engine.plan(READER, e.ref)
     assert (staging.stage, staging.kinds) == ("staging", ("performance",))
-    production = e.engine.plan(e.ref, "production")
+    production = e.engine.plan(READER, e.ref, "production")
     assert production.kinds == ("documentation", "data_quality", "performance")
     # The gate judges documentation from the record itself: shown, never failing the run.
     assert production.required == {"data_quality", "performance"}
@@ -91,15 +123,15 @@ def test_the_plan_follows_the_gate_of_the_next_stage() -> None:
 def test_an_unclassified_project_needs_named_checks() -> None:
     e = Engine(impact=None)
     with pytest.raises(InvalidInputError, match="no risk assessment"):
-        e.engine.plan(e.ref)
-    assert e.engine.plan(e.ref, checks=("performance",)).kinds == ("performance",)
+        e.engine.plan(READER, e.ref)
+    assert e.engine.plan(READER, e.ref, checks=("performance",)).kinds == ("performance",)
     with pytest.raises(InvalidInputError, match="unknown check 'speed'"):
-        e.engine.plan(e.ref, checks=("speed",))
+        e.engine.plan(READER, e.ref, checks=("speed",))
 
 
 def test_a_run_stores_each_result_with_its_inputs_and_report() -> None:
     e = Engine()
-    run = e.engine.run("ci", e.ref, e.frame, CheckOptions(target="label", bootstrap=20))
+    run = e.run(e.frame, CheckOptions(target="label", bootstrap=20))
     (performance,) = run.evidence
     assert performance.kind == "performance" and performance.passed is True
     assert performance.producer == "ci"
@@ -116,8 +148,9 @@ def test_a_run_stores_each_result_with_its_inputs_and_report() -> None:
 def test_a_threshold_the_model_misses_fails_the_check_and_the_run() -> None:
     e = Engine()
     noisy = e.frame.assign(score=np.random.default_rng(3).uniform(size=len(e.frame)))
-    run = e.engine.run(
-        "ci", e.ref, noisy, CheckOptions(target="label", prediction_column="score", bootstrap=0)
+    run = e.run(
+        noisy,
+        CheckOptions(target="label", prediction_column="score", bootstrap=0),
     )
     (outcome,) = run.outcomes
     assert not outcome.passed and not run.passed
@@ -131,22 +164,22 @@ def test_a_check_that_cannot_compute_leaves_no_evidence() -> None:
     e = Engine()
     options = CheckOptions(target="label", stage="production", checks=("performance", "fairness"))
     with pytest.raises(InvalidInputError, match="fairness needs --sensitive"):
-        e.engine.run("ci", e.ref, e.frame, options)
+        e.run(e.frame, options)
     with pytest.raises(InvalidInputError, match="target 'y' is not in the data"):
-        e.engine.run("ci", e.ref, e.frame, CheckOptions(target="y"))
+        e.run(e.frame, CheckOptions(target="y"))
     with pytest.raises(InvalidInputError, match="no rows"):
-        e.engine.run("ci", e.ref, e.frame.iloc[:0], CheckOptions(target="label"))
+        e.run(e.frame.iloc[:0], CheckOptions(target="label"))
     with pytest.raises(InvalidInputError, match="single class"):
-        e.engine.run("ci", e.ref, e.frame.assign(label=1), CheckOptions(target="label"))
+        e.run(e.frame.assign(label=1), CheckOptions(target="label"))
     one_class = e.frame.assign(label=1, score=0.7)
     scored = CheckOptions(target="label", prediction_column="score")
     with pytest.raises(InvalidInputError, match="single class"):
-        e.engine.run("ci", e.ref, one_class, scored)
+        e.run(one_class, scored)
     with_gap = e.frame.astype({"group": object})
     with_gap.loc[5, "group"] = None
     fairness = CheckOptions(target="label", sensitive=("group",), checks=("fairness",))
     with pytest.raises(InvalidInputError, match="group"):
-        e.engine.run("ci", e.ref, with_gap, fairness)
+        e.run(with_gap, fairness)
     assert e.evidence() == []
 
 
@@ -155,7 +188,7 @@ def test_probabilities_outside_zero_one_are_refused() -> None:
     shifted = e.frame.assign(score=np.linspace(-0.5, 1.5, len(e.frame)))
     options = CheckOptions(target="label", prediction_column="score")
     with pytest.raises(InvalidInputError, match=r"\[0, 1\]"):
-        e.engine.run("ci", e.ref, shifted, options)
+        e.run(shifted, options)
 
 
 def test_a_check_named_but_not_required_does_not_fail_the_run() -> None:
@@ -163,7 +196,7 @@ def test_a_check_named_but_not_required_does_not_fail_the_run() -> None:
     options = CheckOptions(
         target="label", sensitive=("group",), checks=("performance", "fairness"), bootstrap=0
     )
-    run = e.engine.run("ci", e.ref, e.frame, options)
+    run = e.run(e.frame, options)
     required = {o.kind: o.required for o in run.outcomes}
     assert required == {"performance": True, "fairness": False}
 
@@ -171,13 +204,13 @@ def test_a_check_named_but_not_required_does_not_fail_the_run() -> None:
 def test_documentation_completeness_reads_the_record() -> None:
     e = Engine()
     options = CheckOptions(target="label", stage="production", checks=("documentation",))
-    (outcome,) = e.engine.run("ci", e.ref, e.frame, options).outcomes
+    (outcome,) = e.run(e.frame, options).outcomes
     assert outcome.passed and outcome.metrics == {"complete": 1.0, "missing_fields": 0.0}
     e.world.inventory.register_version(
-        "carl", "credit", "scorer", b"second", make_lineage(), documentation={}
+        who("carl"), "credit", "scorer", b"second", make_lineage(), documentation={}
     )
     second = VersionRef("credit", "scorer", 2)
-    run = e.engine.run("ci", second, e.frame, options)
+    run = e.run(e.frame, options, ref=second)
     (missing,) = run.outcomes
     assert not missing.passed and missing.details["missing"] == ["intended_use"]
     assert not missing.required and run.passed
@@ -190,8 +223,8 @@ def test_evidence_records_only_the_inputs_its_check_reads() -> None:
     options = CheckOptions(
         target="label", stage="production", checks=("documentation", "performance"), bootstrap=0
     )
-    first = {x.kind: x for x in e.engine.run("ci", e.ref, e.frame, options).evidence}
-    other = {x.kind: x for x in e.engine.run("ci", e.ref, _data(seed=9), options).evidence}
+    first = {x.kind: x for x in e.run(e.frame, options).evidence}
+    other = {x.kind: x for x in e.run(_data(seed=9), options).evidence}
     assert first["documentation"].digest == other["documentation"].digest
     assert first["documentation"].inputs == {}
     assert first["performance"].digest != other["performance"].digest
@@ -203,7 +236,7 @@ def test_fairness_without_sensitive_columns_stops_before_computing() -> None:
     steps: list[str] = []
     options = CheckOptions(target="label", checks=("performance", "fairness"))
     with pytest.raises(InvalidInputError, match="fairness needs --sensitive"):
-        e.engine.run("ci", e.ref, e.frame, options, progress=steps.append)
+        e.run(e.frame, options, progress=steps.append)
     assert "performance" not in steps
 
 
@@ -223,27 +256,22 @@ def test_pandas_polars_arrow_and_files_give_the_same_evidence(tmp_path: Any) -> 
         tmp_path / "data.parquet",
         str(tmp_path / "data.csv"),
     ]
-    digests = {
-        tuple(item.digest for item in e.engine.run("ci", e.ref, data, options).evidence)
-        for data in containers
-    }
+    digests = {tuple(item.digest for item in e.run(data, options).evidence) for data in containers}
     assert len(digests) == 1
 
 
 def test_memory_is_released_before_each_check_and_after_the_last() -> None:
     e = Engine()
     released: list[int] = []
-    engine = EvidenceEngine(
+    e.engine = EvidenceEngine(
+        e.world.context,
         e.world.inventory,
-        e.world.promotion,
-        e.world.gov,
-        e.world.artifacts,
-        e._load,
+        LoaderCodec(e._load),
         NamingRenderer(),
+        YamlSuiteLoader(),
         lambda: released.append(1),
     )
-    options = CheckOptions(target="label", stage="production", bootstrap=0)
-    run = engine.run("ci", e.ref, e.frame, options)
+    run = e.run(e.frame, CheckOptions(target="label", stage="production", bootstrap=0))
     assert len(released) == len(run.outcomes) + 1 == 4
 
 

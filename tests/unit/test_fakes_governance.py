@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.fakes import FakeClock, FakeStore
 from tests.governance_store_scenarios import SCENARIOS, World, scenario_id
-from tests.unit.fakes import FakeClock, FakeStore
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from steward.adapters.policy_yaml import YamlPolicyLoader
 from steward.domain.audit import format_ts
 from steward.domain.entities import Member
 from steward.domain.errors import (
@@ -26,12 +25,11 @@ from steward.domain.errors import (
 )
 from steward.domain.governance import GateDecision, RequirementResult
 from steward.domain.naming import VersionRef
-from steward.services.governance import Governance
-from steward.services.inventory import Inventory
-from steward.services.policies import MAX_POLICY_BYTES, PolicyBook
-from steward.services.promotion import Promotion
+from steward.services.policies import MAX_POLICY_BYTES
+from tests.fakes import FakeStore, make_lineage
+from tests.fakes.services import FakeServices
 from tests.policy_samples import ADHOC_ANSWERS, GATES_POLICY
-from tests.unit.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
+from tests.support.principals import READER, who
 
 # The people of the scenarios: ana leads the project and asks for promotions, carl registers the
 # versions, dana produces the evidence, vera and victor validate, rita owns model risk.
@@ -56,19 +54,21 @@ class World:
     """The services of one test over a fresh in-memory store, all on one fake clock."""
 
     def __init__(self, default_policy: str = "test-gates") -> None:
-        self.clock = FakeClock()
-        self.store = FakeStore(self.clock)
-        self.artifacts = FakeArtifactStore()
-        self.book = PolicyBook(self.store, YamlPolicyLoader())
-        self.gov = Governance(
-            self.store, self.book, self.artifacts, default_policy=default_policy, clock=self.clock
-        )
-        self.promotion = Promotion(self.gov)
-        self.inventory = Inventory(self.store, self.artifacts)
+        services = FakeServices(default_policy)
+        self.clock = services.clock
+        self.store = services.store
+        self.artifacts = services.artifacts
+        self.book = services.policies
+        self.gov = services.governance
+        self.promotion = services.promotion
+        self.inventory = services.inventory
+        self.kpis = services.kpis
+        self.context = services.context
+        self.history = services.history
         self._blobs = 0
 
     def apply(self, text: str = GATES_POLICY, source: str = "test-gates.yaml") -> None:
-        self.book.apply("ana", text, source)
+        self.book.apply(who("ana"), text, source)
 
     def project(
         self,
@@ -78,9 +78,9 @@ class World:
         policy: str | None = None,
     ) -> str:
         """A project with the usual members, classified by `impact` (None: not classified)."""
-        self.inventory.create_project("ana", name, members=list(members))
+        self.inventory.create_project(who("ana"), name, members=list(members))
         if impact is not None:
-            self.gov.classify("ana", name, {"impact": impact}, policy=policy)
+            self.gov.classify(who("ana"), name, {"impact": impact}, policy=policy)
         return name
 
     def version(
@@ -91,7 +91,7 @@ class World:
     ) -> VersionRef:
         self._blobs += 1
         version = self.inventory.register_version(
-            "carl",
+            who("carl"),
             project,
             model,
             f"artifact {self._blobs}".encode(),
@@ -103,38 +103,38 @@ class World:
     def evidence(
         self, ref: VersionRef, auc: float = 0.8, quality: bool | None = True, by: str = "dana"
     ) -> None:
-        self.gov.add_evidence(by, ref, "performance", metrics={"auc": auc}, passed=auc >= 0.75)
+        self.gov.add_evidence(who(by), ref, "performance", metrics={"auc": auc}, passed=auc >= 0.75)
         if quality is not None:
-            self.gov.add_evidence(by, ref, "data_quality", passed=quality)
+            self.gov.add_evidence(who(by), ref, "data_quality", passed=quality)
 
     def approve(
         self, ref: VersionRef, *signers: str, stage: str = "production", role: str = "validator"
     ) -> None:
         for signer in signers:
             self.gov.sign(
-                signer, ref, stage=stage, role=role, decision="approve", reason="reviewed"
+                who(signer), ref, stage=stage, role=role, decision="approve", reason="reviewed"
             )
 
     def staged(self, project: str = "credit", quality: bool | None = True) -> VersionRef:
         """A version in staging whose checks pass (data_quality absent when quality is None)."""
         ref = self.version(project)
         self.evidence(ref, quality=quality)
-        self.promotion.promote("ana", ref, "staging", "checks pass")
+        self.promotion.promote(who("ana"), ref, "staging", "checks pass")
         return ref
 
     def blocked(self, ref: VersionRef, stage: str = "production") -> GateBlockedError:
         with pytest.raises(GateBlockedError) as caught:
-            self.promotion.promote("ana", ref, stage, "ready for review")
+            self.promotion.promote(who("ana"), ref, stage, "ready for review")
         return caught.value
 
     def requirement(
         self, ref: VersionRef, key: str, stage: str = "production"
     ) -> RequirementResult:
-        decision = self.promotion.gate_status(ref, stage)
+        decision = self.promotion.gate_status(READER, ref, stage)
         return next(r for r in decision.requirements if r.key == key)
 
     def gate(self, ref: VersionRef, stage: str = "production") -> GateDecision:
-        return self.promotion.gate_status(ref, stage)
+        return self.promotion.gate_status(READER, ref, stage)
 
     def events_after(self, seq: int) -> list[tuple[str, str]]:
         return [(e.action, e.entity_id) for e in self.store.events() if e.seq > seq]
@@ -169,7 +169,7 @@ def world() -> World:
 
 def test_applying_a_policy_stores_version_1_with_a_policy_applied_event() -> None:
     w = World()
-    applied = w.book.apply("ana", GATES_POLICY, "test-gates.yaml", reason=" first policy ")
+    applied = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml", reason=" first policy ")
     assert applied.created is True
     assert (applied.stored.name, applied.stored.version) == ("test-gates", 1)
     assert applied.stored.digest == applied.policy.digest()
@@ -191,20 +191,20 @@ def test_applying_a_policy_stores_version_1_with_a_policy_applied_event() -> Non
 
 def test_applying_the_same_content_again_creates_nothing_and_writes_no_event() -> None:
     w = World()
-    first = w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
+    first = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
     # A comment changes the text but not the normalised policy.
     with Unchanged(w.store):
-        again = w.book.apply("ben", GATES_POLICY + "# reformatted\n", "copy.yaml")
+        again = w.book.apply(who("ben"), GATES_POLICY + "# reformatted\n", "copy.yaml")
     assert again.created is False
     assert again.stored == first.stored
-    assert [p.version for p in w.book.history("test-gates")] == [1]
+    assert [p.version for p in w.book.history(READER, "test-gates")] == [1]
 
 
 def test_new_content_makes_the_next_version_and_old_content_comes_back_as_a_new_one() -> None:
     w = World()
-    w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
+    w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
     revised = GATES_POLICY.replace("max_days: 30", "max_days: 14")
-    second = w.book.apply("ana", revised, "test-gates.yaml", reason="shorter waivers")
+    second = w.book.apply(who("ana"), revised, "test-gates.yaml", reason="shorter waivers")
     assert second.created is True
     assert second.stored.version == 2
     assert second.policy.waivers.max_days == 14
@@ -217,27 +217,27 @@ def test_new_content_makes_the_next_version_and_old_content_comes_back_as_a_new_
     assert event.payload["version"] == 2
     assert event.payload["same_as_version"] is None
 
-    third = w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
+    third = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
     assert (third.created, third.stored.version) == (True, 3)
     assert w.store.events()[-1].payload["same_as_version"] == 1
-    assert [p.version for p in w.book.history("test-gates")] == [1, 2, 3]
-    assert w.book.show("test-gates")[0] == third.stored
-    assert w.book.show("test-gates", 2)[1].waivers.max_days == 14
+    assert [p.version for p in w.book.history(READER, "test-gates")] == [1, 2, 3]
+    assert w.book.show(READER, "test-gates")[0] == third.stored
+    assert w.book.show(READER, "test-gates", 2)[1].waivers.max_days == 14
 
 
 def test_listings_show_stored_policies_and_the_shipped_ones_not_applied_yet() -> None:
     w = World()
-    w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
-    listings = {item.name: item for item in w.book.listings()}
+    w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
+    listings = {item.name: item for item in w.book.listings(READER)}
     assert sorted(listings) == sorted([*SHIPPED, "test-gates"])
-    assert [item.name for item in w.book.listings()] == sorted(listings)
+    assert [item.name for item in w.book.listings(READER)] == sorted(listings)
 
     stored = listings["test-gates"]
     assert stored.as_dict() == {
         "name": "test-gates",
         "title": "Two-tier test policy",
         "latest_version": 1,
-        "digest": w.book.show("test-gates")[1].digest(),
+        "digest": w.book.show(READER, "test-gates")[1].digest(),
         "applied_at": w.clock.text(),
         "applied_by": "ana",
         "builtin": False,
@@ -250,26 +250,26 @@ def test_listings_show_stored_policies_and_the_shipped_ones_not_applied_yet() ->
             None,
         )
         assert shipped.builtin is True
-        assert shipped.digest == w.book.show(name)[1].digest()
+        assert shipped.digest == w.book.show(READER, name)[1].digest()
         assert shipped.title
 
 
 def test_a_shipped_policy_listed_after_first_use_shows_its_stored_version() -> None:
     w = World(default_policy="default")
     w.project(impact=None)
-    w.gov.classify("ana", "credit", ADHOC_ANSWERS)
-    default = next(item for item in w.book.listings() if item.name == "default")
+    w.gov.classify(who("ana"), "credit", ADHOC_ANSWERS)
+    default = next(item for item in w.book.listings(READER) if item.name == "default")
     assert (default.latest_version, default.applied_by, default.builtin) == (1, "ana", True)
 
 
 def test_show_gives_the_stored_version_or_the_shipped_text() -> None:
     w = World()
-    w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
-    stored, policy = w.book.show("test-gates")
+    w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
+    stored, policy = w.book.show(READER, "test-gates")
     assert stored is not None
     assert (stored.version, policy.name) == (1, "test-gates")
-    assert w.book.show("test-gates", 1)[0] == stored
-    shipped, default = w.book.show("default")
+    assert w.book.show(READER, "test-gates", 1)[0] == stored
+    shipped, default = w.book.show(READER, "default")
     assert shipped is None
     assert default.name == "default"
 
@@ -287,16 +287,16 @@ def test_show_of_an_unknown_name_or_version_is_not_found(
     name: str, version: int | None, match: str
 ) -> None:
     w = World()
-    w.book.apply("ana", GATES_POLICY, "test-gates.yaml")
+    w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
     with pytest.raises(NotFoundError, match=match):
-        w.book.show(name, version)
+        w.book.show(READER, name, version)
 
 
 def test_history_of_an_unknown_policy_is_not_found() -> None:
     w = World()
-    assert w.book.history("default") == []  # shipped, not applied yet
+    assert w.book.history(READER, "default") == []  # shipped, not applied yet
     with pytest.raises(NotFoundError, match="unknown policy"):
-        w.book.history("nope")
+        w.book.history(READER, "nope")
 
 
 @pytest.mark.parametrize(
@@ -313,19 +313,19 @@ def test_a_broken_policy_is_refused_naming_its_source_and_writes_nothing(
 ) -> None:
     w = World()
     with pytest.raises(PolicyInvalidError) as caught:
-        w.book.validate(text, "broken.yaml")
+        w.book.validate(READER, text, "broken.yaml")
     assert caught.value.message.startswith("broken.yaml:")
     if line is not None:
         assert caught.value.message.startswith(f"broken.yaml:{line}: tiers[1].recertify_days")
     with Unchanged(w.store), pytest.raises(PolicyInvalidError, match=r"^broken\.yaml:"):
-        w.book.apply("ana", text, "broken.yaml")
+        w.book.apply(who("ana"), text, "broken.yaml")
 
 
 def test_a_policy_over_one_megabyte_is_refused() -> None:
     w = World()
     text = GATES_POLICY + "#" + "x" * MAX_POLICY_BYTES + "\n"
     with Unchanged(w.store), pytest.raises(InvalidInputError, match=r"big\.yaml: .*at most 1 MB"):
-        w.book.apply("ana", text, "big.yaml")
+        w.book.apply(who("ana"), text, "big.yaml")
 
 
 # Risk classification ------------------------------------------------------------------------
@@ -336,13 +336,13 @@ def test_classify_stores_the_assessment_with_tier_score_and_reasons() -> None:
     w.apply()
     w.project(impact=None)
     seq = w.store.head.seq
-    assessment = w.gov.classify("ana", "credit", {"impact": "high"}, reason="credit decisions")
+    assessment = w.gov.classify(who("ana"), "credit", {"impact": "high"}, reason="credit decisions")
     assert (assessment.tier, assessment.score) == ("high", 5)
     assert assessment.reasons == ("score 5 → band high (min 5)",)
     assert (assessment.policy_name, assessment.policy_version) == ("test-gates", 1)
     assert assessment.answers == {"impact": "high"}
     assert (assessment.assessed_by, assessment.assessed_at) == ("ana", w.clock.text())
-    assert w.gov.assessment("credit") == assessment
+    assert w.gov.assessment(READER, "credit") == assessment
 
     assert w.events_after(seq) == [("project.classified", "credit")]
     event = w.store.events()[-1]
@@ -360,7 +360,7 @@ def test_a_shipped_policy_is_stored_on_first_use_before_the_classification() -> 
     w.project(impact=None)
     w.project("fraud", impact=None)
     seq = w.store.head.seq
-    assessment = w.gov.classify("ana", "credit", ADHOC_ANSWERS)
+    assessment = w.gov.classify(who("ana"), "credit", ADHOC_ANSWERS)
     assert (assessment.policy_name, assessment.policy_version) == ("default", 1)
     assert w.events_after(seq) == [
         ("policy.applied", "default"),
@@ -372,18 +372,18 @@ def test_a_shipped_policy_is_stored_on_first_use_before_the_classification() -> 
 
     # The second use finds it stored.
     seq = w.store.head.seq
-    w.gov.classify("ana", "fraud", ADHOC_ANSWERS)
+    w.gov.classify(who("ana"), "fraud", ADHOC_ANSWERS)
     assert w.events_after(seq) == [("project.classified", "fraud")]
 
 
 def test_classifying_an_unknown_project_is_not_found_and_writes_nothing(world: World) -> None:
     with Unchanged(world.store), pytest.raises(NotFoundError, match="unknown project 'nope'"):
-        world.gov.classify("ana", "nope", {"impact": "high"})
+        world.gov.classify(who("ana"), "nope", {"impact": "high"})
 
 
 def test_classifying_under_an_unknown_policy_is_not_found(world: World) -> None:
     with Unchanged(world.store), pytest.raises(NotFoundError, match="unknown policy 'nope'"):
-        world.gov.classify("ana", "credit", {"impact": "high"}, policy="nope")
+        world.gov.classify(who("ana"), "credit", {"impact": "high"}, policy="nope")
 
 
 @pytest.mark.parametrize(
@@ -398,18 +398,18 @@ def test_classifying_under_an_unknown_policy_is_not_found(world: World) -> None:
 def test_an_invalid_answer_is_refused_and_writes_nothing(
     world: World, answers: dict[str, str], match: str
 ) -> None:
-    before = world.gov.assessment("credit")
+    before = world.gov.assessment(READER, "credit")
     with Unchanged(world.store), pytest.raises(InvalidInputError, match=match):
-        world.gov.classify("ana", "credit", answers)
-    assert world.gov.assessment("credit") == before
+        world.gov.classify(who("ana"), "credit", answers)
+    assert world.gov.assessment(READER, "credit") == before
 
 
 def test_a_refused_classification_does_not_store_the_shipped_policy_either() -> None:
     w = World(default_policy="default")
     w.project(impact=None)
     with Unchanged(w.store), pytest.raises(InvalidInputError, match="missing answer"):
-        w.gov.classify("ana", "credit", {"audience": "team"})
-    assert w.book.history("default") == []
+        w.gov.classify(who("ana"), "credit", {"audience": "team"})
+    assert w.book.history(READER, "default") == []
 
 
 def test_classifying_again_replaces_the_current_assessment(world: World) -> None:
@@ -417,8 +417,8 @@ def test_classifying_again_replaces_the_current_assessment(world: World) -> None
     assert world.gate(ref, "staging").tier == "high"
     assert not world.gate(ref, "staging").allowed  # high needs performance evidence
     world.clock.advance(days=1)
-    again = world.gov.classify("ana", "credit", {"impact": "low"}, reason="scope narrowed")
-    assert world.gov.assessment("credit") == again
+    again = world.gov.classify(who("ana"), "credit", {"impact": "low"}, reason="scope narrowed")
+    assert world.gov.assessment(READER, "credit") == again
     assert (again.tier, again.score, again.assessed_at) == ("low", 0, world.clock.text())
     decision = world.gate(ref, "staging")
     assert decision.tier == "low"
@@ -428,9 +428,9 @@ def test_classifying_again_replaces_the_current_assessment(world: World) -> None
 def test_the_assessment_of_an_unknown_or_unclassified_project_is_not_found(world: World) -> None:
     world.project("fraud", impact=None)
     with pytest.raises(NotFoundError, match="unknown project"):
-        world.gov.assessment("nope")
+        world.gov.assessment(READER, "nope")
     with pytest.raises(NotFoundError, match="has no risk assessment"):
-        world.gov.assessment("fraud")
+        world.gov.assessment(READER, "fraud")
 
 
 # A new policy version -----------------------------------------------------------------------
@@ -452,7 +452,7 @@ def test_a_new_policy_version_rescores_the_stored_answers() -> None:
     )
     assert not decision.allowed
     # The stored assessment keeps what was decided at the time.
-    stored = w.gov.assessment("credit")
+    stored = w.gov.assessment(READER, "credit")
     assert (stored.tier, stored.policy_version) == ("low", 1)
 
 
@@ -471,7 +471,7 @@ def test_a_new_policy_version_makes_earlier_signoffs_stale(world: World) -> None
 
     world.approve(ref, "vera", "victor")
     assert world.gate(ref).outcome == "met"
-    assert {s.policy_version for s in world.gov.facts(ref).signoffs} == {1, 2}
+    assert {s.policy_version for s in world.gov.facts(READER, ref).signoffs} == {1, 2}
 
 
 # Evidence -----------------------------------------------------------------------------------
@@ -481,7 +481,7 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
     ref = world.version()
     seq = world.store.head.seq
     item = world.gov.add_evidence(
-        "dana",
+        who("dana"),
         ref,
         "performance",
         passed=True,
@@ -497,7 +497,7 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
     assert item.metrics == {"auc": 0.81, "f1": 1.0}
     assert item.report is not None
     assert world.artifacts.get(item.report) == b"full report"
-    assert world.gov.facts(ref).evidence == (item,)
+    assert world.gov.facts(READER, ref).evidence == (item,)
 
     assert world.events_after(seq) == [("evidence.added", "credit/scorer/1")]
     event = world.store.events()[-1]
@@ -541,28 +541,34 @@ def test_invalid_evidence_is_refused_and_writes_nothing(
 ) -> None:
     ref = world.version()
     with Unchanged(world.store), pytest.raises(InvalidInputError, match=match):
-        world.gov.add_evidence("dana", ref, kind, **kwargs)
-    assert world.gov.facts(ref).evidence == ()
+        world.gov.add_evidence(who("dana"), ref, kind, **kwargs)
+    assert world.gov.facts(READER, ref).evidence == ()
 
 
 def test_evidence_for_an_unknown_version_or_project_is_not_found(world: World) -> None:
     with Unchanged(world.store):
         with pytest.raises(NotFoundError, match="unknown version credit/scorer/9"):
             world.gov.add_evidence(
-                "dana", VersionRef("credit", "scorer", 9), "performance", passed=True
+                who("dana"), VersionRef("credit", "scorer", 9), "performance", passed=True
             )
         with pytest.raises(NotFoundError, match="unknown project 'nope'"):
             world.gov.add_evidence(
-                "dana", VersionRef("nope", "scorer", 1), "performance", passed=True
+                who("dana"), VersionRef("nope", "scorer", 1), "performance", passed=True
             )
 
 
 def test_the_evidence_digest_ignores_who_produced_it_and_when(world: World) -> None:
     ref = world.version()
-    first = world.gov.add_evidence("dana", ref, "performance", passed=True, metrics={"auc": 0.8})
+    first = world.gov.add_evidence(
+        who("dana"), ref, "performance", passed=True, metrics={"auc": 0.8}
+    )
     world.clock.advance(days=2)
-    again = world.gov.add_evidence("erin", ref, "performance", passed=True, metrics={"auc": 0.8})
-    other = world.gov.add_evidence("dana", ref, "performance", passed=True, metrics={"auc": 0.81})
+    again = world.gov.add_evidence(
+        who("erin"), ref, "performance", passed=True, metrics={"auc": 0.8}
+    )
+    other = world.gov.add_evidence(
+        who("dana"), ref, "performance", passed=True, metrics={"auc": 0.81}
+    )
     assert (first.producer, again.producer) == ("dana", "erin")
     assert first.created_at != again.created_at
     assert first.digest == again.digest
@@ -573,9 +579,9 @@ def test_rerunning_a_check_with_identical_results_keeps_approvals_fresh(world: W
     ref = world.staged()
     world.approve(ref, "vera", "victor")
     world.clock.advance(hours=1)
-    world.gov.add_evidence("dana", ref, "data_quality", passed=True)
+    world.gov.add_evidence(who("dana"), ref, "data_quality", passed=True)
     assert world.gate(ref).outcome == "met"
-    world.gov.add_evidence("dana", ref, "data_quality", passed=False)
+    world.gov.add_evidence(who("dana"), ref, "data_quality", passed=False)
     signoff = world.requirement(ref, "signoff:validator")
     assert signoff.status == "stale"
     assert "signed before new evidence" in signoff.detail
@@ -589,7 +595,7 @@ def test_an_approval_is_stored_bound_to_the_evidence_and_policy(world: World) ->
     digest = world.gate(ref).evidence_digest
     seq = world.store.head.seq
     signoff = world.gov.sign(
-        "vera", ref, stage="production", role="validator", decision="approve", reason=" fine "
+        who("vera"), ref, stage="production", role="validator", decision="approve", reason=" fine "
     )
     assert signoff.id > 0
     assert (signoff.stage, signoff.role, signoff.decision) == ("production", "validator", "approve")
@@ -601,7 +607,7 @@ def test_an_approval_is_stored_bound_to_the_evidence_and_policy(world: World) ->
     )
     assert signoff.evidence_digest == digest
     assert (signoff.policy_name, signoff.policy_version) == ("test-gates", 1)
-    assert world.gov.facts(ref).signoffs == (signoff,)
+    assert world.gov.facts(READER, ref).signoffs == (signoff,)
 
     assert world.events_after(seq) == [("signoff.approved", str(ref))]
     event = world.store.events()[-1]
@@ -623,7 +629,7 @@ def _sign(w: World, actor: str, ref: VersionRef, **changes: Any) -> None:
         "reason": "reviewed",
     }
     kwargs.update(changes)
-    w.gov.sign(actor, ref, **kwargs)
+    w.gov.sign(who(actor), ref, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -680,12 +686,12 @@ def test_a_signoff_that_breaks_a_rule_is_refused_and_writes_nothing(
     world: World, actor: str, changes: dict[str, Any], error: type[Exception], match: str
 ) -> None:
     # The author and the evidence producer hold the role: only separation of duties stops them.
-    world.inventory.add_member("ana", "credit", "carl", "validator")
-    world.inventory.add_member("ana", "credit", "dana", "validator")
+    world.inventory.add_member(who("ana"), "credit", "carl", "validator")
+    world.inventory.add_member(who("ana"), "credit", "dana", "validator")
     ref = world.staged()
     with Unchanged(world.store), pytest.raises(error, match=match):
         _sign(world, actor, ref, **changes)
-    assert world.gov.facts(ref).signoffs == ()
+    assert world.gov.facts(READER, ref).signoffs == ()
 
 
 def test_signing_for_a_project_never_classified_is_refused(world: World) -> None:
@@ -750,12 +756,12 @@ def test_a_rejection_sends_a_staged_version_back_and_closes_the_open_request(
 ) -> None:
     ref = world.staged()
     world.blocked(ref)
-    [request] = world.promotion.requests("credit")
+    [request] = world.promotion.requests(READER, "credit")
     world.clock.advance(hours=3)
     seq = world.store.head.seq
 
     signoff = world.gov.sign(
-        "vera",
+        who("vera"),
         ref,
         stage="production",
         role="validator",
@@ -763,7 +769,7 @@ def test_a_rejection_sends_a_staged_version_back_and_closes_the_open_request(
         reason="calibration drifts on recent months",
     )
     assert (signoff.decision, signoff.meaning) == ("reject", "rejected for production")
-    assert world.inventory.get_version(ref).stage == "development"
+    assert world.inventory.get_version(READER, ref).stage == "development"
     assert world.events_after(seq) == [
         ("signoff.rejected", str(ref)),
         ("version.stage_changed", str(ref)),
@@ -773,8 +779,8 @@ def test_a_rejection_sends_a_staged_version_back_and_closes_the_open_request(
     assert moved.reason == "rejected for production by vera: calibration drifts on recent months"
     assert moved.actor == "vera"
 
-    assert world.promotion.requests("credit") == []
-    [closed] = world.promotion.requests("credit", status="rejected")
+    assert world.promotion.requests(READER, "credit") == []
+    [closed] = world.promotion.requests(READER, "credit", status="rejected")
     assert (closed.id, closed.closed_at) == (request.id, world.clock.text())
 
     signoffs = world.requirement(ref, "signoff:validator")
@@ -805,7 +811,7 @@ def _waive(w: World, ref: VersionRef, actor: str = "rita", **changes: Any) -> An
         "expires": w.clock.now + timedelta(days=10),
     }
     kwargs.update(changes)
-    return w.gov.grant_waiver(actor, ref, **kwargs)
+    return w.gov.grant_waiver(who(actor), ref, **kwargs)
 
 
 def test_a_waiver_lets_a_check_through_and_the_promotion_records_it(
@@ -829,14 +835,14 @@ def test_a_waiver_lets_a_check_through_and_the_promotion_records_it(
         "role": "risk_officer",
         "policy": {"name": "test-gates", "version": 1},
     }
-    assert world.gov.waivers("credit") == [waiver]
+    assert world.gov.waivers(READER, "credit") == [waiver]
 
     quality = world.requirement(waivable, QUALITY)
     assert (quality.status, quality.waiver_id) == ("waived", waiver.id)
     assert quality.detail.startswith(f"waived by rita until {waiver.expires_at}")
     assert world.gate(waivable).outcome == "met_with_waivers"
 
-    result = world.promotion.promote("ana", waivable, "production", "accepted with exception")
+    result = world.promotion.promote(who("ana"), waivable, "production", "accepted with exception")
     assert (result.stage, result.decision.outcome) == ("production", "met_with_waivers")
     moved = world.store.events()[-1]
     assert moved.action == "version.stage_changed"
@@ -846,7 +852,7 @@ def test_a_waiver_lets_a_check_through_and_the_promotion_records_it(
 
 def test_a_failed_metric_check_is_waived_by_its_key(world: World) -> None:
     ref = world.staged()
-    world.gov.add_evidence("dana", ref, "performance", passed=False, metrics={"auc": 0.7})
+    world.gov.add_evidence(who("dana"), ref, "performance", passed=False, metrics={"auc": 0.7})
     world.approve(ref, "vera", "victor")
     key = "check:performance.auc >= 0.75"
     assert [r.key for r in world.gate(ref).unmet()] == [key]
@@ -914,12 +920,12 @@ def test_a_waiver_of_exactly_the_longest_allowed_duration_is_granted(
 def test_a_waiver_that_breaks_a_rule_is_refused_and_writes_nothing(
     world: World, waivable: VersionRef, actor: str, changes: dict[str, Any], error: type, match: str
 ) -> None:
-    world.inventory.add_member("ana", "credit", "carl", "risk_officer")
+    world.inventory.add_member(who("ana"), "credit", "carl", "risk_officer")
     if isinstance(changes.get("expires"), timedelta):  # expiry relative to the clock
         changes = {**changes, "expires": world.clock.now + changes["expires"]}
     with Unchanged(world.store), pytest.raises(error, match=match):
         _waive(world, waivable, actor, **changes)
-    assert world.gov.waivers("credit") == []
+    assert world.gov.waivers(READER, "credit") == []
 
 
 def test_waiving_for_a_project_never_classified_is_refused(world: World) -> None:
@@ -933,7 +939,7 @@ def test_revoking_a_waiver_blocks_the_gate_again(world: World, waivable: Version
     waiver = _waive(world, waivable)
     world.clock.advance(days=1)
     seq = world.store.head.seq
-    revoked = world.gov.revoke_waiver("rita", waiver.id, "suite is back")
+    revoked = world.gov.revoke_waiver(who("rita"), waiver.id, "suite is back")
     assert (revoked.revoked_by, revoked.revoked_at, revoked.revoke_reason) == (
         "rita",
         world.clock.text(),
@@ -953,7 +959,7 @@ def test_revoking_a_waiver_blocks_the_gate_again(world: World, waivable: Version
 def test_only_a_waiver_role_may_revoke_a_waiver(world: World, waivable: VersionRef) -> None:
     waiver = _waive(world, waivable)
     with Unchanged(world.store), pytest.raises(PermissionDeniedError, match="risk_officer"):
-        world.gov.revoke_waiver("ana", waiver.id, "I would rather not have it")
+        world.gov.revoke_waiver(who("ana"), waiver.id, "I would rather not have it")
     assert world.gate(waivable).outcome == "met_with_waivers"
 
 
@@ -961,18 +967,18 @@ def test_revoking_a_waiver_twice_is_a_conflict_and_writes_nothing(
     world: World, waivable: VersionRef
 ) -> None:
     waiver = _waive(world, waivable)
-    world.gov.revoke_waiver("rita", waiver.id, "not needed")
+    world.gov.revoke_waiver(who("rita"), waiver.id, "not needed")
     with Unchanged(world.store), pytest.raises(ConflictError, match="already revoked"):
-        world.gov.revoke_waiver("rita", waiver.id, "again")
+        world.gov.revoke_waiver(who("rita"), waiver.id, "again")
 
 
 def test_revoking_needs_a_reason_and_a_known_waiver(world: World, waivable: VersionRef) -> None:
     waiver = _waive(world, waivable)
     with Unchanged(world.store):
         with pytest.raises(InvalidInputError, match="a reason is required"):
-            world.gov.revoke_waiver("rita", waiver.id, None)
+            world.gov.revoke_waiver(who("rita"), waiver.id, None)
         with pytest.raises(NotFoundError, match="unknown waiver 99"):
-            world.gov.revoke_waiver("rita", 99, "typo")
+            world.gov.revoke_waiver(who("rita"), 99, "typo")
 
 
 def test_an_expired_waiver_no_longer_waives(world: World, waivable: VersionRef) -> None:
@@ -982,19 +988,19 @@ def test_an_expired_waiver_no_longer_waives(world: World, waivable: VersionRef) 
     assert quality.status == "missing"
     assert f"waiver #{waiver.id} expired on {waiver.expires_at}" in quality.detail
     assert world.gate(waivable).outcome == "blocked"
-    assert not world.gov.waivers("credit")[0].active(world.clock.text())
+    assert not world.gov.waivers(READER, "credit")[0].active(world.clock.text())
 
 
 def test_waivers_of_an_unknown_project_are_not_found(world: World) -> None:
     with pytest.raises(NotFoundError, match="unknown project"):
-        world.gov.waivers("nope")
+        world.gov.waivers(READER, "nope")
 
 
 def test_facts_of_an_unknown_version_are_not_found(world: World) -> None:
     with pytest.raises(NotFoundError, match="unknown version"):
-        world.gov.facts(VersionRef("credit", "scorer", 3))
+        world.gov.facts(READER, VersionRef("credit", "scorer", 3))
     with pytest.raises(NotFoundError, match="unknown project"):
-        world.gov.facts(VersionRef("nope", "scorer", 1))
+        world.gov.facts(READER, VersionRef("nope", "scorer", 1))
 
 
 def test_a_role_barred_from_signing_is_refused_and_writes_nothing() -> None:
@@ -1021,9 +1027,9 @@ def test_a_policy_naming_an_unknown_or_contradictory_barred_role_is_invalid() ->
         "waivers:\n", "separation_of_duties:\n  signers_may_not_hold: [developer]\nwaivers:\n"
     )
     with pytest.raises(PolicyInvalidError, match=r"separation_of_duties.signers_may_not_hold\[0\]"):
-        world.book.validate(unknown, "unknown.yaml")
+        world.book.validate(READER, unknown, "unknown.yaml")
     contradictory = GATES_POLICY.replace(
         "waivers:\n", "separation_of_duties:\n  signers_may_not_hold: [validator]\nwaivers:\n"
     )
     with pytest.raises(PolicyInvalidError, match="its holders may not sign"):
-        world.book.validate(contradictory, "contradictory.yaml")
+        world.book.validate(READER, contradictory, "contradictory.yaml")

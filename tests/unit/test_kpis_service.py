@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from steward.domain.errors import NotFoundError
-from steward.services.kpis import GovernanceKpis, KpiReport
+from steward.services.kpis import KpiReport
+from tests.support.principals import READER, who
 from tests.unit.test_governance_service import World
 
 # alpha: the request to production waited 2 h, the first performance check failed, and the
@@ -28,14 +29,14 @@ def world() -> World:
     w.project("gamma", impact=None)
 
     alpha = w.version("alpha", documentation={})
-    w.gov.add_evidence("dana", alpha, "performance", passed=False, metrics={"auc": 0.7})
-    w.gov.add_evidence("dana", alpha, "performance", passed=True, metrics={"auc": 0.8})
-    w.gov.add_evidence("dana", alpha, "data_quality", passed=True)
-    w.promotion.promote("ana", alpha, "staging", "checks pass")
+    w.gov.add_evidence(who("dana"), alpha, "performance", passed=False, metrics={"auc": 0.7})
+    w.gov.add_evidence(who("dana"), alpha, "performance", passed=True, metrics={"auc": 0.8})
+    w.gov.add_evidence(who("dana"), alpha, "data_quality", passed=True)
+    w.promotion.promote(who("ana"), alpha, "staging", "checks pass")
     w.blocked(alpha)
     w.approve(alpha, "vera", "victor")
     w.gov.grant_waiver(
-        "rita",
+        who("rita"),
         alpha,
         stage="production",
         requirement="documentation:intended_use",
@@ -44,19 +45,19 @@ def world() -> World:
         expires=w.clock.now + timedelta(days=30),
     )
     w.clock.advance(hours=2)
-    w.promotion.promote("ana", alpha, "production", "validated")
+    w.promotion.promote(who("ana"), alpha, "production", "validated")
 
     beta = w.staged("beta")
     w.blocked(beta)
     w.approve(beta, "vera", "victor")
     w.clock.advance(hours=10)
-    w.promotion.promote("ana", beta, "production", "validated")
+    w.promotion.promote(who("ana"), beta, "production", "validated")
     w.blocked(w.version("beta"), "staging")  # no evidence: the request stays open
     return w
 
 
 def _report(w: World, project: str | None = None) -> KpiReport:
-    return GovernanceKpis(w.promotion).report(project)
+    return w.kpis.report(READER, project)
 
 
 ALPHA: dict[str, Any] = {

@@ -27,12 +27,8 @@ from sklearn.preprocessing import StandardScaler
 from steward.adapters.report import HtmlReportRenderer
 from steward.adapters.report import page as report_page
 from steward.adapters.report.values import number
-from steward.services.check_results import (
-    CheckOutcome,
-    ReportHeader,
-    ReportRenderer,
-    Requirement,
-)
+from steward.services.check_results import CheckOutcome, ReportHeader, Requirement
+from steward.services.ports import ReportRenderer
 from steward.stats.explain import explain_model
 from steward.stats.fairness import fairness_report
 from steward.stats.performance import classification_report, regression_report

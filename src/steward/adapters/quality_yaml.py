@@ -48,3 +48,10 @@ def load_suite(path: str | os.PathLike[str]) -> QualitySuite:
 
 
 __all__ = ["SUITE_DOCUMENT", "load_suite", "parse_suite"]
+
+
+class YamlSuiteLoader:
+    """The `SuiteLoader` port: rule suites in YAML files."""
+
+    def load(self, path: Path) -> QualitySuite:
+        return load_suite(path)

@@ -57,3 +57,16 @@ def signature_valid(public_key: str, message: bytes, signature: str) -> bool:
     except (ValueError, InvalidSignature):
         return False
     return True
+
+
+class Ed25519Keys:
+    """The `Keys` port: checkpoint keys in PEM files."""
+
+    def generate(self, path: Path) -> str:
+        return generate_key(path)
+
+    def signer(self, path: Path) -> Ed25519Signer:
+        return Ed25519Signer(path)
+
+    def valid(self, public_key: str, message: bytes, signature: str) -> bool:
+        return signature_valid(public_key, message, signature)

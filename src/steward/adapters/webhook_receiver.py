@@ -1,27 +1,22 @@
-"""A local webhook receiver for tests, the demo, and trying a route by hand.
+"""A local webhook receiver, for trying a route by hand (`steward webhook listen`) and for tests.
 
 It listens on 127.0.0.1 only, checks signatures the way a real receiver should, records every
 request, and deduplicates on X-Steward-Delivery the way a real receiver must (a timed-out attempt
-may have arrived, so its retry is a duplicate). Run it with
-`python -m steward.adapters.webhook_receiver --secret-env VAR --out received.jsonl`.
+may have arrived, so its retry is a duplicate).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import signal
 import socketserver
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, cast
+from typing import Any, cast
 
 from steward.domain.webhooks import verify_signature
 
@@ -194,51 +189,24 @@ class WebhookReceiver:
             self._closing.wait(self._delay)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Receive Steward webhooks on 127.0.0.1.")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
-    parser.add_argument("--secret-env", metavar="VAR", help="variable holding the signing secret")
-    parser.add_argument("--out", type=Path, help="append requests as JSON lines (default: stdout)")
-    parser.add_argument("--failures", type=int, default=0, help="fail this many requests first")
-    parser.add_argument("--failure-status", type=int, default=500)
-    args = parser.parse_args(argv)
-    secret = None
-    if args.secret_env:
-        value = os.environ.get(args.secret_env)
-        if not value:
-            parser.error(f"environment variable {args.secret_env} is not set")
-        secret = value.encode("utf-8")
-    # SIGTERM ends the wait like Ctrl-C does, so the server still shuts down cleanly.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with _open_out(args.out) as out:
+class LoopbackListener:
+    """The `WebhookListener` port."""
 
-        def write(entry: Entry) -> None:
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            out.flush()
-
+    def listen(
+        self,
+        secret: bytes | None,
+        *,
+        port: int,
+        failures: int,
+        failure_status: int,
+        on_receive: Callable[[Entry], None] | None,
+    ) -> WebhookReceiver:
         receiver = WebhookReceiver(
             secret,
-            failures=args.failures,
-            failure_status=args.failure_status,
-            port=args.port,
-            on_receive=write,
+            failures=failures,
+            failure_status=failure_status,
+            port=port,
+            on_receive=on_receive,
         )
-        with receiver:
-            print(receiver.url, flush=True)
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
-    return 0
-
-
-def _open_out(path: Path | None) -> IO[str]:
-    if path is None:
-        # A fresh handle on stdout's descriptor that leaves stdout itself open when closed.
-        return open(sys.stdout.fileno(), "w", encoding="utf-8", closefd=False)
-    return path.open("a", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        receiver.start()
+        return receiver

@@ -77,3 +77,15 @@ class StorageUnavailableError(StewardError):
     """The database or artifact store cannot be reached."""
 
     exit_code = 9
+
+
+class MissingExtraError(StewardError):
+    """A feature needs an optional part of Steward that is not installed."""
+
+    exit_code = 10
+
+    def __init__(self, extra: str, needed_for: str) -> None:
+        super().__init__(
+            f"{needed_for} needs the '{extra}' extra: pip install 'steward-governance[{extra}]'"
+        )
+        self.extra = extra

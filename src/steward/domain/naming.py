@@ -147,3 +147,13 @@ def parse_version_ref(text: str) -> VersionRef:
             f"malformed version reference {text!r}: expected PROJECT/MODEL/NUMBER, e.g. credit/scorer/3"
         )
     return VersionRef(check_name("project", parts[0]), check_name("model", parts[1]), int(parts[2]))
+
+
+def as_version_ref(ref: str | VersionRef) -> VersionRef:
+    """A version reference as given, or parsed from PROJECT/MODEL/NUMBER."""
+    return ref if isinstance(ref, VersionRef) else parse_version_ref(ref)
+
+
+def as_model_ref(ref: str | ModelRef) -> ModelRef:
+    """A model reference as given, or parsed from PROJECT/MODEL."""
+    return ref if isinstance(ref, ModelRef) else parse_model_ref(ref)

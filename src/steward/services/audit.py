@@ -1,10 +1,13 @@
-"""Audit use cases: verify the chain, read the log, export it."""
+"""Audit use cases: verify the chain and signed checkpoints of it, read the log, export it."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from steward.domain.audit import (
@@ -16,18 +19,23 @@ from steward.domain.audit import (
     verify_rows,
 )
 from steward.domain.checkpoint import Checkpoint
-from steward.domain.errors import InvalidInputError
+from steward.domain.errors import IntegrityBrokenError, InvalidInputError
+from steward.domain.inputs import entity_filter
+from steward.domain.principal import Principal
+from steward.domain.times import to_utc_text
 from steward.services.ports import (
     AuditQuery,
     ChainHead,
     ChainVerifier,
+    Keys,
     Page,
     PageRequest,
     ReadSession,
-    SignatureCheck,
-    Signer,
     Store,
 )
+from steward.services.use_case import use_case
+
+Progress = Callable[[int, int], None]
 
 VERIFY_BATCH = 20_000
 # Below this many events, starting worker processes costs more than it saves.
@@ -62,20 +70,44 @@ class VerifyResult:
 
 
 class AuditTrail:
-    def __init__(self, store: Store, verifier: ChainVerifier | None = None) -> None:
+    def __init__(self, store: Store, keys: Keys, verifier: ChainVerifier | None = None) -> None:
         self._store = store
+        self._keys = keys
         self._verifier = verifier
 
-    def verify(self, on_progress: Callable[[int, int], None] | None = None) -> VerifyResult:
-        """Recompute every link and compare the end of the chain with the recorded head, so that
-        changed, inserted, reordered and deleted events (also at the end) are all found."""
+    @use_case("audit.read")
+    def verify(
+        self,
+        principal: Principal,
+        *,
+        on_progress: Progress | None = None,
+        checkpoints: Sequence[tuple[str, str]] = (),
+        public_key: str | None = None,
+        raise_on_break: bool = True,
+    ) -> VerifyResult:
+        """Recompute every link and compare the end of the chain with the recorded head, so
+        that changed, inserted, reordered and deleted events (also at the end) are all found;
+        then check signed checkpoints, given as (name, JSON text), against the chain (with
+        `public_key`, only checkpoints signed by that key are accepted). Raises
+        IntegrityBrokenError naming the first problem, unless `raise_on_break` is False."""
+        loaded = [(source, _parse_checkpoint(text, source)) for source, text in checkpoints]
+        result = self._verify_chain(on_progress)
+        if result.ok and loaded:
+            problems = self._check_checkpoints(loaded, public_key)
+            if problems:
+                result = replace(result, ok=False, problem=problems[0], broken_seq=None)
+        if raise_on_break and not result.ok:
+            raise IntegrityBrokenError(_verify_message(result))
+        return result
+
+    def _verify_chain(self, on_progress: Progress | None) -> VerifyResult:
         started = time.perf_counter()
         with self._store.read() as q:
-            head = q.chain_head()
+            head = q.audit.chain_head()
             beyond = _beyond_head(q, head)
             ranges = self._plan(q, head.seq)
             if len(ranges) == 1:
-                rows = q.audit_rows(0, head.seq, VERIFY_BATCH)
+                rows = q.audit.audit_rows(0, head.seq, VERIFY_BATCH)
                 report = verify_rows(_reporting(rows, head.seq, on_progress))
         if len(ranges) > 1:
             assert self._verifier is not None
@@ -109,16 +141,27 @@ class AuditTrail:
         size = -(-head_seq // workers)
         ranges: list[tuple[int, int, str]] = []
         for start in range(1, head_seq + 1, size):
-            before = q.audit_event(start - 1) if start > 1 else None
+            before = q.audit.audit_event(start - 1) if start > 1 else None
             prev = GENESIS_HASH if start == 1 else (before.hash if before else "")
             ranges.append((start, min(start + size - 1, head_seq), prev))
         return ranges
 
-    def checkpoint(self, actor: str, signer: Signer) -> Checkpoint:
-        """Sign the current head, and record in the trail that it was signed."""
-        with self._store.write(actor) as tx:
+    @use_case("audit.checkpoint")
+    def generate_key(self, principal: Principal, path: str | Path) -> str:
+        """Write a new Ed25519 private key for signing checkpoints (readable by its owner
+        only; an existing file is never overwritten); returns the public key in hex."""
+        return self._keys.generate(Path(path))
+
+    @use_case("audit.checkpoint")
+    def checkpoint(self, principal: Principal, key: str | Path) -> Checkpoint:
+        """Sign the chain's current head with the Ed25519 key in the file `key`, and record in
+        the trail that it was signed. Keep the result where the database administrator cannot
+        change it."""
+        signer = self._keys.signer(Path(key))
+        actor = principal.name
+        with self._store.write(principal) as tx:
             with self._store.read() as q:
-                head = q.chain_head()
+                head = q.audit.chain_head()
             if head.seq == 0:
                 raise InvalidInputError("the audit trail is empty: there is nothing to checkpoint")
             unsigned = Checkpoint(head.seq, head.hash, head.ts, tx.now, actor, signer.public_key)
@@ -134,11 +177,8 @@ class AuditTrail:
             tx.commit()
         return signed
 
-    def check_checkpoints(
-        self,
-        checkpoints: list[tuple[str, Checkpoint]],
-        signature_valid: SignatureCheck,
-        trusted_key: str | None = None,
+    def _check_checkpoints(
+        self, checkpoints: list[tuple[str, Checkpoint]], trusted_key: str | None
     ) -> list[str]:
         """Problems found, one line each: a signature that does not hold, or a chain that no
         longer contains the signed event with the signed hash."""
@@ -147,10 +187,10 @@ class AuditTrail:
             for source, cp in checkpoints:
                 if trusted_key is not None and cp.public_key != trusted_key.lower():
                     problems.append(f"{source}: signed by another key ({cp.public_key[:16]}…)")
-                elif not signature_valid(cp.public_key, cp.message(), cp.signature):
+                elif not self._keys.valid(cp.public_key, cp.message(), cp.signature):
                     problems.append(f"{source}: the signature does not match the checkpoint")
                 else:
-                    event = q.audit_event(cp.seq)
+                    event = q.audit.audit_event(cp.seq)
                     if event is None:
                         problems.append(
                             f"{source}: the chain has no event {cp.seq} any more: it was truncated"
@@ -162,23 +202,86 @@ class AuditTrail:
                         )
         return problems
 
+    @use_case("audit.read")
     def log(
-        self, query: AuditQuery | None = None, page: PageRequest | None = None
+        self,
+        principal: Principal,
+        *,
+        entity: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        newest_first: bool = True,
+        page: PageRequest | None = None,
     ) -> Page[AuditEvent]:
+        """Events matching every filter given: `entity` as PROJECT[/MODEL[/NUMBER]] or
+        TYPE:ID; `since` and `until` as times or dates."""
+        query = _audit_query(entity, actor, action, since, until, newest_first)
         with self._store.read() as q:
-            return q.audit_events(query or AuditQuery(), page or PageRequest())
+            return q.audit.audit_events(query, page or PageRequest())
 
-    def export(self, query: AuditQuery | None = None, batch: int = 1000) -> Iterator[AuditEvent]:
-        """All matching events in sequence order, read page by page."""
-        query = query or AuditQuery()
+    @use_case("audit.read")
+    def export(
+        self,
+        principal: Principal,
+        *,
+        entity: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        batch: int = 1000,
+    ) -> Iterator[str]:
+        """Matching events as JSON Lines, oldest first, read page by page. Each line carries
+        `payload_canonical`, the exact text that was hashed, so that any language can
+        re-verify an export without re-serialising JSON."""
+        query = _audit_query(entity, actor, action, since, until, newest_first=False)
         cursor: str | None = None
         while True:
             with self._store.read() as q:
-                page = q.audit_events(query, PageRequest(limit=batch, after=cursor))
-            yield from page.items
+                page = q.audit.audit_events(query, PageRequest(limit=batch, after=cursor))
+            for event in page.items:
+                line = event.as_dict()
+                line["payload_canonical"] = event.payload_json
+                yield json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n"
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+
+def _audit_query(
+    entity: str | None,
+    actor: str | None,
+    action: str | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    newest_first: bool,
+) -> AuditQuery:
+    entity_type, entity_id = entity_filter(entity)
+    return AuditQuery(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        action=action,
+        since=to_utc_text(since, date_means="start") if since is not None else None,
+        until=to_utc_text(until) if until is not None else None,
+        newest_first=newest_first,
+    )
+
+
+def _parse_checkpoint(text: str, source: str) -> Checkpoint:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InvalidInputError(f"{source}: not JSON") from None
+    return Checkpoint.from_dict(data, source)
+
+
+def _verify_message(result: VerifyResult) -> str:
+    if result.broken_seq is not None:
+        return f"audit chain broken at event {result.broken_seq}: {result.problem}"
+    return f"audit checkpoint check failed: {result.problem}"
 
 
 def _reporting(
@@ -197,8 +300,8 @@ def _reporting(
 def _beyond_head(q: ReadSession, head: ChainHead) -> ChainReport | None:
     """Events numbered past the recorded head were not written through Steward (or the head
     was rolled back). Re-reading the head tells them from a writer that committed meanwhile."""
-    last = q.max_audit_seq()
-    if last <= head.seq or last <= q.chain_head().seq:
+    last = q.audit.max_audit_seq()
+    if last <= head.seq or last <= q.audit.chain_head().seq:
         return None
     first = head.seq + 1
     return ChainReport(

@@ -4,7 +4,7 @@ evidence and drawn in the HTML report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,3 @@ class ReportHeader:
     kicker: str = "Model evidence report"
     # False for an analysis outside any gate (an ad hoc drift comparison): no policy wording.
     governed: bool = True
-
-
-class ReportRenderer(Protocol):
-    def render(self, header: ReportHeader, outcomes: list[CheckOutcome]) -> str:
-        """A self-contained HTML document (inline CSS and SVG; nothing fetched when opened)."""
-        ...

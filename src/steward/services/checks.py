@@ -9,18 +9,19 @@ its configuration, the fingerprints of its inputs and its own HTML report.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from steward.domain.audit import json_sha256
 from steward.domain.errors import InvalidInputError, StewardError
-from steward.domain.governance import Evidence
-from steward.domain.naming import VersionRef
-from steward.domain.policy import Gate, Policy
+from steward.domain.naming import VersionRef, as_version_ref
+from steward.domain.policy import Gate
+from steward.domain.principal import Principal
+from steward.domain.quality_rules import QualitySuite
 from steward.services.check_champion import run_champion_challenger
 from steward.services.check_kinds import (
     ENGINE_KINDS,
@@ -34,12 +35,21 @@ from steward.services.check_kinds import (
     run_fairness,
     run_performance,
 )
-from steward.services.check_results import CheckOutcome, ReportHeader, ReportRenderer
-from steward.services.governance import EvidenceDraft, Governance
+from steward.services.check_plan import (
+    CheckPlan,
+    CheckRun,
+    champion_stage,
+    check_columns,
+    column_values,
+    next_stage,
+)
+from steward.services.check_results import CheckOutcome, ReportHeader
+from steward.services.evidence_store import EvidenceDraft, store_evidence
+from steward.services.governed import GovernanceContext
 from steward.services.inventory import Inventory
-from steward.services.ports import ArtifactStore
-from steward.services.promotion import Promotion
-from steward.stats.columns import first_line, listed
+from steward.services.ports import MemoryRelease, ModelCodec, ReportRenderer, SuiteLoader
+from steward.services.use_case import use_case
+from steward.stats.columns import first_line
 
 Progress = Callable[[str], None]
 
@@ -53,98 +63,45 @@ RUNNERS: dict[str, Runner] = {
 }
 
 
-class ModelLoader(Protocol):
-    def __call__(self, data: bytes, fmt: str, *, trust: bool) -> object: ...
-
-
-@dataclass(frozen=True, slots=True)
-class CheckPlan:
-    """What a run will do: the kinds it computes and those the gate needs but it cannot."""
-
-    ref: str
-    policy: str
-    tier: str | None
-    stage: str
-    kinds: tuple[str, ...]
-    required: frozenset[str]
-    elsewhere: tuple[str, ...]  # gate kinds produced outside Steward (a load test, ...)
-    rules: Policy = field(compare=False, repr=False)  # the policy read for the plan
-    gate: Gate = field(compare=False, repr=False)  # its gate into `stage` at `tier`
-    explicit: bool = False  # the kinds were named (--check), not taken from the gate
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.ref,
-            "policy": self.policy,
-            "tier": self.tier,
-            "stage": self.stage,
-            "checks": list(self.kinds),
-            "required": sorted(self.required),
-            "not_run_here": list(self.elsewhere),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRun:
-    plan: CheckPlan
-    outcomes: tuple[CheckOutcome, ...]
-    evidence: tuple[Evidence, ...]
-    report_html: str
-
-    @property
-    def failed_required(self) -> list[CheckOutcome]:
-        return [o for o in self.outcomes if o.required and not o.passed]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed_required
-
-    def as_dict(self) -> dict[str, Any]:
-        by_kind = {e.kind: e for e in self.evidence}
-        return {
-            **self.plan.as_dict(),
-            "passed": self.passed,
-            "results": [
-                {
-                    **o.as_dict(),
-                    "evidence_id": by_kind[o.kind].id if o.kind in by_kind else None,
-                    "digest": by_kind[o.kind].digest if o.kind in by_kind else None,
-                }
-                for o in self.outcomes
-            ],
-        }
-
-
 class EvidenceEngine:
     def __init__(
         self,
+        ctx: GovernanceContext,
         inventory: Inventory,
-        promotion: Promotion,
-        governance: Governance,
-        artifacts: ArtifactStore,
-        load_model: ModelLoader,
+        codec: ModelCodec,
         renderer: ReportRenderer,
-        release_memory: Callable[[], None] = lambda: None,
+        suites: SuiteLoader,
+        release_memory: MemoryRelease = lambda: None,
     ) -> None:
+        self._ctx = ctx
         self._inventory = inventory
-        self._promotion = promotion
-        self._governance = governance
-        self._artifacts = artifacts
-        self._load_model = load_model
+        self._artifacts = ctx.artifacts
+        self._codec = codec
         self._renderer = renderer
+        self._suites = suites
         # Called between steps: each check's temporaries should not stack on the last one's.
         self._release_memory = release_memory
 
     # Planning -----------------------------------------------------------------------------
 
+    @use_case("governance.read")
     def plan(
-        self, ref: VersionRef, stage: str | None = None, checks: tuple[str, ...] = ()
+        self,
+        principal: Principal,
+        ref: str | VersionRef,
+        stage: str | None = None,
+        checks: Sequence[str] = (),
     ) -> CheckPlan:
-        with self._governance.store.read() as q:
-            governed = self._promotion.governed_for_read(q, ref)
+        """Which checks `run` would compute for the gate into `stage` (default: the next
+        stage), and which of them the gate requires."""
+        return self._plan(as_version_ref(ref), stage, tuple(checks))
+
+    def _plan(self, ref: VersionRef, stage: str | None, checks: tuple[str, ...]) -> CheckPlan:
+        with self._ctx.store.read() as q:
+            governed = self._ctx.governed_for_read(q, ref)
         policy = governed.policy
         graph = policy.stages.graph()
-        target = graph.check_stage(stage) if stage else _next_stage(policy, governed.handle.stage)
+        target = graph.check_stage(stage) if stage else next_stage(policy, governed.handle.stage)
         gate = policy.gate(governed.tier, target) if governed.tier is not None else Gate()
         required = {check.kind for check in gate.checks}
         # Documentation fields are judged by the gate itself, from the version record (and
@@ -181,22 +138,68 @@ class EvidenceEngine:
 
     # Running ------------------------------------------------------------------------------
 
+    @use_case("evidence.compute")
     def run(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        ref: str | VersionRef,
         data: object,
-        options: CheckOptions,
         *,
-        progress: Progress | None = None,
+        target: str,
+        prediction_column: str | None = None,
+        sensitive: Sequence[str] | str = (),
+        stage: str | None = None,
+        checks: Sequence[str] = (),
+        id_column: str | None = None,
+        suite: QualitySuite | str | Path | None = None,
+        threshold: float = 0.5,
+        bootstrap: int = 200,
+        confidence: float = 0.95,
+        seed: int = 0,
+        min_group_size: int = 30,
+        explain_rows: int = 2000,
+        permutation_repeats: int = 5,
+        local_explanations: int = 5,
+        margin: float = 0.01,
+        latency_calls: int = 200,
+        trust: bool = False,
         reason: str | None = None,
+        progress: Progress | None = None,
         deliver: Callable[[str], None] | None = None,
     ) -> CheckRun:
-        """Compute every planned check, then store them all as evidence in one transaction.
-        Raises before writing anything when a check cannot be computed. `deliver` receives the
-        combined HTML report before the evidence is stored (to write it to a file)."""
+        """Run the checks the policy requires for the version's tier and the gate into `stage`
+        (or those named in `checks`) on `data` (pandas, Polars, Arrow, or a Parquet/CSV path),
+        then store each result as evidence, all in one transaction. Nothing is stored when a
+        check cannot be computed; a failed check does not raise (see `passed` and
+        `failed_required`). `suite` is a rule suite or the path of its YAML file. `deliver`
+        receives the combined HTML report before the evidence is stored (to write it to a
+        file: a report that cannot be written stops the run unstored)."""
+        ref = as_version_ref(ref)
+        if isinstance(sensitive, str):
+            sensitive = [s.strip() for s in sensitive.split(",") if s.strip()]
+        rules = self._suites.load(Path(suite)) if isinstance(suite, str | Path) else suite
+        options = CheckOptions(
+            target=target,
+            prediction_column=prediction_column,
+            sensitive=tuple(sensitive),
+            stage=stage,
+            checks=tuple(checks),
+            id_column=id_column if id_column is not None or rules is None else rules.id_column,
+            suite=rules,
+            threshold=threshold,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            seed=seed,
+            min_group_size=min_group_size,
+            explain_rows=explain_rows,
+            permutation_repeats=permutation_repeats,
+            local_explanations=local_explanations,
+            margin=margin,
+            latency_calls=latency_calls,
+            trust=trust,
+        )
         step = progress or (lambda _name: None)
-        plan = self.plan(ref, options.stage, options.checks)
+        plan = self._plan(ref, options.stage, options.checks)
         if not plan.kinds:
             raise InvalidInputError(
                 f"the {plan.stage} gate of tier {plan.tier} asks for no check Steward runs"
@@ -204,7 +207,7 @@ class EvidenceEngine:
                 + ": name checks with --check"
             )
         step("reading data")
-        context = self._context(ref, plan, data, options, step)
+        context = self._context(principal, ref, plan, data, options, step)
         outcomes = []
         for kind in plan.kinds:
             self._release_memory()
@@ -229,11 +232,12 @@ class EvidenceEngine:
         if deliver is not None:
             # Before the evidence: a report that cannot be written stops the run unstored.
             deliver(report)
-        evidence = self._governance.add_evidence_set(actor, ref, drafts, reason=reason)
+        evidence = store_evidence(self._ctx, principal, ref, drafts, reason=reason)
         return CheckRun(plan, tuple(outcomes), tuple(evidence), report)
 
     def _context(
         self,
+        principal: Principal,
         ref: VersionRef,
         plan: CheckPlan,
         data: object,
@@ -247,10 +251,10 @@ class EvidenceEngine:
             scored_column,
         )
 
-        version = self._inventory.get_version(ref)
+        version = self._inventory.get_version(principal, ref)
         record = version.record.as_dict()
         table = to_arrow_table(data)
-        _check_columns(table, options)
+        check_columns(table, options)
         if "fairness" in plan.kinds and not options.sensitive:
             raise InvalidInputError(
                 "fairness needs --sensitive: name the columns holding the protected attributes"
@@ -263,19 +267,19 @@ class EvidenceEngine:
         model = None
         if needs_model or (needs_scores and options.prediction_column is None):
             step("loading model")
-            model = self._model(ref, options.trust)
+            model = self._model(principal, ref, options.trust)
         signature = [str(c["name"]) for c in (record.get("signature") or {}).get("columns", [])]
         features = (
             model_features(model, signature, table.column_names)
             if model is not None
             else [name for name in signature if name in table.column_names]
         )
-        target = _column(table, options.target)
+        target = column_values(table, options.target)
         scored = None
         if needs_scores:
             step("scoring")
             if options.prediction_column is not None:
-                predictions = _column(table, options.prediction_column)
+                predictions = column_values(table, options.prediction_column)
                 scored = scored_column(target, predictions, options.prediction_column)
             else:
                 scored = score_model(model, table, features, target)
@@ -287,9 +291,9 @@ class EvidenceEngine:
                     f"{float(scored.scores.min()):g} to {float(scored.scores.max()):g}"
                 )
         champion = None
-        champion_stage = _champion_stage(policy, plan.stage)
+        serving = champion_stage(policy, plan.stage)
         if "champion_challenger" in plan.kinds and scored is not None:
-            champion = self._champion(ref, champion_stage, table, target, options, step)
+            champion = self._champion(principal, ref, serving, table, target, options, step)
         data_print = fingerprint(table)
         inputs: dict[str, Any] = {
             "data": {k: data_print[k] for k in ("sha256", "rows", "columns")},
@@ -315,16 +319,17 @@ class EvidenceEngine:
             features=features,
             profile=profile,
             champion=champion,
-            champion_stage=champion_stage,
+            champion_stage=serving,
             inputs=inputs,
         )
 
-    def _model(self, ref: VersionRef, trust: bool) -> object:
-        data, fmt = self._inventory.load_artifact(ref)
-        return self._load_model(data, fmt, trust=trust)
+    def _model(self, principal: Principal, ref: VersionRef, trust: bool) -> object:
+        data, fmt = self._inventory.load_artifact(principal, ref)
+        return self._codec.deserialize(data, fmt, trust=trust)
 
     def _champion(
         self,
+        principal: Principal,
         ref: VersionRef,
         stage: str | None,
         table: pa.Table,
@@ -336,10 +341,10 @@ class EvidenceEngine:
 
         if stage is None:
             return None
-        with self._governance.store.read() as q:
+        with self._ctx.store.read() as q:
             holders = [
                 v
-                for v in q.versions_in_stage(ref.project, stage)
+                for v in q.registry.versions_in_stage(ref.project, stage)
                 if v.model == ref.model and v.number != ref.number
             ]
         if not holders:
@@ -347,8 +352,8 @@ class EvidenceEngine:
         holder = holders[0]
         step("loading champion")
         champion_ref = VersionRef(holder.project, holder.model, holder.number)
-        version = self._inventory.get_version(champion_ref)
-        model = self._model(champion_ref, options.trust)
+        version = self._inventory.get_version(principal, champion_ref)
+        model = self._model(principal, champion_ref, options.trust)
         # The champion may read other columns than the challenger: its own signature says which.
         signature = [str(c["name"]) for c in version.record.signature.get("columns", [])]
         own = model_features(model, signature, table.column_names)
@@ -403,50 +408,3 @@ def _run_one(kind: str, context: CheckContext, *, required: bool) -> CheckOutcom
 
         result = replace(result, required=required)
     return result
-
-
-def _next_stage(policy: Policy, current: str) -> str:
-    """The nearest later stage (in the policy's order) the version can move to from `current`."""
-    names = list(policy.stages.names)
-    forward = {t.to for t in policy.stages.transitions if t.from_ == current}
-    later = [name for name in names[names.index(current) + 1 :] if name in forward]
-    if not later:
-        raise InvalidInputError(
-            f"a version in {current} has no next stage: name the gate's stage with --stage"
-        )
-    return later[0]
-
-
-def _champion_stage(policy: Policy, stage: str) -> str | None:
-    """Where the champion lives: the last stage, from the target on, that one version holds at
-    a time (production in the shipped policies), so a challenger headed for staging is already
-    measured against the model serving now."""
-    names = list(policy.stages.names)
-    exclusive = [n for n in names[names.index(stage) :] if n in policy.stages.exclusive]
-    return exclusive[-1] if exclusive else None
-
-
-def _check_columns(table: pa.Table, options: CheckOptions) -> None:
-    if table.num_rows == 0:
-        raise InvalidInputError("the data has no rows")
-    present = set(table.column_names)
-    named = [("target", options.target)]
-    if options.prediction_column:
-        named.append(("prediction column", options.prediction_column))
-    named += [("sensitive column", name) for name in options.sensitive]
-    if options.id_column:
-        named.append(("id column", options.id_column))
-    for what, name in named:
-        if name not in present:
-            raise InvalidInputError(
-                f"{what} {name!r} is not in the data (columns: "
-                f"{listed(table.column_names, limit=8)})"
-            )
-
-
-def _column(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
-    column = table.column(name)
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    values: np.ndarray[Any, Any] = column.to_numpy()
-    return values

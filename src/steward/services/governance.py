@@ -7,8 +7,7 @@ is locked, so two people acting at the same moment see each other's facts in a f
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,6 @@ from steward.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from steward.domain.evidence_kinds import metrics_for
 from steward.domain.governance import (
     Assessment,
     Evidence,
@@ -28,26 +26,16 @@ from steward.domain.governance import (
     Waiver,
     evidence_set_digest,
 )
-from steward.domain.naming import VersionRef, check_role, check_tag_key
+from steward.domain.naming import VersionRef, as_version_ref, check_role
 from steward.domain.policy import Policy
-from steward.services.governed import Governed, required_reason, with_fields
+from steward.domain.principal import Principal
+from steward.services.evidence_store import EvidenceDraft, store_evidence
+from steward.services.governed import Governed, require_tier, required_reason, with_fields
 from steward.services.lookup import explain_unknown_version
 from steward.services.moves import apply_move
 from steward.services.ports import WriteSession
+from steward.services.use_case import use_case
 from steward.services.waivers import WaiverCases
-
-
-@dataclass(frozen=True, slots=True)
-class EvidenceDraft:
-    """Evidence before it is stored: what a check found, without producer, time or id."""
-
-    kind: str
-    passed: bool | None
-    metrics: Mapping[str, float]
-    config: Mapping[str, Any]
-    inputs: Mapping[str, Any]
-    summary: str = ""
-    report: bytes | None = None  # the check's own report; stored as an artifact
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +54,14 @@ class RaciStep:
 
 
 class Governance(WaiverCases):
+    """Risk classification, RACI, evidence attached by people, sign-offs and waivers."""
+
     # Risk classification ------------------------------------------------------------------
 
+    @use_case("project.classify")
     def classify(
         self,
-        actor: str,
+        principal: Principal,
         project: str,
         answers: Mapping[str, str],
         *,
@@ -78,12 +69,12 @@ class Governance(WaiverCases):
         reason: str | None = None,
     ) -> Assessment:
         """Answer the policy's questionnaire for a project; the answers give its risk tier."""
-        name = policy or self.default_policy
-        with self._store.write(actor) as tx:
-            project_id = tx.project_id(project)
+        name = policy or self._ctx.default_policy
+        with self._store.write(principal) as tx:
+            project_id = tx.registry.project_id(project)
             if project_id is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            stored, parsed = self._policies.resolve_for_write(tx, name)
+            stored, parsed = self._ctx.policies.resolve_for_write(tx, name)
             result = classify(parsed, {str(k): str(v) for k, v in answers.items()})
             assessment = Assessment(
                 project=project,
@@ -94,7 +85,7 @@ class Governance(WaiverCases):
                 score=result.score,
                 reasons=tuple(result.reasons),
                 assessed_at=tx.now,
-                assessed_by=actor,
+                assessed_by=principal.name,
             )
             event = tx.record(
                 PendingEvent(
@@ -110,39 +101,45 @@ class Governance(WaiverCases):
                     (reason or "").strip() or None,
                 )
             )
-            tx.add_assessment(project_id, stored.id, assessment, event.seq)
+            tx.governance.add_assessment(project_id, stored.id, assessment, event.seq)
             tx.commit()
         return assessment
 
-    def assessment(self, project: str) -> Assessment:
+    @use_case("governance.read")
+    def assessment(self, principal: Principal, project: str) -> Assessment:
         with self._store.read() as q:
-            if q.get_project(project) is None:
+            if q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            found = q.get_assessment(project)
+            found = q.governance.get_assessment(project)
         if found is None:
             raise NotFoundError(
                 f"project {project!r} has no risk assessment: run steward project classify"
             )
         return found
 
-    def facts(self, ref: VersionRef) -> VersionGovernance:
+    @use_case("governance.read")
+    def facts(self, principal: Principal, ref: str | VersionRef) -> VersionGovernance:
         """Evidence, sign-offs and waivers of a version, as of now."""
+        return self._facts(as_version_ref(ref))
+
+    def _facts(self, ref: VersionRef) -> VersionGovernance:
         with self._store.read() as q:
-            found = q.version_governance(ref.project, ref.model, ref.number)
+            found = q.governance.version_governance(ref.project, ref.model, ref.number)
             if found is None:
                 explain_unknown_version(q, ref)
         return found
 
-    def raci(self, project: str) -> tuple[str, list[RaciStep]]:
+    @use_case("governance.read")
+    def raci(self, principal: Principal, project: str) -> tuple[str, list[RaciStep]]:
         """The RACI matrix of the project's policy with the people who hold each role, so that
         a step nobody is responsible or accountable for shows up before it is needed."""
         with self._store.read() as q:
-            if q.get_project(project) is None:
+            if q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            assessment = q.get_assessment(project)
-            name = assessment.policy_name if assessment else self.default_policy
-            stored, policy = self._policies.resolve_for_read(q, name)
-            members = q.member_roles(project)
+            assessment = q.governance.get_assessment(project)
+            name = assessment.policy_name if assessment else self._ctx.default_policy
+            stored, policy = self._ctx.policies.resolve_for_read(q, name)
+            members = q.registry.member_roles(project)
         holders: dict[str, list[str]] = {}
         for person, roles in sorted(members.items()):
             for role in roles:
@@ -167,18 +164,20 @@ class Governance(WaiverCases):
         label = stored.label if stored else f"{policy.name} (shipped, not applied yet)"
         return label, steps
 
-    def waivers(self, project: str | None = None) -> list[Waiver]:
+    @use_case("governance.read")
+    def waivers(self, principal: Principal, project: str | None = None) -> list[Waiver]:
         with self._store.read() as q:
-            if project is not None and q.get_project(project) is None:
+            if project is not None and q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            return q.waivers(project)
+            return q.governance.waivers(project)
 
     # Evidence -----------------------------------------------------------------------------
 
+    @use_case("evidence.attest")
     def add_evidence(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        ref: str | VersionRef,
         kind: str,
         *,
         passed: bool | None = None,
@@ -189,117 +188,45 @@ class Governance(WaiverCases):
         report: bytes | None = None,
         reason: str | None = None,
     ) -> Evidence:
-        """Attach the result of a check (or a document) to a version. Evidence is appended,
-        never replaced: the newest item of a kind is the one gates read."""
+        """Attach the result of a check run elsewhere (or a document, as report bytes) to a
+        version. Evidence is appended, never replaced: the newest item of a kind is the one
+        gates read."""
         draft = EvidenceDraft(kind, passed, metrics or {}, config or {}, inputs or {}, summary)
-        return self.add_evidence_set(actor, ref, [draft], report=report, reason=reason)[0]
+        return store_evidence(
+            self._ctx, principal, as_version_ref(ref), [draft], report=report, reason=reason
+        )[0]
 
-    def add_evidence_set(
-        self,
-        actor: str,
-        ref: VersionRef,
-        drafts: Sequence[EvidenceDraft],
-        *,
-        report: bytes | None = None,
-        reason: str | None = None,
-    ) -> list[Evidence]:
-        """Attach several results in one transaction: all of them or, on any refusal, none.
-        A draft's own report bytes win over the shared `report`."""
-        if not drafts:
-            raise InvalidInputError("no evidence to add")
-        cleaned = [(draft, self._clean_draft(draft)) for draft in drafts]
-        shared = self._artifacts.put(report).digest if report else None
-        reports = [
-            self._artifacts.put(draft.report).digest if draft.report else shared
-            for draft, _ in cleaned
-        ]
-        added: list[Evidence] = []
-        with self._store.write(actor) as tx:
-            governed = self.governed_for_write(tx, ref)
-            for (draft, clean_metrics), report_digest in zip(cleaned, reports, strict=True):
-                self._check_kind(draft.kind, clean_metrics, governed.policy)
-                evidence = Evidence(
-                    version_ref=str(ref),
-                    kind=draft.kind,
-                    passed=draft.passed,
-                    metrics=clean_metrics,
-                    config=dict(draft.config),
-                    inputs=dict(draft.inputs),
-                    producer=actor,
-                    created_at=tx.now,
-                    report=report_digest,
-                    summary=draft.summary.strip()[:2000],
-                )
-                event = tx.record(
-                    PendingEvent(
-                        "evidence.added",
-                        "version",
-                        str(ref),
-                        {
-                            "kind": draft.kind,
-                            "passed": draft.passed,
-                            "metrics": clean_metrics,
-                            "digest": evidence.digest,
-                            "report": report_digest,
-                        },
-                        (reason or "").strip() or None,
-                    )
-                )
-                evidence_id = tx.add_evidence(governed.handle.id, evidence, event.seq)
-                added.append(Evidence(**{**with_fields(evidence), "id": evidence_id}))
-            tx.commit()
-        return added
+    @use_case("governance.read")
+    def evidence(self, principal: Principal, ref: str | VersionRef) -> list[Evidence]:
+        """Every evidence item of a version, oldest first."""
+        return list(self._facts(as_version_ref(ref)).evidence)
 
-    def _clean_draft(self, draft: EvidenceDraft) -> dict[str, float]:
-        check_tag_key(draft.kind)
-        clean_metrics = self._metrics(draft.metrics)
-        if draft.passed is None and not clean_metrics:
-            raise InvalidInputError(
-                f"evidence {draft.kind!r} states nothing: give --passed/--failed or at least "
-                "one metric"
-            )
-        return clean_metrics
+    @use_case("governance.read")
+    def signoffs(self, principal: Principal, ref: str | VersionRef) -> list[SignOff]:
+        """Every sign-off of a version, oldest first."""
+        return list(self._facts(as_version_ref(ref)).signoffs)
 
-    @staticmethod
-    def _check_kind(kind: str, metrics: Mapping[str, float], policy: Policy) -> None:
-        known = metrics_for(kind, policy)
-        if known is None:
-            raise InvalidInputError(f"unknown evidence kind {kind!r} under policy {policy.name}")
-        extra = sorted(set(metrics) - known)
-        if extra:
-            raise InvalidInputError(
-                f"evidence {kind!r} has no metric {extra[0]!r}: "
-                f"expected some of {', '.join(sorted(known))}"
-            )
-
-    def evidence_report(self, ref: VersionRef, evidence_id: int) -> tuple[Evidence, bytes]:
+    @use_case("governance.read")
+    def evidence_report(
+        self, principal: Principal, ref: str | VersionRef, evidence_id: int
+    ) -> tuple[Evidence, bytes]:
         """An evidence item and its stored report, checked against the digest it was stored
         under."""
-        found = next((e for e in self.facts(ref).evidence if e.id == evidence_id), None)
+        ref = as_version_ref(ref)
+        found = next((e for e in self._facts(ref).evidence if e.id == evidence_id), None)
         if found is None:
             raise NotFoundError(f"{ref} has no evidence #{evidence_id}")
         if found.report is None:
             raise NotFoundError(f"evidence #{evidence_id} of {ref} has no report")
-        return found, self._artifacts.get(found.report)
-
-    @staticmethod
-    def _metrics(metrics: Mapping[str, float] | None) -> dict[str, float]:
-        clean: dict[str, float] = {}
-        for key, value in (metrics or {}).items():
-            check_tag_key(str(key))
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidInputError(f"metric {key!r} must be a number, not {value!r}")
-            if not math.isfinite(value):
-                raise InvalidInputError(f"metric {key!r} must be finite, not {value!r}")
-            clean[str(key)] = float(value)
-        return clean
+        return found, self._ctx.artifacts.get(found.report)
 
     # Sign-offs ----------------------------------------------------------------------------
 
+    @use_case("signoff.give")
     def sign(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        ref: str | VersionRef,
         *,
         stage: str,
         role: str,
@@ -313,9 +240,11 @@ class Governance(WaiverCases):
             raise InvalidInputError(f"unknown decision {decision!r}: expected approve or reject")
         why = required_reason(reason, f"{decision} a version")
         check_role(role)
-        with self._store.write(actor) as tx:
-            governed = self.governed_for_write(tx, ref)
-            policy, tier = self._require_tier(governed, ref)
+        ref = as_version_ref(ref)
+        actor = principal.name
+        with self._store.write(principal) as tx:
+            governed = self._ctx.governed_for_write(tx, ref)
+            policy, tier = require_tier(governed, ref)
             if role not in policy.roles:
                 raise InvalidInputError(
                     f"unknown role {role!r}: policy {policy.name} defines {', '.join(policy.roles)}"
@@ -363,7 +292,7 @@ class Governance(WaiverCases):
                     why,
                 )
             )
-            signoff_id = tx.add_signoff(governed.handle.id, signoff, event.seq)
+            signoff_id = tx.governance.add_signoff(governed.handle.id, signoff, event.seq)
             if decision == "reject":
                 self._send_back(tx, graph.initial, policy, governed, stage, actor, why)
             tx.commit()
@@ -380,9 +309,9 @@ class Governance(WaiverCases):
         why: str,
     ) -> None:
         """A rejection closes the open request and returns the version to the initial stage."""
-        request = tx.open_request(governed.handle.id, stage)
+        request = tx.governance.open_request(governed.handle.id, stage)
         if request is not None:
-            tx.close_request(request.id, "rejected")
+            tx.governance.close_request(request.id, "rejected")
         current = governed.handle.stage
         graph = policy.stages.graph()
         # Only a version waiting to enter the rejected stage goes back; one already past it

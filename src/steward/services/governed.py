@@ -1,5 +1,5 @@
-"""A version together with what governs it (policy, tier, people), and the shared base of the
-governance use cases: loading that inside a write transaction, the clock, required reasons."""
+"""A version together with what governs it (policy, tier, people), and what the governance use
+cases share: loading that inside a transaction, the clock, required reasons."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from steward.domain.governance import (
 )
 from steward.domain.naming import VersionRef
 from steward.domain.policy import Policy
-from steward.services.lookup import version_for_write
-from steward.services.policies import PolicyBook
-from steward.services.ports import ArtifactStore, Store, VersionHandle, WriteSession
+from steward.services.lookup import explain_unknown_version, version_for_write
+from steward.services.policies import PolicyResolver
+from steward.services.ports import ArtifactStore, ReadSession, Store, VersionHandle, WriteSession
 
 Clock = Callable[[], datetime]
 
@@ -74,46 +74,36 @@ class Governed:
         )
 
 
-class GovernanceBase:
-    """What every governance use case shares: the store, the policies, the clock, and loading a
-    version with everything that governs it inside a write transaction."""
+class GovernanceContext:
+    """What the governance use cases share, not a use case itself: the store, the policies,
+    the clock, and loading a version with everything that governs it in one transaction."""
 
     def __init__(
         self,
         store: Store,
-        policies: PolicyBook,
+        policies: PolicyResolver,
         artifacts: ArtifactStore,
         *,
         default_policy: str = "default",
         clock: Clock = system_clock,
     ) -> None:
-        self._store = store
-        self._policies = policies
-        self._artifacts = artifacts
+        self.store = store
+        self.policies = policies
+        self.artifacts = artifacts
         self.default_policy = default_policy
         self._clock = clock
-
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def policies(self) -> PolicyBook:
-        return self._policies
 
     def now(self) -> str:
         return format_ts(self._clock())
 
-    # Loading ------------------------------------------------------------------------------
-
     def governed_for_write(self, tx: WriteSession, ref: VersionRef) -> Governed:
         handle = version_for_write(tx, ref)
-        project_id = tx.project_id(ref.project)
+        project_id = tx.registry.project_id(ref.project)
         assert project_id is not None
-        facts = tx.version_governance(handle.id)
-        assessment = tx.get_assessment(project_id)
+        facts = tx.governance.version_governance(handle.id)
+        assessment = tx.governance.get_assessment(project_id)
         name = assessment.policy_name if assessment else self.default_policy
-        stored, policy = self._policies.resolve_for_write(tx, name)
+        stored, policy = self.policies.resolve_for_write(tx, name)
         return Governed(
             handle,
             facts,
@@ -121,16 +111,38 @@ class GovernanceBase:
             policy,
             assessment,
             tier_of(policy, assessment),
-            tx.member_roles(project_id),
+            tx.registry.member_roles(project_id),
         )
 
-    @staticmethod
-    def _require_tier(governed: Governed, ref: VersionRef) -> tuple[Policy, str]:
-        if governed.tier is None:
-            raise InvalidInputError(
-                f"project {ref.project!r} has no risk assessment: run steward project classify"
-            )
-        return governed.policy, governed.tier
+    def governed_for_read(
+        self, q: ReadSession, ref: VersionRef, projects: dict[str, Any] | None = None
+    ) -> Governed:
+        """`projects` caches what is per project (assessment, policy, members) across the
+        versions of one read, so an inbox of many requests costs one query per request."""
+        facts = q.governance.version_governance(ref.project, ref.model, ref.number)
+        if facts is None:
+            explain_unknown_version(q, ref)
+        cached = projects.get(ref.project) if projects is not None else None
+        if cached is None:
+            assessment = q.governance.get_assessment(ref.project)
+            name = assessment.policy_name if assessment else self.default_policy
+            stored, policy = self.policies.resolve_for_read(q, name)
+            cached = (assessment, stored, policy, q.registry.member_roles(ref.project))
+            if projects is not None:
+                projects[ref.project] = cached
+        assessment, stored, policy, members = cached
+        handle = VersionHandle(facts.version_id, 0, str(ref), facts.subject.stage)
+        return Governed(
+            handle, facts, stored, policy, assessment, tier_of(policy, assessment), members
+        )
+
+
+def require_tier(governed: Governed, ref: VersionRef) -> tuple[Policy, str]:
+    if governed.tier is None:
+        raise InvalidInputError(
+            f"project {ref.project!r} has no risk assessment: run steward project classify"
+        )
+    return governed.policy, governed.tier
 
 
 def tier_of(policy: Policy, assessment: Assessment | None) -> str | None:

@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from steward.domain.audit import PendingEvent
-from steward.domain.entities import Kpi, Member, Model, Project, StageChange, Version, VersionRecord
+from steward.domain.entities import (
+    Kpi,
+    Member,
+    Model,
+    Project,
+    Version,
+    VersionRecord,
+    VersionSummary,
+)
 from steward.domain.errors import (
     ConflictError,
     IntegrityBrokenError,
     InvalidInputError,
     NotFoundError,
 )
+from steward.domain.inputs import (
+    KpiInput,
+    MembersInput,
+    TagsInput,
+    kpis_from,
+    members_from,
+    tag_pairs,
+)
 from steward.domain.naming import (
     ModelRef,
     VersionRef,
+    as_model_ref,
+    as_version_ref,
     check_metrics,
     check_name,
     check_person,
     check_role,
     check_tag_key,
     check_tags,
+    parse_metric_filter,
 )
+from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
 from steward.services.lookup import explain_missing, version_for_write
-from steward.services.moves import apply_move
 from steward.services.ports import (
     ArtifactStore,
     Page,
@@ -35,6 +55,7 @@ from steward.services.ports import (
     VersionQuery,
     WriteSession,
 )
+from steward.services.use_case import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,41 +72,6 @@ class Lineage:
     # The training data's column profile (JSON): what data-quality checks and drift compare
     # new data with. Stored as an artifact; its digest joins the training data's fingerprint.
     training_profile: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StageHolding:
-    version: str
-    since: str
-    actor: str
-    reason: str | None
-    audit_seq: int
-    # The gate decision that let the version in, and who had approved it (see Promotion).
-    approval: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "since": self.since,
-            "actor": self.actor,
-            "reason": self.reason,
-            "audit_seq": self.audit_seq,
-            "approval": self.approval,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ModelAtTime:
-    model: str
-    time: str
-    stages: dict[str, list[StageHolding]]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "time": self.time,
-            "stages": {s: [h.as_dict() for h in hs] for s, hs in self.stages.items()},
-        }
 
 
 def _check_reason(reason: str | None, required: bool) -> str | None:
@@ -118,37 +104,41 @@ class Inventory:
 
     # Projects -------------------------------------------------------------------------------
 
+    @use_case("project.create")
     def create_project(
         self,
-        actor: str,
+        principal: Principal,
         name: str,
         *,
         purpose: str = "",
         business_objective: str = "",
         owner: str | None = None,
-        kpis: list[Kpi] | None = None,
-        members: list[Member] | None = None,
+        kpis: Iterable[KpiInput] | None = None,
+        members: MembersInput | None = None,
         reason: str | None = None,
     ) -> Project:
+        """Create a project (an analytics use case). KPIs are `"name: target"` strings, mappings
+        or Kpi values; members map a person to one role or a list of roles."""
         check_name("project", name)
-        owner_name = check_person("owner", owner or actor)
+        owner_name = check_person("owner", owner or principal.name)
         checked_kpis = tuple(
             Kpi(
                 _text_field("KPI name", k.name, 200),
                 _text_field("KPI description", k.description),
                 _text_field("KPI target", k.target, 200),
             )
-            for k in (kpis or [])
+            for k in kpis_from(kpis)
         )
         if any(not k.name for k in checked_kpis):
             raise InvalidInputError("every KPI needs a name")
         checked_members = [
-            Member(check_person("member", m.person), check_role(m.role)) for m in members or []
+            Member(check_person("member", m.person), check_role(m.role))
+            for m in members_from(members)
         ]
-        with self._store.write(actor) as tx:
-            if tx.project_id(name) is not None:
+        with self._store.write(principal) as tx:
+            if tx.registry.project_id(name) is not None:
                 raise ConflictError(f"project {name!r} already exists")
-            project_id = tx.add_project(
+            project_id = tx.registry.add_project(
                 name,
                 _text_field("purpose", purpose),
                 _text_field("business objective", business_objective),
@@ -170,7 +160,7 @@ class Inventory:
                 )
             )
             for member in dict.fromkeys(checked_members):
-                tx.add_member(project_id, member.person, member.role)
+                tx.registry.add_member(project_id, member.person, member.role)
                 tx.record(
                     PendingEvent(
                         "project.member_added",
@@ -180,15 +170,16 @@ class Inventory:
                     )
                 )
             tx.commit()
-        return self.get_project(name)
+        return self._project(name)
 
+    @use_case("project.members.change")
     def add_member(
-        self, actor: str, project: str, person: str, role: str, reason: str | None = None
+        self, principal: Principal, project: str, person: str, role: str, reason: str | None = None
     ) -> Project:
         person, role = check_person("member", person), check_role(role)
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             project_id = self._project_id(tx, project)
-            if not tx.add_member(project_id, person, role):
+            if not tx.registry.add_member(project_id, person, role):
                 raise ConflictError(f"{person} already holds role {role!r} in project {project!r}")
             tx.record(
                 PendingEvent(
@@ -200,15 +191,16 @@ class Inventory:
                 )
             )
             tx.commit()
-        return self.get_project(project)
+        return self._project(project)
 
+    @use_case("project.members.change")
     def remove_member(
-        self, actor: str, project: str, person: str, role: str, reason: str | None = None
+        self, principal: Principal, project: str, person: str, role: str, reason: str | None = None
     ) -> Project:
         person, role = check_person("member", person), check_role(role)
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             project_id = self._project_id(tx, project)
-            if not tx.remove_member(project_id, person, role):
+            if not tx.registry.remove_member(project_id, person, role):
                 raise NotFoundError(f"{person} does not hold role {role!r} in project {project!r}")
             tx.record(
                 PendingEvent(
@@ -220,55 +212,74 @@ class Inventory:
                 )
             )
             tx.commit()
-        return self.get_project(project)
+        return self._project(project)
 
-    def list_projects(self, page: PageRequest | None = None) -> Page[Project]:
+    @use_case("inventory.read")
+    def list_projects(self, principal: Principal, page: PageRequest | None = None) -> Page[Project]:
         with self._store.read() as q:
-            return q.list_projects(page or PageRequest())
+            return q.registry.list_projects(page or PageRequest())
 
-    def get_project(self, name: str) -> Project:
+    @use_case("inventory.read")
+    def get_project(self, principal: Principal, name: str) -> Project:
+        return self._project(name)
+
+    def _project(self, name: str) -> Project:
         with self._store.read() as q:
-            project = q.get_project(name)
+            project = q.registry.get_project(name)
         if project is None:
             raise NotFoundError(f"unknown project {name!r}")
         return project
 
     # Models ---------------------------------------------------------------------------------
 
+    @use_case("model.create")
     def create_model(
-        self, actor: str, project: str, name: str, description: str = "", reason: str | None = None
+        self,
+        principal: Principal,
+        ref: str | ModelRef,
+        description: str = "",
+        reason: str | None = None,
     ) -> Model:
+        """Create a model (PROJECT/MODEL) before its first version is registered."""
+        model = as_model_ref(ref)
+        project, name = model.project, model.model
         check_name("model", name)
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             project_id = self._project_id(tx, project)
-            if tx.model_id(project_id, name) is not None:
+            if tx.registry.model_id(project_id, name) is not None:
                 raise ConflictError(f"model {project}/{name} already exists")
             self._add_model(tx, project_id, project, name, description, reason)
             tx.commit()
-        return self.get_model(ModelRef(project, name))
+        return self._model(model)
 
+    @use_case("inventory.read")
     def list_models(
-        self, project: str | None = None, page: PageRequest | None = None
+        self, principal: Principal, project: str | None = None, page: PageRequest | None = None
     ) -> Page[Model]:
         with self._store.read() as q:
-            if project is not None and q.get_project(project) is None:
+            if project is not None and q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            return q.list_models(project, page or PageRequest())
+            return q.registry.list_models(project, page or PageRequest())
 
-    def get_model(self, ref: ModelRef) -> Model:
+    @use_case("inventory.read")
+    def get_model(self, principal: Principal, ref: str | ModelRef) -> Model:
+        return self._model(as_model_ref(ref))
+
+    def _model(self, ref: ModelRef) -> Model:
         with self._store.read() as q:
-            model = q.get_model(ref.project, ref.model)
+            model = q.registry.get_model(ref.project, ref.model)
             if model is None:
-                if q.get_project(ref.project) is None:
+                if q.registry.get_project(ref.project) is None:
                     raise NotFoundError(f"unknown project {ref.project!r}")
                 raise NotFoundError(f"unknown model {ref}")
         return model
 
     # Versions -------------------------------------------------------------------------------
 
+    @use_case("version.register")
     def register_version(
         self,
-        actor: str,
+        principal: Principal,
         project: str,
         model: str,
         artifact: bytes,
@@ -278,10 +289,12 @@ class Inventory:
         tags: dict[str, str] | None = None,
         documentation: dict[str, str] | None = None,
         description: str = "",
-        parent: VersionRef | None = None,
+        parent: str | VersionRef | None = None,
         reason: str | None = None,
     ) -> Version:
-        """Store the artifact and record an immutable version; the model is created on first use."""
+        """Store the artifact and record an immutable version with the lineage captured from
+        its training; the model is created on first use."""
+        parent = as_version_ref(parent) if parent is not None else None
         check_name("project", project)
         check_name("model", model)
         checked_metrics = check_metrics(metrics)
@@ -301,18 +314,18 @@ class Inventory:
                 raise InvalidInputError("a training profile needs the training data's fingerprint")
             profile = self._artifacts.put(lineage.training_profile)
             training_data = {**training_data, "profile": profile.digest}
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             # The common case, an existing model, costs one statement; the rest only on a miss.
-            claimed = tx.claim_version_number(project, model)
+            claimed = tx.registry.claim_version_number(project, model)
             if claimed is None:
                 project_id = self._project_id(tx, project)
                 model_id = self._add_model(tx, project_id, project, model, "", None)
-                number = tx.next_version_number(model_id)
+                number = tx.registry.next_version_number(model_id)
             else:
                 model_id, number = claimed
             if (
                 parent is not None
-                and tx.version(parent.project, parent.model, parent.number) is None
+                and tx.registry.version(parent.project, parent.model, parent.number) is None
             ):
                 raise NotFoundError(f"unknown parent version {parent}")
             record = VersionRecord(
@@ -320,7 +333,7 @@ class Inventory:
                 model=model,
                 number=number,
                 created_at=tx.now,
-                created_by=actor,
+                created_by=principal.name,
                 description=_text_field("description", description),
                 artifact={
                     "sha256": stored.digest,
@@ -338,7 +351,7 @@ class Inventory:
                 parent=str(parent) if parent else None,
             )
             digest = record.digest()
-            version_id = tx.add_version(model_id, record, digest, self._stages.initial)
+            version_id = tx.registry.add_version(model_id, record, digest, self._stages.initial)
             event = tx.record(
                 PendingEvent(
                     "version.registered",
@@ -355,9 +368,9 @@ class Inventory:
                 )
             )
             handle = VersionHandle(version_id, model_id, record.ref, "")
-            tx.move_stage(handle, self._stages.initial, None, event.seq)
+            tx.registry.move_stage(handle, self._stages.initial, None, event.seq)
             if checked_tags:
-                tx.add_tags(version_id, checked_tags)
+                tx.registry.add_tags(version_id, checked_tags)
                 tx.record(
                     PendingEvent("version.tagged", "version", record.ref, {"tags": checked_tags})
                 )
@@ -365,18 +378,39 @@ class Inventory:
         # Built from what was just written: a re-read would cost four more round trips.
         return Version(version_id, record, digest, self._stages.initial, dict(checked_tags))
 
+    @use_case("inventory.read")
     def search_versions(
-        self, query: VersionQuery | None = None, page: PageRequest | None = None
-    ) -> Page[Any]:
-        query = query or VersionQuery()
+        self,
+        principal: Principal,
+        project: str | None = None,
+        model: str | None = None,
+        *,
+        tags: TagsInput | None = None,
+        stage: str | None = None,
+        metrics: Iterable[str] = (),
+        page: PageRequest | None = None,
+    ) -> Page[VersionSummary]:
+        """Versions newest first. `tags` as a mapping or `key=value` strings; `metrics` as
+        filters such as `"auc>=0.8"`."""
+        query = VersionQuery(
+            project=project,
+            model=model,
+            tags=tag_pairs(tags),
+            stage=stage,
+            metrics=tuple(parse_metric_filter(m) for m in metrics),
+        )
         if query.stage is not None:
             self._stages.check_stage(query.stage)
         with self._store.read() as q:  # raises NotFoundError for an unknown project or model
-            return q.search_versions(query, page or PageRequest())
+            return q.registry.search_versions(query, page or PageRequest())
 
-    def get_version(self, ref: VersionRef) -> Version:
+    @use_case("inventory.read")
+    def get_version(self, principal: Principal, ref: str | VersionRef) -> Version:
+        return self._version_read(as_version_ref(ref))
+
+    def _version_read(self, ref: VersionRef) -> Version:
         with self._store.read() as q:
-            version = q.get_version(ref.project, ref.model, ref.number)
+            version = q.registry.get_version(ref.project, ref.model, ref.number)
             if version is None:
                 explain_missing(q, ref)
         assert version is not None
@@ -386,35 +420,31 @@ class Inventory:
             )
         return version
 
-    def load_artifact(self, ref: VersionRef) -> tuple[bytes, str]:
-        """The artifact bytes, checked against the digest in the version record."""
-        version = self.get_version(ref)
-        return self._artifacts.get(version.record.artifact["sha256"]), version.record.artifact[
-            "format"
-        ]
+    @use_case("inventory.read")
+    def load_artifact(self, principal: Principal, ref: str | VersionRef) -> tuple[bytes, str]:
+        """The artifact bytes and format, checked against the digest in the version record."""
+        version = self._version_read(as_version_ref(ref))
+        artifact = version.record.artifact
+        return self._artifacts.get(artifact["sha256"]), artifact["format"]
 
-    def move_stage(self, actor: str, ref: VersionRef, stage: str, reason: str | None) -> Version:
-        self._stages.check_stage(stage)
-        why = _check_reason(reason, True)
-        with self._store.write(actor) as tx:
-            handle = self._version(tx, ref)
-            self._stages.check_move(handle.stage, stage, tx.held_stage_before(handle.id, stage))
-            apply_move(tx, self._stages, handle, stage, why)
-            tx.commit()
-        return self.get_version(ref)
-
+    @use_case("version.tag")
     def set_tags(
-        self, actor: str, ref: VersionRef, tags: dict[str, str], reason: str | None = None
+        self,
+        principal: Principal,
+        ref: str | VersionRef,
+        tags: TagsInput,
+        reason: str | None = None,
     ) -> Version:
-        checked = check_tags(tags)
+        ref = as_version_ref(ref)
+        checked = check_tags(dict(tag_pairs(tags)))
         if not checked:
             raise InvalidInputError("no tags given: expected one or more key=value")
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             handle = self._version(tx, ref)
-            current = tx.tags(handle.id)
+            current = tx.registry.tags(handle.id)
             changed = {k: v for k, v in checked.items() if current.get(k) != v}
             for key, value in changed.items():
-                tx.set_tag(handle.id, key, value)
+                tx.registry.set_tag(handle.id, key, value)
             if changed:
                 tx.record(
                     PendingEvent(
@@ -429,23 +459,30 @@ class Inventory:
                     )
                 )
             tx.commit()
-        return self.get_version(ref)
+        return self._version_read(ref)
 
+    @use_case("version.tag")
     def remove_tags(
-        self, actor: str, ref: VersionRef, keys: list[str], reason: str | None = None
+        self,
+        principal: Principal,
+        ref: str | VersionRef,
+        keys: Iterable[str],
+        reason: str | None = None,
     ) -> Version:
+        ref = as_version_ref(ref)
+        keys = [keys] if isinstance(keys, str) else list(keys)
         if not keys:
             raise InvalidInputError("no tag keys given: name one or more tags to remove")
         for key in keys:
             check_tag_key(key)
-        with self._store.write(actor) as tx:
+        with self._store.write(principal) as tx:
             handle = self._version(tx, ref)
-            current = tx.tags(handle.id)
+            current = tx.registry.tags(handle.id)
             missing = [k for k in keys if k not in current]
             if missing:
                 raise NotFoundError(f"version {ref} has no tag {missing[0]!r}")
             for key in keys:
-                tx.remove_tag(handle.id, key)
+                tx.registry.remove_tag(handle.id, key)
             tx.record(
                 PendingEvent(
                     "version.untagged",
@@ -456,28 +493,7 @@ class Inventory:
                 )
             )
             tx.commit()
-        return self.get_version(ref)
-
-    def model_at(self, ref: ModelRef, time: str) -> ModelAtTime:
-        """Which version held each stage of a model at `time`, and the event that put it there."""
-        with self._store.read() as q:
-            if q.get_model(ref.project, ref.model) is None:
-                if q.get_project(ref.project) is None:
-                    raise NotFoundError(f"unknown project {ref.project!r}")
-                raise NotFoundError(f"unknown model {ref}")
-            history = q.stage_history(ref.project, ref.model, time)
-        latest: dict[str, StageChange] = {}
-        for change in history:  # ordered by audit sequence, so the last one wins
-            latest[change.version_ref] = change
-        stages: dict[str, list[StageHolding]] = {}
-        for change in sorted(latest.values(), key=lambda c: c.audit_seq):
-            stages.setdefault(change.to_stage, []).append(
-                StageHolding(
-                    change.version_ref, change.at, change.actor, change.reason, change.audit_seq
-                )
-            )
-        ordered = {s: stages[s] for s in self._stages.stages if s in stages}
-        return ModelAtTime(str(ref), time, ordered)
+        return self._version_read(ref)
 
     # Helpers --------------------------------------------------------------------------------
 
@@ -490,7 +506,7 @@ class Inventory:
         description: str,
         reason: str | None,
     ) -> int:
-        model_id = tx.add_model(project_id, name, _text_field("description", description))
+        model_id = tx.registry.add_model(project_id, name, _text_field("description", description))
         tx.record(
             PendingEvent(
                 "model.created",
@@ -504,7 +520,7 @@ class Inventory:
 
     @staticmethod
     def _project_id(tx: WriteSession, project: str) -> int:
-        project_id = tx.project_id(project)
+        project_id = tx.registry.project_id(project)
         if project_id is None:
             raise NotFoundError(f"unknown project {project!r}")
         return project_id

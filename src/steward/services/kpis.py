@@ -12,8 +12,11 @@ from typing import Any
 
 from steward.domain.entities import Project
 from steward.domain.errors import NotFoundError
+from steward.domain.principal import Principal
+from steward.services.governed import GovernanceContext
 from steward.services.ports import PageRequest, ReadSession
 from steward.services.promotion import Promotion
+from steward.services.use_case import use_case
 
 _PRODUCTION = "production"
 
@@ -112,22 +115,25 @@ class KpiReport:
 
 
 class GovernanceKpis:
-    def __init__(self, promotion: Promotion) -> None:
+    def __init__(self, ctx: GovernanceContext, promotion: Promotion) -> None:
+        self._ctx = ctx
         self._promotion = promotion
-        self._store = promotion.store
+        self._store = ctx.store
 
-    def report(self, project: str | None = None) -> KpiReport:
-        now = self._promotion.now()
+    @use_case("governance.read")
+    def report(self, principal: Principal, project: str | None = None) -> KpiReport:
+        """Governance KPIs per team (project) and the leaderboard they make."""
+        now = self._ctx.now()
         with self._store.read() as q:
-            if project is not None and q.get_project(project) is None:
+            if project is not None and q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
             teams = {project} if project else {p.name for p in _all_projects(q)}
-            in_production = q.versions_in_stage(project, _PRODUCTION)
-            decisions = q.gate_decisions(project)
-            requests = q.promotion_requests(project, None)
-            firsts = q.first_evidence(project)
-            waivers = q.waivers(project)
-        overdue = [r for r in self._promotion.recertifications(project) if r.overdue]
+            in_production = q.registry.versions_in_stage(project, _PRODUCTION)
+            decisions = q.governance.gate_decisions(project)
+            requests = q.governance.promotion_requests(project, None)
+            firsts = q.governance.first_evidence(project)
+            waivers = q.governance.waivers(project)
+        overdue = [r for r in self._promotion.recertifications(principal, project) if r.overdue]
         last_promotion: dict[str, str] = {}
         for record in decisions:
             if record.purpose == "promotion" and record.to_stage == _PRODUCTION:
@@ -194,9 +200,9 @@ class GovernanceKpis:
 
 def _all_projects(q: ReadSession) -> list[Project]:
     projects: list[Project] = []
-    page = q.list_projects(PageRequest(limit=1000))
+    page = q.registry.list_projects(PageRequest(limit=1000))
     projects.extend(page.items)
     while page.next_cursor:
-        page = q.list_projects(PageRequest(limit=1000, after=page.next_cursor))
+        page = q.registry.list_projects(PageRequest(limit=1000, after=page.next_cursor))
         projects.extend(page.items)
     return projects

@@ -11,9 +11,9 @@ from steward.services.ports import ReadSession, VersionHandle, WriteSession
 
 
 def version_for_write(tx: WriteSession, ref: VersionRef) -> VersionHandle:
-    handle = tx.version(ref.project, ref.model, ref.number)
+    handle = tx.registry.version(ref.project, ref.model, ref.number)
     if handle is None:
-        if tx.project_id(ref.project) is None:
+        if tx.registry.project_id(ref.project) is None:
             raise NotFoundError(f"unknown project {ref.project!r}")
         raise NotFoundError(f"unknown version {ref}")
     return handle
@@ -21,15 +21,15 @@ def version_for_write(tx: WriteSession, ref: VersionRef) -> VersionHandle:
 
 def explain_unknown_version(q: ReadSession, ref: VersionRef) -> NoReturn:
     """Raise NotFoundError for a version that a read did not find: its project, or the version."""
-    if q.get_project(ref.project) is None:
+    if q.registry.get_project(ref.project) is None:
         raise NotFoundError(f"unknown project {ref.project!r}")
     raise NotFoundError(f"unknown version {ref}")
 
 
 def explain_missing(q: ReadSession, ref: VersionRef) -> NoReturn:
     """Raise NotFoundError naming the first unknown part of `ref`."""
-    if q.get_project(ref.project) is None:
+    if q.registry.get_project(ref.project) is None:
         raise NotFoundError(f"unknown project {ref.project!r}")
-    if q.get_model(ref.project, ref.model) is None:
+    if q.registry.get_model(ref.project, ref.model) is None:
         raise NotFoundError(f"unknown model {ref.project}/{ref.model}")
     raise NotFoundError(f"unknown version {ref}")

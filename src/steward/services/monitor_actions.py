@@ -58,7 +58,7 @@ class Reactor:
     ) -> int | None:
         ref = governed.handle.ref
         key = dedup_key(ref, result.window_start, rule)
-        if tx.alert_exists(key):
+        if tx.monitoring.alert_exists(key):
             return None
         outcome = self._act(tx, governed, rule, value, result)
         detail = {"kind": result.kind, "outcome": outcome, "routes": list(rule.routes)}
@@ -78,7 +78,7 @@ class Reactor:
                 f"{rule.signal} = {value:.4g} breaches {rule.op} {rule.value:g}",
             )
         )
-        alert_id = tx.add_alert(
+        alert_id = tx.monitoring.add_alert(
             governed.handle.id,
             result.window_start,
             rule.signal,
@@ -91,7 +91,7 @@ class Reactor:
         )
         if outcome == "review opened":
             why = f"{rule.signal} = {value:.4g} in window {result.window_start} ({rule.key})"
-            review_id = tx.add_review(governed.handle.id, alert_id, why)
+            review_id = tx.monitoring.add_review(governed.handle.id, alert_id, why)
             tx.record(
                 PendingEvent(
                     "review.opened", "version", ref, {"review": review_id, "alert": alert_id}, why
@@ -102,13 +102,15 @@ class Reactor:
         for name in rule.routes:
             route = governed.policy.routes.get(name)
             if route is not None and route.kind == "webhook" and route.url:
-                tx.add_delivery(
+                tx.outbox.add_delivery(
                     alert_id, name, "webhook", route.url, ALERT_EVENT, body, route.secret_env
                 )
         if rule.action == "retrain" and self._retrain_hook:
             kind, target = _hook_target(self._retrain_hook)
             secret = self._retrain_secret_env if kind == "webhook" else None
-            tx.add_delivery(alert_id, "retrain", kind, target, "retrain.requested", body, secret)
+            tx.outbox.add_delivery(
+                alert_id, "retrain", kind, target, "retrain.requested", body, secret
+            )
         return alert_id
 
     def _act(
@@ -122,7 +124,7 @@ class Reactor:
         ref = governed.handle.ref
         why = f"{rule.signal} = {value:.4g} in window {result.window_start} ({rule.key})"
         if rule.action == "open_review":
-            if tx.reviews("open", governed.handle.id):
+            if tx.monitoring.reviews("open", governed.handle.id):
                 return "a review of the version is already open"
             # Opened by `_raise` once the alert exists, so that the review names its alert.
             return "review opened"

@@ -195,19 +195,19 @@ def record_series(
         )
     )
     for at, value in points:
-        tx.add_series_point(project_id, handle.id, name, at, value, event.seq)
+        tx.monitoring.add_series_point(project_id, handle.id, name, at, value, event.seq)
     # A project's KPI is one series whichever version served: the chart reads all of it.
-    stored = tx.series_points(project_id, name)
+    stored = tx.monitoring.series_points(project_id, name)
     added = {at for at, _ in points}
     new = [i for i, p in enumerate(stored) if p.at in added and p.recorded_at == tx.now]
     results = chart_results(handle.ref, name, stored, new, tx.now)
     for result in results:
-        tx.add_window_result(handle.id, result, event.seq)
+        tx.monitoring.add_window_result(handle.id, result, event.seq)
     return results, reactor.react(tx, governed, results, rules)
 
 
 def version_project_id(tx: WriteSession, ref: VersionRef) -> int:
-    found = tx.project_id(ref.project)
+    found = tx.registry.project_id(ref.project)
     if found is None:
         raise NotFoundError(f"unknown project {ref.project!r}")
     return found

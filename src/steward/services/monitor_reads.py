@@ -3,18 +3,21 @@ health of every monitored version, alerts, and closing the reviews alerts open."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from steward.domain.audit import PendingEvent
 from steward.domain.errors import InvalidInputError, NotFoundError
-from steward.domain.monitoring import Alert, Review, SeriesPoint, WindowResult
+from steward.domain.monitoring import Alert, Delivery, Review, SeriesPoint, WindowResult
 from steward.domain.naming import VersionRef, parse_version_ref
-from steward.services.governance import Governance
-from steward.services.governed import required_reason
+from steward.domain.principal import Principal
+from steward.services.governed import GovernanceContext, required_reason
 from steward.services.lookup import explain_unknown_version
 from steward.services.ports import ReadSession
+from steward.services.use_case import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +29,55 @@ class MonitorHistory:
     series: list[SeriesPoint]
 
 
+@dataclass(frozen=True, slots=True)
+class MonitorHealth:
+    """One monitored version: its newest window's signals, its alerts, open reviews and
+    notifications not delivered yet."""
+
+    version: str
+    stage: str
+    health: str  # "ok", "alert" or "no data"
+    windows: int
+    latest_window: str | None
+    signals: dict[str, float]
+    performance: dict[str, float]
+    alerts: int
+    alerts_in_latest_window: int
+    open_reviews: list[int]
+    pending_deliveries: int
+    failed_deliveries: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "stage": self.stage,
+            "health": self.health,
+            "windows": self.windows,
+            "latest_window": self.latest_window,
+            "signals": dict(self.signals),
+            "performance": dict(self.performance),
+            "alerts": self.alerts,
+            "alerts_in_latest_window": self.alerts_in_latest_window,
+            "open_reviews": list(self.open_reviews),
+            "pending_deliveries": self.pending_deliveries,
+            "failed_deliveries": self.failed_deliveries,
+        }
+
+
 class MonitorReading:
-    """Mixed into `Monitor`, which provides the governance service."""
+    """Part of `Monitor`, which provides the governance context."""
 
-    _gov: Governance
+    _ctx: GovernanceContext
 
-    def resolve(self, target: str) -> VersionRef:
-        """PROJECT/MODEL/NUMBER, or PROJECT/MODEL@STAGE: the version serving in that stage."""
+    @use_case("monitor.read")
+    def deployment(self, principal: Principal, target: str | VersionRef) -> VersionRef:
+        """PROJECT/MODEL/NUMBER as given, or PROJECT/MODEL@STAGE resolved to the version
+        serving in that stage."""
+        return self._target(target)
+
+    def _target(self, target: str | VersionRef) -> VersionRef:
+        if isinstance(target, VersionRef):
+            return target
         if "@" not in target:
             return parse_version_ref(target)
         name, _, stage = target.partition("@")
@@ -42,73 +87,53 @@ class MonitorReading:
                 f"malformed deployment {target!r}: expected PROJECT/MODEL@STAGE, "
                 "e.g. credit/scorer@production"
             )
-        with self._gov.store.read() as q:
-            holders = [v for v in q.versions_in_stage(parts[0], stage) if v.model == parts[1]]
+        with self._ctx.store.read() as q:
+            holders = [
+                v for v in q.registry.versions_in_stage(parts[0], stage) if v.model == parts[1]
+            ]
             if not holders:
-                if q.get_model(parts[0], parts[1]) is None:
+                if q.registry.get_model(parts[0], parts[1]) is None:
                     raise NotFoundError(f"unknown model {parts[0]}/{parts[1]}")
                 raise NotFoundError(f"no version of {name} is in {stage}")
         newest = max(holders, key=lambda v: v.number)
         return VersionRef(newest.project, newest.model, newest.number)
 
-    # Reference ---------------------------------------------------------------------------
+    @use_case("monitor.read")
+    def history(self, principal: Principal, target: str | VersionRef) -> MonitorHistory:
+        """A version's window results, alerts, reviews and its project's series."""
+        return self._history(self._target(target))
 
-    def history(self, ref: VersionRef) -> MonitorHistory:
-        with self._gov.store.read() as q:
+    def _history(self, ref: VersionRef) -> MonitorHistory:
+        with self._ctx.store.read() as q:
             version_id = version_id_of(q, ref)
-            project = q.get_project(ref.project)
+            project = q.registry.get_project(ref.project)
             assert project is not None
-            project_id = project.id
             return MonitorHistory(
                 str(ref),
-                q.window_results(version_id),
-                q.alerts(version_id),
-                q.reviews(None, version_id),
-                q.series_points(project_id),
+                q.monitoring.window_results(version_id),
+                q.monitoring.alerts(version_id),
+                q.monitoring.reviews(None, version_id),
+                q.monitoring.series_points(project.id),
             )
 
-    def status(self) -> list[dict[str, Any]]:
+    @use_case("monitor.read")
+    def status(self, principal: Principal) -> list[MonitorHealth]:
         """Health of every monitored version: its newest window's signals, open alerts and
         reviews, and undelivered notifications."""
-        out = []
-        with self._gov.store.read() as q:
-            pending = q.deliveries("pending")
-            failed = q.deliveries("failed")
-            for version_id, ref, stage in q.monitored_versions():
-                results = q.window_results(version_id)
-                alerts = q.alerts(version_id)
-                reviews = q.reviews("open", version_id)
-                drift = [r for r in results if r.kind == "drift"]
-                latest = drift[-1] if drift else None
-                window_alerts = [
-                    a for a in alerts if latest and a.window_start == latest.window_start
-                ]
-                health = "no data" if latest is None else "ok"
-                if window_alerts or reviews:
-                    health = "alert"
-                alert_ids = {a.id for a in alerts}
-                out.append(
-                    {
-                        "version": ref,
-                        "stage": stage,
-                        "health": health,
-                        "windows": len({r.window_start for r in drift}),
-                        "latest_window": latest.window_start if latest else None,
-                        "signals": dict(latest.signals) if latest else {},
-                        "performance": _latest(results, "performance"),
-                        "alerts": len(alerts),
-                        "alerts_in_latest_window": len(window_alerts),
-                        "open_reviews": [r.id for r in reviews],
-                        "pending_deliveries": sum(1 for d in pending if d.alert_id in alert_ids),
-                        "failed_deliveries": sum(1 for d in failed if d.alert_id in alert_ids),
-                    }
-                )
-        return out
+        with self._ctx.store.read() as q:
+            pending = q.outbox.deliveries("pending")
+            failed = q.outbox.deliveries("failed")
+            return [
+                _health(q, version_id, ref, stage, pending, failed)
+                for version_id, ref, stage in q.monitoring.monitored_versions()
+            ]
 
-    def close_review(self, actor: str, review_id: int, resolution: str | None) -> Review:
-        why = required_reason(resolution, "close a review")
-        with self._gov.store.write(actor) as tx:
-            review = tx.review(review_id)
+    @use_case("review.close")
+    def close_review(self, principal: Principal, review_id: int, reason: str | None) -> Review:
+        """Close a review with its resolution."""
+        why = required_reason(reason, "close a review")
+        with self._ctx.store.write(principal) as tx:
+            review = tx.monitoring.review(review_id)
             if review is None:
                 raise NotFoundError(f"unknown review {review_id}")
             if review.status != "open":
@@ -118,20 +143,64 @@ class MonitorReading:
                     "review.closed", "version", review.version_ref, {"review": review_id}, why
                 )
             )
-            tx.close_review(review_id, why)
+            tx.monitoring.close_review(review_id, why)
             tx.commit()
-            closed = tx.review(review_id)
+            closed = tx.monitoring.review(review_id)
         assert closed is not None
         return closed
 
-    def reviews(self, status: str | None = "open") -> list[Review]:
-        with self._gov.store.read() as q:
-            return q.reviews(status)
+    @use_case("monitor.read")
+    def reviews(self, principal: Principal, status: str | None = "open") -> list[Review]:
+        """Reviews with `status` (open, closed; None for all)."""
+        with self._ctx.store.read() as q:
+            return q.monitoring.reviews(status)
 
-    def alerts(self, ref: VersionRef | None = None, project: str | None = None) -> list[Alert]:
-        with self._gov.store.read() as q:
+    @use_case("monitor.read")
+    def alerts(
+        self,
+        principal: Principal,
+        target: str | VersionRef | None = None,
+        project: str | None = None,
+    ) -> list[Alert]:
+        """Alerts of one version (or deployment), of one project, or all."""
+        ref = None if target is None else self._target(target)
+        with self._ctx.store.read() as q:
             version_id = None if ref is None else version_id_of(q, ref)
-            return q.alerts(version_id, project)
+            return q.monitoring.alerts(version_id, project)
+
+
+def _health(
+    q: ReadSession,
+    version_id: int,
+    ref: str,
+    stage: str,
+    pending: Sequence[Delivery],
+    failed: Sequence[Delivery],
+) -> MonitorHealth:
+    results = q.monitoring.window_results(version_id)
+    alerts = q.monitoring.alerts(version_id)
+    reviews = q.monitoring.reviews("open", version_id)
+    drift = [r for r in results if r.kind == "drift"]
+    latest = drift[-1] if drift else None
+    window_alerts = [a for a in alerts if latest and a.window_start == latest.window_start]
+    health = "no data" if latest is None else "ok"
+    if window_alerts or reviews:
+        health = "alert"
+    alert_ids = {a.id for a in alerts}
+    return MonitorHealth(
+        version=ref,
+        stage=stage,
+        health=health,
+        windows=len({r.window_start for r in drift}),
+        latest_window=latest.window_start if latest else None,
+        signals=dict(latest.signals) if latest else {},
+        performance=_latest(results, "performance"),
+        alerts=len(alerts),
+        alerts_in_latest_window=len(window_alerts),
+        open_reviews=[r.id for r in reviews],
+        pending_deliveries=sum(1 for d in pending if d.alert_id in alert_ids),
+        failed_deliveries=sum(1 for d in failed if d.alert_id in alert_ids),
+    )
 
 
 def _latest(results: Sequence[WindowResult], kind: str) -> dict[str, float]:
@@ -140,7 +209,14 @@ def _latest(results: Sequence[WindowResult], kind: str) -> dict[str, float]:
 
 
 def version_id_of(q: ReadSession, ref: VersionRef) -> int:
-    found = q.version_id_of(ref.project, ref.model, ref.number)
+    found = q.registry.version_id_of(ref.project, ref.model, ref.number)
     if found is None:
         explain_unknown_version(q, ref)
     return found
+
+
+def source_label(data: object) -> str:
+    """How a data source is named in the trail: a file's name, else the kind of object."""
+    if isinstance(data, str | os.PathLike):
+        return Path(data).name
+    return type(data).__name__

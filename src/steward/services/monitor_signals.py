@@ -9,7 +9,8 @@ from typing import Any
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.monitoring import PREDICTION, WindowPart, WindowResult
-from steward.domain.policy import DriftSettings
+from steward.domain.policy import DriftSettings, Monitoring
+from steward.services.governed import Governed
 from steward.stats.profile import Profile
 from steward.stats.profile_columns import CategoricalProfile, NumericProfile
 from steward.stats.score_sums import ScoreSums
@@ -118,3 +119,10 @@ def window_result(
 
 def _json(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def tier_monitoring(governed: Governed) -> Monitoring:
+    """The monitoring settings of the version's tier (none for an unclassified project)."""
+    if governed.tier is None:
+        return Monitoring()
+    return governed.policy.monitoring.get(governed.tier, Monitoring())

@@ -10,40 +10,43 @@ not at all. Notifications are queued in the same transaction and sent after it (
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.audit import PendingEvent
-from steward.domain.errors import InvalidInputError
+from steward.domain.errors import InvalidInputError, MissingExtraError
 from steward.domain.monitoring import (
     PREDICTION,
     WindowResult,
 )
 from steward.domain.naming import VersionRef
 from steward.domain.policy import DriftSettings, Monitoring
+from steward.domain.principal import Principal
 from steward.domain.windows import Window, parse_window, window_text
-from steward.services.governed import Governed
+from steward.services.governed import GovernanceContext
 from steward.services.inventory import Inventory
 from steward.services.monitor_actions import Reactor
-from steward.services.monitor_feedback import LabelResult
-from steward.services.monitor_reads import MonitorReading, version_id_of
-from steward.services.monitor_reference import ReferenceSetting, floats
-from steward.services.monitor_signals import merged_window, same_terms, window_result
-from steward.services.outbox import Outbox
-from steward.services.ports import ArtifactStore, WriteSession
-from steward.services.promotion import Promotion
+from steward.services.monitor_intake import FeedbackIntake
+from steward.services.monitor_reads import source_label
+from steward.services.monitor_reference import floats
+from steward.services.monitor_signals import (
+    merged_window,
+    same_terms,
+    tier_monitoring,
+    window_result,
+)
+from steward.services.outbox import DeliveryOutcome, Outbox
+from steward.services.ports import ModelCodec, MonitorReportRenderer, SparkProfiler, WriteSession
+from steward.services.use_case import use_case
 from steward.stats.profile import Profile, profile_like
 from steward.stats.score_sums import ScoreSums, score_sums
 
 Progress = Callable[[int], None]
-ModelLoader = Callable[..., object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,34 +79,36 @@ class _Window:
     sums: ScoreSums | None = None
 
 
-class Monitor(MonitorReading, ReferenceSetting):
+class Monitor(FeedbackIntake):
+    """Production monitoring of registered versions. A version is named PROJECT/MODEL/NUMBER,
+    or as the deployment PROJECT/MODEL@STAGE: the version serving in that stage."""
+
     def __init__(
         self,
-        promotion: Promotion,
+        ctx: GovernanceContext,
         inventory: Inventory,
-        artifacts: ArtifactStore,
         outbox: Outbox,
-        load_model: ModelLoader,
+        codec: ModelCodec,
+        reports: MonitorReportRenderer,
         *,
+        spark: SparkProfiler | None = None,
         retrain_hook: str | None = None,
         retrain_secret_env: str | None = None,
     ) -> None:
-        self._promotion = promotion
-        self._gov = promotion.governance
+        self._ctx = ctx
         self._inventory = inventory
-        self._artifacts = artifacts
+        self._artifacts = ctx.artifacts
         self._outbox = outbox
-        self._load_model = load_model
+        self._codec = codec
+        self._reports = reports
+        self._spark = spark
         self._reactor = Reactor(retrain_hook, retrain_secret_env)
 
-    @property
-    def outbox(self) -> Outbox:
-        return self._outbox
-
+    @use_case("monitor.ingest")
     def ingest(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        target: str | VersionRef,
         source: object,
         *,
         time_column: str | None = None,
@@ -113,16 +118,18 @@ class Monitor(MonitorReading, ReferenceSetting):
         threshold: float = 0.5,
         batch_rows: int = 65_536,
         progress: Progress | None = None,
-        source_name: str | None = None,
         deliver: bool = True,
     ) -> IngestResult:
-        """Profile production rows into windows, merge them with what the windows already
-        hold, evaluate the touched windows and raise the alerts the policy's rules call for."""
+        """Profile production rows (pandas, Polars, Arrow, or a Parquet/CSV path, read in
+        batches) into windows, merge them with what the windows already hold, evaluate the
+        touched windows and raise the alerts the policy's rules call for; then send the
+        notifications they queue unless `deliver` is False."""
+        ref = self._target(target)
         from steward.stats.stream import csv_types, iter_batches
         from steward.stats.windows import split_by_window
 
-        reference, stored = self.reference(ref)
-        width = self.window_for(ref, window)
+        reference, stored = self._reference(ref)
+        width = self._window_for(ref, window)
         calibration = stored.calibration if stored is not None else None
         has_prediction = PREDICTION in reference.columns
         if prediction_column is not None and not has_prediction:
@@ -184,25 +191,55 @@ class Monitor(MonitorReading, ReferenceSetting):
         log_digest = None
         if logger is not None and logger.rows:
             log_digest = self._artifacts.put(logger.parquet()).digest
-        name = source_name or (str(source) if isinstance(source, str | os.PathLike) else "data")
         profiles = {start: (w.profile, w.sums) for start, w in windows.items()}
         return self._store_windows(
-            actor,
+            principal,
             ref,
             reference,
             profiles,
             width,
-            Path(name).name,
+            source_label(source),
             untimed,
             notes,
             prediction_log=None if logger is None else (log_digest, logger.rows),
             deliver=deliver,
         )
 
+    @use_case("monitor.ingest")
+    def ingest_spark(
+        self,
+        principal: Principal,
+        target: str | VersionRef,
+        frame: object,
+        *,
+        time_column: str | None = None,
+        window: str | None = None,
+        deliver: bool = True,
+    ) -> IngestResult:
+        """Profile a Spark DataFrame where it lives (each partition profiled with mapInArrow,
+        merged on the driver) and store the windows as `ingest` does. Needs the `spark`
+        extra; scores and ids are not read on this path."""
+        if self._spark is None:
+            raise MissingExtraError("spark", "profiling Spark DataFrames")
+        ref = self._target(target)
+        reference, _ = self._reference(ref)
+        width = self._window_for(ref, window)
+        profiles, untimed = self._spark(
+            reference,
+            frame,
+            time_column=time_column,
+            window=width,
+            now_epoch=int(datetime.now(UTC).timestamp()),
+        )
+        return self._ingest_profiles(
+            principal, ref, profiles, width, untimed, source_name="spark", deliver=deliver
+        )
+
+    @use_case("monitor.ingest")
     def ingest_profiles(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        target: str | VersionRef,
         profiles: dict[int, Profile],
         *,
         window: str | Window | None = None,
@@ -210,11 +247,28 @@ class Monitor(MonitorReading, ReferenceSetting):
         source_name: str = "profiles",
         deliver: bool = True,
     ) -> IngestResult:
-        """Store window profiles computed elsewhere (by `profile_spark` where the data lives,
-        or by `profile_windows` in another process) as the version's windows, and evaluate them
-        as `ingest` does. Each profile must have been made on the version's reference."""
-        reference, _ = self.reference(ref)
-        width = self.window_for(ref, window)
+        """Store window profiles computed elsewhere (on Spark where the data lives, or in
+        another process) as the version's windows, keyed by window start in epoch seconds,
+        and evaluate them as `ingest` does. Each profile must have been made on the version's
+        reference."""
+        ref = self._target(target)
+        width = self._window_for(ref, window)
+        return self._ingest_profiles(
+            principal, ref, profiles, width, untimed, source_name=source_name, deliver=deliver
+        )
+
+    def _ingest_profiles(
+        self,
+        principal: Principal,
+        ref: VersionRef,
+        profiles: dict[int, Profile],
+        width: Window,
+        untimed: int,
+        *,
+        source_name: str,
+        deliver: bool,
+    ) -> IngestResult:
+        reference, _ = self._reference(ref)
         if not profiles:
             raise InvalidInputError("no window profiles to store: the data had no rows")
         for start, profile in profiles.items():
@@ -228,12 +282,12 @@ class Monitor(MonitorReading, ReferenceSetting):
             start: (profile, None) for start, profile in profiles.items()
         }
         return self._store_windows(
-            actor, ref, reference, pairs, width, source_name, untimed, notes, deliver=deliver
+            principal, ref, reference, pairs, width, source_name, untimed, notes, deliver=deliver
         )
 
     def _store_windows(
         self,
-        actor: str,
+        principal: Principal,
         ref: VersionRef,
         reference: Profile,
         windows: Mapping[int, tuple[Profile, ScoreSums | None]],
@@ -250,9 +304,9 @@ class Monitor(MonitorReading, ReferenceSetting):
         starts = [window_text(s) for s in sorted(windows)]
         rows = sum(profile.rows for profile, _ in windows.values()) + untimed
         logged = prediction_log[1] if prediction_log is not None else 0
-        with self._gov.store.write(actor) as tx:
-            governed = self._gov.governed_for_write(tx, ref)
-            tier_rules = _monitoring_of(governed)
+        with self._ctx.store.write(principal) as tx:
+            governed = self._ctx.governed_for_write(tx, ref)
+            tier_rules = tier_monitoring(governed)
             handle = governed.handle
             event = tx.record(
                 PendingEvent(
@@ -272,7 +326,7 @@ class Monitor(MonitorReading, ReferenceSetting):
             )
             for start in sorted(windows):
                 profile, sums = windows[start]
-                tx.add_window_part(
+                tx.monitoring.add_window_part(
                     handle.id,
                     window_text(start),
                     width.seconds,
@@ -283,7 +337,9 @@ class Monitor(MonitorReading, ReferenceSetting):
                     event.seq,
                 )
             if prediction_log is not None and prediction_log[0] is not None:
-                tx.add_monitor_log(handle.id, "predictions", prediction_log[0], logged, event.seq)
+                tx.monitoring.add_monitor_log(
+                    handle.id, "predictions", prediction_log[0], logged, event.seq
+                )
             results = [
                 self._evaluate_window(
                     tx, handle.id, str(ref), reference, start, width, tier_rules.drift, event.seq
@@ -300,119 +356,24 @@ class Monitor(MonitorReading, ReferenceSetting):
             alerts = self._reactor.react(tx, governed, results, tier_rules.rules)
             tx.commit()
         if deliver:
-            self._outbox.deliver_due(actor)
+            self._outbox.deliver_due(principal)
         return IngestResult(str(ref), rows, untimed, starts, results, alerts, logged, notes)
 
-    # Labels and series ---------------------------------------------------------------------
+    # Reports and notifications --------------------------------------------------------------
 
-    def labels(
-        self,
-        actor: str,
-        ref: VersionRef,
-        source: object,
-        *,
-        id_column: str,
-        target: str,
-        threshold: float = 0.5,
-        deliver: bool = True,
-    ) -> LabelResult:
-        """Join labels to the scores logged at ingest, by id, and measure each window they
-        reach with every label known so far. Labels whose id matches no logged prediction are
-        counted and reported; the whole file is kept, so such a label joins a prediction logged
-        later."""
-        import pyarrow.parquet as pq
+    @use_case("monitor.read")
+    def report(self, principal: Principal, target: str | VersionRef) -> str:
+        """The offline HTML report of the version's windows: drift, performance and KPIs over
+        time, alerts and reviews."""
+        return self._reports.render(self._history(self._target(target)))
 
-        from steward.services.monitor_feedback import (
-            logged,
-            one_per_id,
-            performance_results,
-            read_labels,
-        )
-
-        new = read_labels(source, id_column, target)
-        if new.num_rows == 0:
-            raise InvalidInputError("the labels file has no labelled rows")
-        with self._gov.store.read() as q:
-            version_id = version_id_of(q, ref)
-            predictions = [d for d, _ in q.monitor_logs(version_id, "predictions")]
-            earlier = [d for d, _ in q.monitor_logs(version_id, "labels")]
-        if not predictions:
-            raise InvalidInputError(
-                f"{ref} has no logged predictions to join labels to: ingest with "
-                "--id-column and --prediction-column first"
-            )
-        scores = logged(self._artifacts, predictions)
-        matched_new = new.join(scores.select(["id"]), "id", join_type="inner")
-        unmatched = new.num_rows - matched_new.num_rows
-        if matched_new.num_rows == 0:
-            raise InvalidInputError(
-                f"none of the {new.num_rows} labels matches a logged prediction id of {ref}"
-            )
-        sink = io.BytesIO()
-        pq.write_table(new.select(["id", "label"]), sink)
-        digest = self._artifacts.put(sink.getvalue()).digest
-        # Oldest file first, so an id labelled again keeps its newest label.
-        every = [pq.read_table(io.BytesIO(self._artifacts.get(d))) for d in earlier]
-        labels = one_per_id(pa.concat_tables([*every, new.select(["id", "label"])]), keep="last")
-        joined = labels.join(scores, "id", join_type="inner")
-        touched = set(matched_new.join(scores, "id").column("window").to_pylist())
-        joined = joined.filter(pc.is_in(joined.column("window"), value_set=pa.array(touched)))
-        notes = []
-        if unmatched:
-            notes.append(f"{unmatched} label(s) match no logged prediction id and were left out")
-        with self._gov.store.write(actor) as tx:
-            governed = self._gov.governed_for_write(tx, ref)
-            event = tx.record(
-                PendingEvent(
-                    "monitor.labels",
-                    "version",
-                    str(ref),
-                    {
-                        "labels": new.num_rows,
-                        "matched": matched_new.num_rows,
-                        "unmatched": unmatched,
-                    },
-                    None,
-                )
-            )
-            tx.add_monitor_log(governed.handle.id, "labels", digest, new.num_rows, event.seq)
-            results = performance_results(str(ref), joined, threshold, tx.now)
-            for result in results:
-                tx.add_window_result(governed.handle.id, result, event.seq)
-            alerts = self._reactor.react(tx, governed, results, _monitoring_of(governed).rules)
-            tx.commit()
-        if deliver:
-            self._outbox.deliver_due(actor)
-        return LabelResult(
-            str(ref), new.num_rows, matched_new.num_rows, unmatched, results, alerts, notes
-        )
-
-    def series(
-        self,
-        actor: str,
-        ref: VersionRef,
-        name: str,
-        points: Sequence[tuple[str, float]],
-        *,
-        deliver: bool = True,
-    ) -> tuple[list[WindowResult], list[int]]:
-        """Append points to a named series of the version (a KPI, an error rate); its newest
-        value and its control chart become signals the rules read."""
-        from steward.services.monitor_feedback import record_series, series_points
-
-        checked = series_points(points, name)
-        with self._gov.store.write(actor) as tx:
-            governed = self._gov.governed_for_write(tx, ref)
-            project_id = tx.project_id(ref.project)
-            assert project_id is not None
-            rules = _monitoring_of(governed).rules
-            results, alerts = record_series(
-                tx, self._reactor, governed, project_id, name, checked, rules
-            )
-            tx.commit()
-        if deliver:
-            self._outbox.deliver_due(actor)
-        return results, alerts
+    @use_case("webhook.manage")
+    def deliver(self, principal: Principal, wait: float = 0.0) -> list[DeliveryOutcome]:
+        """Attempt the notifications that are due; with `wait`, keep retrying for that many
+        seconds until none is pending."""
+        if wait > 0:
+            return self._outbox.drain(wait, principal)
+        return self._outbox.deliver_due(principal)
 
     # Reading -------------------------------------------------------------------------------
 
@@ -427,30 +388,23 @@ class Monitor(MonitorReading, ReferenceSetting):
         drift: DriftSettings,
         seq: int,
     ) -> WindowResult:
-        parts = tx.window_parts(version_id, starts=[start])
+        parts = tx.monitoring.window_parts(version_id, starts=[start])
         profile, sums, left_out = merged_window(reference, parts, width.seconds)
         result = window_result(version_ref, start, reference, profile, sums, drift, tx.now)
         if left_out:
             result.detail["older_parts"] = left_out
-        tx.add_window_result(version_id, result, seq)
+        tx.monitoring.add_window_result(version_id, result, seq)
         return result
 
-    def window_for(self, ref: VersionRef, window: str | Window | None = None) -> Window:
+    def _window_for(self, ref: VersionRef, window: str | Window | None = None) -> Window:
         """The window width given, else the one the version's tier sets in the policy."""
         if isinstance(window, Window):
             return window
         return parse_window(window or self._tier_monitoring(ref).window)
 
     def _tier_monitoring(self, ref: VersionRef) -> Monitoring:
-        with self._gov.store.read() as q:
-            return _monitoring_of(self._promotion.governed_for_read(q, ref))
-
-
-def _monitoring_of(governed: Governed) -> Monitoring:
-    """The monitoring settings of the version's tier (none for an unclassified project)."""
-    if governed.tier is None:
-        return Monitoring()
-    return governed.policy.monitoring.get(governed.tier, Monitoring())
+        with self._ctx.store.read() as q:
+            return tier_monitoring(self._ctx.governed_for_read(q, ref))
 
 
 # ---- helpers ---------------------------------------------------------------------------------

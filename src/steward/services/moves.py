@@ -22,7 +22,7 @@ def apply_move(
     """Move `handle` to `stage`; returns the event of the move itself."""
     displaced_to = stages.displaced_to(stage)
     if displaced_to is not None:
-        for holder in tx.stage_holders(handle.model_id, stage):
+        for holder in tx.registry.stage_holders(handle.model_id, stage):
             if holder.id == handle.id:
                 continue
             event = tx.record(
@@ -34,9 +34,9 @@ def apply_move(
                     f"displaced from {stage} by {handle.ref}",
                 )
             )
-            tx.move_stage(holder, displaced_to, event.reason, event.seq)
+            tx.registry.move_stage(holder, displaced_to, event.reason, event.seq)
     payload: dict[str, Any] = {"from": handle.stage, "to": stage}
     payload.update(extra or {})
     event = tx.record(PendingEvent("version.stage_changed", "version", handle.ref, payload, reason))
-    tx.move_stage(handle, stage, reason, event.seq)
+    tx.registry.move_stage(handle, stage, reason, event.seq)
     return event

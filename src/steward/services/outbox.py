@@ -13,33 +13,22 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from steward.domain.audit import PendingEvent, format_ts
 from steward.domain.monitoring import Delivery
-from steward.domain.webhooks import (
-    MAX_ATTEMPTS,
-    DeliveryAttempt,
-    next_attempt_delay,
-    signed_headers,
-)
-from steward.services.ports import Store
+from steward.domain.principal import Principal
+from steward.domain.webhooks import MAX_ATTEMPTS, next_attempt_delay, signed_headers
+from steward.services.ports import Hooks, Store
+
+# Who deliveries are recorded under when no person or job asked for them.
+SYSTEM = Principal("steward-monitor", "system")
 
 DEFAULT_TIMEOUT = 5.0
 # How long a delivery whose signing secret is missing waits before it looks again.
 SECRET_WAIT = 60.0
-
-
-class Hooks(Protocol):
-    def post(
-        self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
-    ) -> DeliveryAttempt: ...
-    def run(
-        self, command: Sequence[str], body: bytes, env: Mapping[str, str], timeout: float
-    ) -> DeliveryAttempt: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +50,9 @@ class DeliveryOutcome:
 
 
 class Outbox:
+    """Not a use case: `Monitor.deliver` is, and the monitoring use cases deliver what they
+    queue after their own transaction."""
+
     def __init__(
         self,
         store: Store,
@@ -70,7 +62,6 @@ class Outbox:
         timeout: float = DEFAULT_TIMEOUT,
         backoff_base: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        actor: str = "steward-monitor",
     ) -> None:
         self._store = store
         self._hooks = hooks
@@ -78,36 +69,35 @@ class Outbox:
         self._timeout = timeout
         self._base = backoff_base
         self._clock = clock
-        self._actor = actor
 
     def pending(self) -> list[Delivery]:
         with self._store.read() as q:
-            return q.deliveries("pending")
+            return q.outbox.deliveries("pending")
 
     def deliveries(self, status: str | None = None) -> list[Delivery]:
         with self._store.read() as q:
-            return q.deliveries(status)
+            return q.outbox.deliveries(status)
 
-    def deliver_due(self, actor: str | None = None) -> list[DeliveryOutcome]:
-        """One attempt at every pending delivery whose time has come; `actor` is who the
+    def deliver_due(self, principal: Principal | None = None) -> list[DeliveryOutcome]:
+        """One attempt at every pending delivery whose time has come; `principal` is who the
         outcomes are recorded under (the person or job running the command)."""
         now = format_ts(self._clock())
         with self._store.read() as q:
-            due = q.deliveries("pending", due_by=now)
-        return [self._attempt(delivery, actor or self._actor) for delivery in due]
+            due = q.outbox.deliveries("pending", due_by=now)
+        return [self._attempt(delivery, principal or SYSTEM) for delivery in due]
 
     def drain(
         self,
         deadline_seconds: float,
+        principal: Principal | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        actor: str | None = None,
     ) -> list[DeliveryOutcome]:
         """Keep attempting until nothing is pending or `deadline_seconds` have passed; returns
         the last outcome of each delivery attempted."""
         end = time.monotonic() + deadline_seconds
         last: dict[int, DeliveryOutcome] = {}
         while True:
-            for outcome in self.deliver_due(actor):
+            for outcome in self.deliver_due(principal):
                 last[outcome.delivery] = outcome
             pending = self.pending()
             if not pending or time.monotonic() >= end:
@@ -117,7 +107,7 @@ class Outbox:
             sleep(min(wait, max(0.0, end - time.monotonic())))
         return list(last.values())
 
-    def _attempt(self, delivery: Delivery, actor: str) -> DeliveryOutcome:
+    def _attempt(self, delivery: Delivery, actor: Principal) -> DeliveryOutcome:
         body = delivery.body.encode()
         secret = self._secret(delivery.secret_env)
         if delivery.secret_env and secret is None:
@@ -126,7 +116,9 @@ class Outbox:
             error = f"not sent: the signing secret variable {delivery.secret_env} is not set"
             later = format_ts(self._clock() + timedelta(seconds=SECRET_WAIT))
             with self._store.write(actor) as tx:
-                tx.record_attempt(delivery.id, "pending", delivery.attempts, later, error, None)
+                tx.outbox.record_attempt(
+                    delivery.id, "pending", delivery.attempts, later, error, None
+                )
                 tx.commit()
             return DeliveryOutcome(delivery.id, delivery.route, "pending", delivery.attempts, error)
         if delivery.kind == "webhook":
@@ -149,7 +141,9 @@ class Outbox:
         delay = 0.0 if status != "pending" else next_attempt_delay(attempts, base=self._base)
         next_at = format_ts(self._clock() + timedelta(seconds=delay))
         with self._store.write(actor) as tx:
-            tx.record_attempt(delivery.id, status, attempts, next_at, attempt.error, attempt.status)
+            tx.outbox.record_attempt(
+                delivery.id, status, attempts, next_at, attempt.error, attempt.status
+            )
             if status != "pending":
                 tx.record(
                     PendingEvent(

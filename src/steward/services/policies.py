@@ -14,7 +14,9 @@ from steward.domain.audit import PendingEvent
 from steward.domain.errors import InvalidInputError, NotFoundError
 from steward.domain.governance import StoredPolicy
 from steward.domain.policy import Policy
+from steward.domain.principal import Principal
 from steward.services.ports import PolicyLoader, ReadSession, Store, WriteSession
+from steward.services.use_case import use_case
 
 MAX_POLICY_BYTES = 1_000_000
 
@@ -48,16 +50,14 @@ class AppliedPolicy:
     created: bool  # False when the same content was already the newest version
 
 
-class PolicyBook:
-    """Resolves policy names to validated policies, storing shipped ones on first use."""
+class PolicyResolver:
+    """Not a use case: turns policy names into validated policies for the use cases that need
+    one, storing a shipped policy on first use, and parses each stored version once."""
 
-    def __init__(self, store: Store, loader: PolicyLoader) -> None:
-        self._store = store
+    def __init__(self, loader: PolicyLoader) -> None:
         self._loader = loader
         self._parsed: dict[str, Policy] = {}
         self._builtin_texts: dict[str, str] | None = None
-
-    # Parsing ------------------------------------------------------------------------------
 
     def builtin_texts(self) -> dict[str, str]:
         if self._builtin_texts is None:
@@ -77,79 +77,21 @@ class PolicyBook:
             raise InvalidInputError(f"{source}: a policy file may be at most 1 MB")
         return self._loader.load(text, source)
 
-    # Use cases ----------------------------------------------------------------------------
-
-    def apply(self, actor: str, text: str, source: str, reason: str | None = None) -> AppliedPolicy:
-        policy = self.validate(text, source)
-        with self._store.write(actor) as tx:
-            applied = self._store_policy(tx, policy, text, reason)
-            tx.commit()
-        return applied
-
-    def listings(self) -> list[PolicyListing]:
-        with self._store.read() as q:
-            stored = q.list_policies()
-        newest: dict[str, StoredPolicy] = {}
-        for item in stored:
-            newest[item.name] = item
-        builtin = self.builtin_texts()
-        listings = [
-            PolicyListing(
-                name,
-                self.parse(p).title,
-                p.version,
-                p.digest,
-                p.applied_at,
-                p.applied_by,
-                name in builtin,
-            )
-            for name, p in newest.items()
-        ]
-        for name, text in builtin.items():
-            if name not in newest:
-                policy = self.validate(text, f"{name}.yaml")
-                listings.append(
-                    PolicyListing(name, policy.title, None, policy.digest(), None, None, True)
-                )
-        return sorted(listings, key=lambda item: item.name)
-
-    def show(self, name: str, version: int | None = None) -> tuple[StoredPolicy | None, Policy]:
-        """The stored version (newest by default), or the shipped text when not applied yet."""
-        with self._store.read() as q:
-            stored = q.get_policy(name, version)
-            if stored is None and version is not None and q.get_policy(name, None) is not None:
-                raise NotFoundError(f"policy {name!r} has no version {version}")
-        if stored is not None:
-            return stored, self.parse(stored)
-        text = self.builtin_texts().get(name)
-        if text is None or version is not None:
-            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
-        return None, self.validate(text, f"{name}.yaml")
-
-    def history(self, name: str) -> list[StoredPolicy]:
-        with self._store.read() as q:
-            versions = [p for p in q.list_policies() if p.name == name]
-        if not versions and name not in self.builtin_texts():
-            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
-        return versions
-
-    # Inside other use cases' transactions -------------------------------------------------
-
     def resolve_for_write(self, tx: WriteSession, name: str) -> tuple[StoredPolicy, Policy]:
         """The newest stored version of `name`; a shipped policy is stored on first use."""
-        stored = tx.get_policy(name, None)
+        stored = tx.policies.get_policy(name, None)
         if stored is not None:
             return stored, self.parse(stored)
         text = self.builtin_texts().get(name)
         if text is None:
             raise NotFoundError(f"unknown policy {name!r}: apply it first (steward policy apply)")
-        applied = self._store_policy(
+        applied = self.store(
             tx, self.validate(text, f"{name}.yaml"), text, "shipped policy, first use"
         )
         return applied.stored, applied.policy
 
     def resolve_for_read(self, q: ReadSession, name: str) -> tuple[StoredPolicy | None, Policy]:
-        stored = q.get_policy(name, None)
+        stored = q.policies.get_policy(name, None)
         if stored is not None:
             return stored, self.parse(stored)
         text = self.builtin_texts().get(name)
@@ -157,16 +99,17 @@ class PolicyBook:
             raise NotFoundError(f"unknown policy {name!r}")
         return None, self.validate(text, f"{name}.yaml")
 
-    def _store_policy(
+    def store(
         self, tx: WriteSession, policy: Policy, text: str, reason: str | None
     ) -> AppliedPolicy:
+        """`policy` as the next version of its name, unless it is the newest already."""
         digest = policy.digest()
-        newest = tx.get_policy(policy.name, None)
+        newest = tx.policies.get_policy(policy.name, None)
         if newest is not None and newest.digest == digest:
             return AppliedPolicy(newest, policy, created=False)
-        earlier = tx.policy_by_digest(policy.name, digest)
+        earlier = tx.policies.policy_by_digest(policy.name, digest)
         version = (newest.version if newest else 0) + 1
-        stored = tx.add_policy(policy.name, version, digest, text, policy.document())
+        stored = tx.policies.add_policy(policy.name, version, digest, text, policy.document())
         self._parsed[digest] = policy
         tx.record(
             PendingEvent(
@@ -182,3 +125,86 @@ class PolicyBook:
             )
         )
         return AppliedPolicy(stored, policy, created=True)
+
+
+class PolicyBook:
+    """The policy use cases."""
+
+    def __init__(self, store: Store, resolver: PolicyResolver) -> None:
+        self._store = store
+        self._resolver = resolver
+
+    @use_case("policy.read")
+    def validate(self, principal: Principal, text: str, source: str) -> Policy:
+        """Validate policy text without storing it; raises PolicyInvalidError naming the line
+        and the field of the first problem."""
+        return self._resolver.validate(text, source)
+
+    @use_case("policy.apply")
+    def apply(
+        self, principal: Principal, text: str, source: str, reason: str | None = None
+    ) -> AppliedPolicy:
+        """Store policy text as the next version of its name (a no-op if unchanged)."""
+        policy = self._resolver.validate(text, source)
+        with self._store.write(principal) as tx:
+            applied = self._resolver.store(tx, policy, text, reason)
+            tx.commit()
+        return applied
+
+    @use_case("policy.read")
+    def listings(self, principal: Principal) -> list[PolicyListing]:
+        """Stored policies (newest version each) and the shipped ones not applied yet."""
+        with self._store.read() as q:
+            stored = q.policies.list_policies()
+        newest: dict[str, StoredPolicy] = {}
+        for item in stored:
+            newest[item.name] = item
+        builtin = self._resolver.builtin_texts()
+        listings = [
+            PolicyListing(
+                name,
+                self._resolver.parse(p).title,
+                p.version,
+                p.digest,
+                p.applied_at,
+                p.applied_by,
+                name in builtin,
+            )
+            for name, p in newest.items()
+        ]
+        for name, text in builtin.items():
+            if name not in newest:
+                policy = self._resolver.validate(text, f"{name}.yaml")
+                listings.append(
+                    PolicyListing(name, policy.title, None, policy.digest(), None, None, True)
+                )
+        return sorted(listings, key=lambda item: item.name)
+
+    @use_case("policy.read")
+    def show(
+        self, principal: Principal, name: str, version: int | None = None
+    ) -> tuple[StoredPolicy | None, Policy]:
+        """The stored version (newest by default), or the shipped text when not applied yet."""
+        with self._store.read() as q:
+            stored = q.policies.get_policy(name, version)
+            if (
+                stored is None
+                and version is not None
+                and q.policies.get_policy(name, None) is not None
+            ):
+                raise NotFoundError(f"policy {name!r} has no version {version}")
+        if stored is not None:
+            return stored, self._resolver.parse(stored)
+        text = self._resolver.builtin_texts().get(name)
+        if text is None or version is not None:
+            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
+        return None, self._resolver.validate(text, f"{name}.yaml")
+
+    @use_case("policy.read")
+    def history(self, principal: Principal, name: str) -> list[StoredPolicy]:
+        """Every stored version of a policy, oldest first."""
+        with self._store.read() as q:
+            versions = [p for p in q.policies.list_policies() if p.name == name]
+        if not versions and name not in self._resolver.builtin_texts():
+            raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
+        return versions

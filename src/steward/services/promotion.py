@@ -15,19 +15,23 @@ from steward.domain.audit import PendingEvent
 from steward.domain.errors import GateBlockedError, InvalidInputError, NotFoundError
 from steward.domain.governance import (
     GateDecision,
-    GateDecisionRecord,
     PromotionRequest,
     RequirementResult,
     SignOff,
-    VersionGovernance,
 )
-from steward.domain.naming import VersionRef, check_person
-from steward.services.governance import Governance
-from steward.services.governed import Governed, required_reason, tier_of, ts_plus_days
-from steward.services.inventory import ModelAtTime, StageHolding
-from steward.services.lookup import explain_unknown_version, version_for_write
+from steward.domain.naming import VersionRef, as_version_ref, check_person
+from steward.domain.principal import Principal
+from steward.services.governed import (
+    GovernanceContext,
+    Governed,
+    required_reason,
+    tier_of,
+    ts_plus_days,
+)
+from steward.services.lookup import version_for_write
 from steward.services.moves import apply_move
-from steward.services.ports import ReadSession, Store, VersionHandle
+from steward.services.ports import ReadSession
+from steward.services.use_case import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,70 +97,39 @@ class Inbox:
 
 
 class Promotion:
-    def __init__(self, governance: Governance) -> None:
-        self._gov = governance
-        self._store = governance.store
-        self._policies = governance.policies
+    """Gate status, gated promotion, recertification, requests and each person's inbox."""
 
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def governance(self) -> Governance:
-        return self._gov
-
-    def now(self) -> str:
-        return self._gov.now()
+    def __init__(self, ctx: GovernanceContext) -> None:
+        self._ctx = ctx
+        self._store = ctx.store
+        self._policies = ctx.policies
 
     # Read side ----------------------------------------------------------------------------
 
-    def gate_status(self, ref: VersionRef, to_stage: str) -> GateDecision:
+    @use_case("governance.read")
+    def gate_status(
+        self, principal: Principal, ref: str | VersionRef, to_stage: str
+    ) -> GateDecision:
         """Every requirement of the gate into `to_stage`, as met / missing / failed / stale /
         waived, evaluated now without changing anything."""
         with self._store.read() as q:
-            governed = self.governed_for_read(q, ref)
+            governed = self._ctx.governed_for_read(q, as_version_ref(ref))
         governed.policy.stages.graph().check_stage(to_stage)
-        return governed.evaluate(to_stage, self._gov.now())
-
-    def governed_for_read(
-        self, q: ReadSession, ref: VersionRef, projects: dict[str, Any] | None = None
-    ) -> Governed:
-        """`projects` caches what is per project (assessment, policy, members) across the
-        versions of one read, so an inbox of many requests costs one query per request."""
-        facts = q.version_governance(ref.project, ref.model, ref.number)
-        if facts is None:
-            explain_unknown_version(q, ref)
-        cached = projects.get(ref.project) if projects is not None else None
-        if cached is None:
-            assessment = q.get_assessment(ref.project)
-            name = assessment.policy_name if assessment else self._gov.default_policy
-            stored, policy = self._policies.resolve_for_read(q, name)
-            cached = (assessment, stored, policy, q.member_roles(ref.project))
-            if projects is not None:
-                projects[ref.project] = cached
-        assessment, stored, policy, members = cached
-        handle = VersionHandle(facts.version_id, 0, str(ref), facts.subject.stage)
-        return Governed(
-            handle,
-            facts,
-            stored,
-            policy,
-            assessment,
-            tier_of(policy, assessment),
-            members,
-        )
+        return governed.evaluate(to_stage, self._ctx.now())
 
     # Promote ------------------------------------------------------------------------------
 
+    @use_case("stage.move")
     def promote(
-        self, actor: str, ref: VersionRef, to_stage: str, reason: str | None
+        self, principal: Principal, ref: str | VersionRef, to_stage: str, reason: str | None
     ) -> PromotionResult:
-        """Move a version to `to_stage` if its gate is met. If not, the request stays open in
-        the approvers' inboxes and GateBlockedError lists every unmet requirement."""
+        """Move a version to `to_stage` if its gate is met, displacing the holder of an
+        exclusive stage. If not, the request stays open in the approvers' inboxes and
+        GateBlockedError lists every unmet requirement."""
         why = required_reason(reason, "promote a version")
-        with self._store.write(actor) as tx:
-            governed = self._gov.governed_for_write(tx, ref)
+        ref = as_version_ref(ref)
+        with self._store.write(principal) as tx:
+            governed = self._ctx.governed_for_write(tx, ref)
             graph = governed.policy.stages.graph()
             graph.check_stage(to_stage)
             decision = governed.evaluate(to_stage, tx.now)
@@ -169,7 +142,7 @@ class Promotion:
                     raise GateBlockedError(
                         f"promotion of {ref} to {to_stage} is blocked", decision.reasons()
                     )
-            request = tx.open_request(governed.handle.id, to_stage)
+            request = tx.governance.open_request(governed.handle.id, to_stage)
             if not decision.allowed:
                 opened = request is None
                 if opened:
@@ -182,7 +155,7 @@ class Promotion:
                             why,
                         )
                     )
-                    request = tx.add_request(
+                    request = tx.governance.add_request(
                         governed.handle.id, governed.handle.stage, to_stage, why
                     )
                 tx.commit()
@@ -209,7 +182,7 @@ class Promotion:
                     "waivers": waivers,
                 },
             )
-            tx.add_gate_decision(
+            tx.governance.add_gate_decision(
                 governed.handle.id,
                 "promotion",
                 decision,
@@ -217,16 +190,20 @@ class Promotion:
                 event.seq,
             )
             if request is not None:
-                tx.close_request(request.id, "promoted")
+                tx.governance.close_request(request.id, "promoted")
             tx.commit()
         return PromotionResult(decision, to_stage)
 
-    def recertify(self, actor: str, ref: VersionRef, reason: str | None) -> GateDecision:
+    @use_case("version.recertify")
+    def recertify(
+        self, principal: Principal, ref: str | VersionRef, reason: str | None
+    ) -> GateDecision:
         """Periodic review: the gate of the stage the version is in, evaluated again with the
         sign-offs given since. A met gate restarts the recertification clock."""
         why = required_reason(reason, "recertify a version")
-        with self._store.write(actor) as tx:
-            governed = self._gov.governed_for_write(tx, ref)
+        ref = as_version_ref(ref)
+        with self._store.write(principal) as tx:
+            governed = self._ctx.governed_for_write(tx, ref)
             stage = governed.handle.stage
             if stage not in governed.policy.stages.exclusive:
                 serving = ", ".join(governed.policy.stages.exclusive) or "none"
@@ -257,7 +234,7 @@ class Promotion:
                     why,
                 )
             )
-            tx.add_gate_decision(
+            tx.governance.add_gate_decision(
                 governed.handle.id,
                 "recertification",
                 decision,
@@ -267,11 +244,16 @@ class Promotion:
             tx.commit()
         return decision
 
-    def withdraw(self, actor: str, ref: VersionRef, to_stage: str, reason: str | None) -> None:
+    @use_case("request.withdraw")
+    def withdraw(
+        self, principal: Principal, ref: str | VersionRef, to_stage: str, reason: str | None
+    ) -> None:
+        """Close an open promotion request without promoting."""
         why = required_reason(reason, "withdraw a promotion request")
-        with self._store.write(actor) as tx:
+        ref = as_version_ref(ref)
+        with self._store.write(principal) as tx:
             handle = version_for_write(tx, ref)
-            request = tx.open_request(handle.id, to_stage)
+            request = tx.governance.open_request(handle.id, to_stage)
             if request is None:
                 raise NotFoundError(f"no open request to promote {ref} to {to_stage}")
             tx.record(
@@ -279,27 +261,32 @@ class Promotion:
                     "promotion.withdrawn", "version", str(ref), {"request": request.id}, why
                 )
             )
-            tx.close_request(request.id, "withdrawn")
+            tx.governance.close_request(request.id, "withdrawn")
             tx.commit()
 
     # Inbox and recertification ------------------------------------------------------------
 
-    def requests(self, project: str | None = None, status: str | None = "open") -> list[Any]:
+    @use_case("governance.read")
+    def requests(
+        self, principal: Principal, project: str | None = None, status: str | None = "open"
+    ) -> list[PromotionRequest]:
+        """Promotion requests, oldest first; `status` None for all."""
         with self._store.read() as q:
-            return q.promotion_requests(project, status)
+            return q.governance.promotion_requests(project, status)
 
-    def inbox(self, person: str) -> Inbox:
-        """What waits for `person`'s sign-off (oldest first), what of theirs is blocked and
-        why, and recertifications they could sign."""
-        person = check_person("person", person)
-        now = self._gov.now()
+    @use_case("governance.read")
+    def inbox(self, principal: Principal, person: str | None = None) -> Inbox:
+        """What waits for `person`'s sign-off (default: the principal's; oldest first), what of
+        theirs is blocked and why, and recertifications they could sign."""
+        person = check_person("person", person or principal.name)
+        now = self._ctx.now()
         to_sign: list[InboxItem] = []
         blocked: list[InboxItem] = []
         projects: dict[str, Any] = {}
         with self._store.read() as q:
-            for request in q.promotion_requests(None, "open"):
+            for request in q.governance.promotion_requests(None, "open"):
                 ref = VersionRef(*_split(request.version_ref))
-                governed = self.governed_for_read(q, ref, projects)
+                governed = self._ctx.governed_for_read(q, ref, projects)
                 decision = governed.evaluate(request.to_stage, now)
                 roles = _roles_to_sign(governed, decision, person)
                 if roles:
@@ -311,7 +298,7 @@ class Promotion:
             recerts = []
             for item in overdue:
                 ref = VersionRef(*_split(item.version_ref))
-                governed = self.governed_for_read(q, ref, projects)
+                governed = self._ctx.governed_for_read(q, ref, projects)
                 roles_held = governed.members.get(person, frozenset())
                 wanted = {
                     s.role for s in governed.policy.gate(item.tier or "", item.stage).signoffs
@@ -320,44 +307,15 @@ class Promotion:
                     recerts.append(item)
         return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
 
-    def with_approvals(self, at_time: ModelAtTime) -> ModelAtTime:
-        """`model_at`'s answer with, for each holding, the gate decision that let the version
-        into the stage and the people whose approvals that decision counted: "what was in
-        production at T, and who approved it"."""
-        project = at_time.model.split("/", 1)[0]
+    @use_case("governance.read")
+    def recertifications(
+        self, principal: Principal, project: str | None = None
+    ) -> list[Recertification]:
+        """Versions serving in a stage and when their approval falls due, soonest first."""
         with self._store.read() as q:
-            decisions = [d for d in q.gate_decisions(project) if d.purpose == "promotion"]
-            facts: dict[str, VersionGovernance | None] = {}
-            stages: dict[str, list[StageHolding]] = {}
-            for stage, holdings in at_time.stages.items():
-                for holding in holdings:
-                    decision = next(
-                        (
-                            d
-                            for d in reversed(decisions)
-                            if d.version_ref == holding.version
-                            and d.to_stage == stage
-                            and d.decided_at <= holding.since
-                        ),
-                        None,
-                    )
-                    approval = None
-                    if decision is not None:
-                        if holding.version not in facts:
-                            facts[holding.version] = q.version_governance(*_split(holding.version))
-                        found = facts[holding.version]
-                        signoffs = found.signoffs if found is not None else ()
-                        approval = _approval(decision, signoffs)
-                    stages.setdefault(stage, []).append(
-                        dataclasses.replace(holding, approval=approval)
-                    )
-        return dataclasses.replace(at_time, stages=stages)
-
-    def recertifications(self, project: str | None = None) -> list[Recertification]:
-        with self._store.read() as q:
-            if project is not None and q.get_project(project) is None:
+            if project is not None and q.registry.get_project(project) is None:
                 raise NotFoundError(f"unknown project {project!r}")
-            return self._recertifications(q, project, self._gov.now())
+            return self._recertifications(q, project, self._ctx.now())
 
     def _recertifications(
         self, q: ReadSession, project: str | None, now: str
@@ -365,16 +323,16 @@ class Promotion:
         """Versions past the first stage, when their last approval (promotion or
         recertification into the stage they hold) falls due under their tier's interval."""
         latest: dict[tuple[str, str], str] = {}
-        for record in q.gate_decisions(project):
+        for record in q.governance.gate_decisions(project):
             if record.outcome != "blocked":
                 latest[(record.version_ref, record.to_stage)] = record.decided_at
         result: list[Recertification] = []
         tiers: dict[str, tuple[str | None, Any]] = {}
         for stage in self._gated_stages(q):
-            for summary in q.versions_in_stage(project, stage):
+            for summary in q.registry.versions_in_stage(project, stage):
                 if summary.project not in tiers:
-                    assessment = q.get_assessment(summary.project)
-                    name = assessment.policy_name if assessment else self._gov.default_policy
+                    assessment = q.governance.get_assessment(summary.project)
+                    name = assessment.policy_name if assessment else self._ctx.default_policy
                     _, policy = self._policies.resolve_for_read(q, name)
                     tiers[summary.project] = (tier_of(policy, assessment), policy)
                 tier, policy = tiers[summary.project]
@@ -395,39 +353,11 @@ class Promotion:
         return sorted(result, key=lambda r: (r.due_at or "~", r.version_ref))
 
     def _gated_stages(self, q: ReadSession) -> list[str]:
-        _, policy = self._policies.resolve_for_read(q, self._gov.default_policy)
+        _, policy = self._policies.resolve_for_read(q, self._ctx.default_policy)
         graph = policy.stages.graph()
         # Stages a version reaches by promotion, minus the terminal ones nobody serves from.
         terminal = {s for s in graph.stages if not any(a == s for a, _ in graph.transitions)}
         return [s for s in graph.stages if s != graph.initial and s not in terminal]
-
-
-def _approval(decision: GateDecisionRecord, signoffs: tuple[SignOff, ...]) -> dict[str, Any]:
-    """The approvals a stored gate decision counted: each person's latest decision per role for
-    that stage before the move, an approval, on the evidence and policy version it saw."""
-    latest: dict[tuple[str, str], SignOff] = {}
-    for s in sorted(signoffs, key=lambda s: (s.signed_at, s.id)):
-        if s.stage == decision.to_stage and s.signed_at <= decision.decided_at:
-            latest[(s.signer, s.role)] = s
-    approvers = [
-        {"person": s.signer, "role": s.role, "signed_at": s.signed_at, "reason": s.reason}
-        for s in latest.values()
-        if s.decision == "approve"
-        and s.evidence_digest == decision.evidence_digest
-        and (s.policy_name, s.policy_version) == (decision.policy_name, decision.policy_version)
-    ]
-    return {
-        "outcome": decision.outcome,
-        "policy": (
-            {"name": decision.policy_name, "version": decision.policy_version}
-            if decision.policy_name
-            else None
-        ),
-        "tier": decision.tier,
-        "decided_at": decision.decided_at,
-        "approvers": approvers,
-        "waived": [r["key"] for r in decision.requirements if r.get("status") == "waived"],
-    }
 
 
 def _as_recertification(decision: GateDecision) -> GateDecision:

@@ -14,16 +14,31 @@ from steward.domain.errors import (
     PermissionDeniedError,
 )
 from steward.domain.governance import Waiver
-from steward.domain.naming import VersionRef, parse_version_ref
+from steward.domain.naming import VersionRef, as_version_ref, parse_version_ref
+from steward.domain.principal import Principal
 from steward.domain.times import to_utc_text
-from steward.services.governed import GovernanceBase, required_reason, ts_plus_days, with_fields
+from steward.services.governed import (
+    GovernanceContext,
+    require_tier,
+    required_reason,
+    ts_plus_days,
+    with_fields,
+)
+from steward.services.use_case import use_case
 
 
-class WaiverCases(GovernanceBase):
+class WaiverCases:
+    """Mixed into Governance."""
+
+    def __init__(self, ctx: GovernanceContext) -> None:
+        self._ctx = ctx
+        self._store = ctx.store
+
+    @use_case("waiver.grant")
     def grant_waiver(
         self,
-        actor: str,
-        ref: VersionRef,
+        principal: Principal,
+        ref: str | VersionRef,
         *,
         stage: str,
         requirement: str,
@@ -35,9 +50,11 @@ class WaiverCases(GovernanceBase):
         The gate reports it as waived, never as met."""
         why = required_reason(reason, "grant a waiver")
         until = to_utc_text(expires)
-        with self._store.write(actor) as tx:
-            governed = self.governed_for_write(tx, ref)
-            policy, tier = self._require_tier(governed, ref)
+        ref = as_version_ref(ref)
+        actor = principal.name
+        with self._store.write(principal) as tx:
+            governed = self._ctx.governed_for_write(tx, ref)
+            policy, tier = require_tier(governed, ref)
             rules = policy.waivers
             if role not in rules.granted_by:
                 allowed = ", ".join(rules.granted_by) or "nobody"
@@ -105,19 +122,21 @@ class WaiverCases(GovernanceBase):
                     why,
                 )
             )
-            waiver_id = tx.add_waiver(governed.handle.id, waiver, event.seq)
+            waiver_id = tx.governance.add_waiver(governed.handle.id, waiver, event.seq)
             tx.commit()
         return Waiver(**{**with_fields(waiver), "id": waiver_id})
 
-    def revoke_waiver(self, actor: str, waiver_id: int, reason: str | None) -> Waiver:
+    @use_case("waiver.revoke")
+    def revoke_waiver(self, principal: Principal, waiver_id: int, reason: str | None) -> Waiver:
         why = required_reason(reason, "revoke a waiver")
-        with self._store.write(actor) as tx:
-            waiver = tx.get_waiver(waiver_id)
+        actor = principal.name
+        with self._store.write(principal) as tx:
+            waiver = tx.governance.get_waiver(waiver_id)
             if waiver is None:
                 raise NotFoundError(f"unknown waiver {waiver_id}")
             if waiver.revoked_at is not None:
                 raise ConflictError(f"waiver {waiver_id} was already revoked")
-            governed = self.governed_for_write(tx, parse_version_ref(waiver.version_ref))
+            governed = self._ctx.governed_for_write(tx, parse_version_ref(waiver.version_ref))
             allowed = set(governed.policy.waivers.granted_by)
             if not allowed & governed.members.get(actor, frozenset()):
                 raise PermissionDeniedError(
@@ -133,8 +152,8 @@ class WaiverCases(GovernanceBase):
                     why,
                 )
             )
-            tx.revoke_waiver(waiver_id, why, event.seq)
-            revoked = tx.get_waiver(waiver_id)
+            tx.governance.revoke_waiver(waiver_id, why, event.seq)
+            revoked = tx.governance.get_waiver(waiver_id)
             tx.commit()
         assert revoked is not None
         return revoked

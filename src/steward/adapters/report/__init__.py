@@ -3,7 +3,7 @@ offline in any browser, rendered byte-for-byte the same from the same check outc
 
 from __future__ import annotations
 
-from steward.adapters.report.monitor import render_monitor_report
+from steward.adapters.report.monitor import HtmlMonitorReport, render_monitor_report
 from steward.adapters.report.page import HtmlReportRenderer
 
-__all__ = ["HtmlReportRenderer", "render_monitor_report"]
+__all__ = ["HtmlMonitorReport", "HtmlReportRenderer", "render_monitor_report"]

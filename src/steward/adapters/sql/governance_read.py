@@ -3,11 +3,11 @@ requests, decisions, and the listings reports are built from."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.domain.entities import VersionSummary
+from steward.adapters.sql.part import SqlPart
 from steward.domain.governance import (
     Assessment,
     GateDecisionRecord,
@@ -18,12 +18,8 @@ from steward.domain.governance import (
 )
 
 
-class GovernanceReadMixin:
-    """Mixed into SqlReadSession, which provides the connection."""
-
-    _conn: Connection
-
-    # Policies and assessments ---------------------------------------------------------------
+class SqlPolicyReads(SqlPart):
+    """Stored policy versions."""
 
     def list_policies(self) -> list[StoredPolicy]:
         stmt = select(t.policies).order_by(t.policies.c.name, t.policies.c.version)
@@ -32,16 +28,15 @@ class GovernanceReadMixin:
     def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
         return rows.find_policy(self._conn, name, version)
 
+
+class SqlGovernanceReads(SqlPart):
+    """Assessments, what is appended to versions, requests, decisions, and the listings reports are built from."""
+
     def get_assessment(self, project: str) -> Assessment | None:
         return rows.latest_assessment(self._conn, t.projects.c.name == project)
 
     def assessments(self, project: str | None) -> list[Assessment]:
         return rows.current_assessments(self._conn, project)
-
-    def member_roles(self, project: str) -> dict[str, frozenset[str]]:
-        return rows.member_roles(self._conn, t.projects.c.name == project)
-
-    # Versions -------------------------------------------------------------------------------
 
     def version_governance(self, project: str, model: str, number: int) -> VersionGovernance | None:
         return rows.load_governance(
@@ -50,35 +45,6 @@ class GovernanceReadMixin:
             & (t.models.c.name == model)
             & (t.versions.c.number == number),
         )
-
-    def versions_in_stage(self, project: str | None, stage: str) -> list[VersionSummary]:
-        """Oldest version first."""
-        v, s = t.versions, t.version_state
-        stmt = rows.with_names(
-            select(
-                v.c.id.label("version_id"),
-                s.c.stage,
-                v.c.created_at,
-                v.c.created_by,
-                v.c.artifact_sha256,
-            ).select_from(s),
-            s.c.version_id,
-        ).where(s.c.stage == stage)
-        if project is not None:
-            stmt = stmt.where(t.projects.c.name == project)
-        return [
-            VersionSummary(
-                id=r.version_id,
-                project=r.project,
-                model=r.model,
-                number=r.number,
-                stage=r.stage,
-                created_at=r.created_at,
-                created_by=r.created_by,
-                artifact_digest=r.artifact_sha256,
-            )
-            for r in self._conn.execute(stmt.order_by(s.c.version_id)).all()
-        ]
 
     def first_evidence(self, project: str | None) -> list[tuple[str, str, str, bool | None]]:
         """The first evidence of each kind per version, in the order it was added."""
@@ -104,8 +70,6 @@ class GovernanceReadMixin:
             rows.waiver_from(r, rows.ref_of(r))
             for r in self._conn.execute(stmt.order_by(w.c.id)).all()
         ]
-
-    # Requests and decisions -----------------------------------------------------------------
 
     def promotion_requests(self, project: str | None, status: str | None) -> list[PromotionRequest]:
         r = t.promotion_requests

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import insert, update
 
 from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
+from steward.adapters.sql.part import SqlPart
 from steward.domain.audit import canonical_json
 from steward.domain.errors import NotFoundError
 from steward.domain.governance import (
@@ -24,14 +25,8 @@ from steward.domain.governance import (
 )
 
 
-class GovernanceWriteMixin:
-    """Mixed into SqlWriteSession, which provides the connection, `now` and `actor`."""
-
-    _conn: Connection
-    now: str
-    actor: str
-
-    # Policies and assessments ---------------------------------------------------------------
+class SqlPolicyWrites(SqlPart):
+    """Stored policy versions, appended inside the write transaction."""
 
     def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
         return rows.find_policy(self._conn, name, version)
@@ -67,6 +62,10 @@ class GovernanceWriteMixin:
             applied_by=self.actor,
         )
 
+
+class SqlGovernanceWrites(SqlPart):
+    """Assessments, evidence, sign-offs, waivers, requests and gate decisions, read and appended inside the locked write transaction."""
+
     def get_assessment(self, project_id: int) -> Assessment | None:
         return rows.latest_assessment(self._conn, t.assessments.c.project_id == project_id)
 
@@ -87,11 +86,6 @@ class GovernanceWriteMixin:
                 audit_seq=audit_seq,
             )
         )
-
-    def member_roles(self, project_id: int) -> dict[str, frozenset[str]]:
-        return rows.member_roles(self._conn, t.project_members.c.project_id == project_id)
-
-    # Facts appended to versions -------------------------------------------------------------
 
     def version_governance(self, version_id: int) -> VersionGovernance:
         found = rows.load_governance(self._conn, t.versions.c.id == version_id)
@@ -171,8 +165,6 @@ class GovernanceWriteMixin:
                 audit_seq=audit_seq,
             )
         )
-
-    # Promotion requests and gate decisions --------------------------------------------------
 
     def _request(self, request_id: int) -> PromotionRequest:
         row = self._conn.execute(

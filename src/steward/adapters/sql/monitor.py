@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import and_, insert, select, update
 
 from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
+from steward.adapters.sql.part import SqlPart
 from steward.domain.audit import canonical_json
 from steward.domain.monitoring import (
     Alert,
-    Delivery,
     MonitorReference,
     Review,
     SeriesPoint,
@@ -28,19 +28,8 @@ def _json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-class MonitorReadMixin:
-    """Queries shared by the read and the write session; needs only the connection."""
-
-    _conn: Connection
-
-    def version_id_of(self, project: str, model: str, number: int) -> int | None:
-        found = self._conn.execute(
-            select(_v.c.id)
-            .join(_m, _m.c.id == _v.c.model_id)
-            .join(_p, _p.c.id == _m.c.project_id)
-            .where(_p.c.name == project, _m.c.name == model, _v.c.number == number)
-        ).scalar_one_or_none()
-        return None if found is None else int(found)
+class SqlMonitoringReads(SqlPart):
+    """Monitoring queries, on both the read and the write session."""
 
     def monitor_reference(self, version_id: int) -> MonitorReference | None:
         r = t.monitor_references
@@ -164,14 +153,12 @@ class MonitorReadMixin:
             stmt = stmt.where(r.c.version_id == version_id)
         return [_review(row) for row in self._conn.execute(stmt.order_by(r.c.id))]
 
-    def deliveries(self, status: str | None = None, due_by: str | None = None) -> list[Delivery]:
-        d = t.deliveries
-        stmt = select(d)
-        if status is not None:
-            stmt = stmt.where(d.c.status == status)
-        if due_by is not None:
-            stmt = stmt.where(d.c.next_attempt_at <= due_by)
-        return [_delivery(row) for row in self._conn.execute(stmt.order_by(d.c.id))]
+    def review(self, review_id: int) -> Review | None:
+        r = t.reviews
+        row = self._conn.execute(
+            rows.with_names(select(r), r.c.version_id).where(r.c.id == review_id)
+        ).first()
+        return None if row is None else _review(row)
 
     def monitored_versions(self) -> list[tuple[int, str, str]]:
         """(id, ref, stage) of every version with a reference or ingested windows."""
@@ -202,11 +189,8 @@ class MonitorReadMixin:
         return {row.vid: rows.ref_of(row) for row in self._conn.execute(stmt)}
 
 
-class MonitorWriteMixin(MonitorReadMixin):
-    """Appends and status changes; mixed into SqlWriteSession, which provides `now`/`actor`."""
-
-    now: str
-    actor: str
+class SqlMonitoringWrites(SqlMonitoringReads):
+    """Appends and review status changes inside the write transaction."""
 
     def add_monitor_reference(
         self,
@@ -356,68 +340,12 @@ class MonitorWriteMixin(MonitorReadMixin):
         )
         return rows.inserted_id(result)
 
-    def review(self, review_id: int) -> Review | None:
-        r = t.reviews
-        row = self._conn.execute(
-            rows.with_names(select(r), r.c.version_id).where(r.c.id == review_id)
-        ).first()
-        return None if row is None else _review(row)
-
     def close_review(self, review_id: int, resolution: str) -> None:
         self._conn.execute(
             update(t.reviews)
             .where(and_(t.reviews.c.id == review_id, t.reviews.c.status == "open"))
             .values(
                 status="closed", closed_by=self.actor, closed_at=self.now, resolution=resolution
-            )
-        )
-
-    def add_delivery(
-        self,
-        alert_id: int | None,
-        route: str,
-        kind: str,
-        target: str,
-        event: str,
-        body: str,
-        secret_env: str | None,
-    ) -> int:
-        result = self._conn.execute(
-            insert(t.deliveries).values(
-                alert_id=alert_id,
-                route=route,
-                kind=kind,
-                target=target,
-                event=event,
-                body=body,
-                secret_env=secret_env,
-                status="pending",
-                attempts=0,
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
-        )
-        return rows.inserted_id(result)
-
-    def record_attempt(
-        self,
-        delivery_id: int,
-        status: str,
-        attempts: int,
-        next_attempt_at: str,
-        last_error: str | None,
-        last_status: int | None,
-    ) -> None:
-        self._conn.execute(
-            update(t.deliveries)
-            .where(t.deliveries.c.id == delivery_id)
-            .values(
-                status=status,
-                attempts=attempts,
-                next_attempt_at=next_attempt_at,
-                last_error=last_error,
-                last_status=last_status,
-                delivered_at=self.now if status == "delivered" else None,
             )
         )
 
@@ -449,24 +377,4 @@ def _review(row: Any) -> Review:
         closed_by=row.closed_by,
         closed_at=row.closed_at,
         resolution=row.resolution,
-    )
-
-
-def _delivery(row: Any) -> Delivery:
-    return Delivery(
-        id=row.id,
-        alert_id=row.alert_id,
-        route=row.route,
-        kind=row.kind,
-        target=row.target,
-        event=row.event,
-        body=row.body,
-        secret_env=row.secret_env,
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        last_status=row.last_status,
-        delivered_at=row.delivered_at,
-        created_at=row.created_at,
     )

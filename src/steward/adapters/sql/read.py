@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.chain import iter_chain_rows
-from steward.adapters.sql.governance_read import GovernanceReadMixin
-from steward.adapters.sql.monitor import MonitorReadMixin
-from steward.domain.audit import GENESIS_HASH, AuditEvent, StoredRow
+from steward.adapters.sql.audit_read import SqlAuditReads
+from steward.adapters.sql.governance_read import SqlGovernanceReads, SqlPolicyReads
+from steward.adapters.sql.monitor import SqlMonitoringReads
+from steward.adapters.sql.outbox import SqlOutboxReads
+from steward.adapters.sql.paging import page_after as _cursor
+from steward.adapters.sql.paging import page_of as _page
+from steward.adapters.sql.part import SqlPart
 from steward.domain.entities import (
     Kpi,
     Member,
@@ -27,9 +29,6 @@ from steward.domain.entities import (
 )
 from steward.domain.errors import InvalidInputError, NotFoundError
 from steward.services.ports import (
-    MAX_PAGE_SIZE,
-    AuditQuery,
-    ChainHead,
     Page,
     PageRequest,
     VersionQuery,
@@ -45,30 +44,20 @@ _OPS = {
 }
 
 
-def _cursor(page: PageRequest) -> int | None:
-    if page.limit < 1 or page.limit > MAX_PAGE_SIZE:
-        raise InvalidInputError(
-            f"page size must be between 1 and {MAX_PAGE_SIZE}, got {page.limit}"
-        )
-    if page.after is None:
-        return None
-    if not re.fullmatch(r"[0-9]+", page.after):
-        raise InvalidInputError(f"malformed page cursor {page.after!r}")
-    return int(page.after)
+class SqlReadSession:
+    """One read transaction: a snapshot every part reads from."""
 
-
-def _page(rows: Sequence[Any], limit: int, key: str) -> tuple[Sequence[Any], str | None]:
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, str(getattr(rows[-1], key))
-    return rows, None
-
-
-class SqlReadSession(GovernanceReadMixin, MonitorReadMixin):
     def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+        self.registry = SqlRegistryReads(conn)
+        self.policies = SqlPolicyReads(conn)
+        self.governance = SqlGovernanceReads(conn)
+        self.monitoring = SqlMonitoringReads(conn)
+        self.outbox = SqlOutboxReads(conn)
+        self.audit = SqlAuditReads(conn)
 
-    # Projects -------------------------------------------------------------------------------
+
+class SqlRegistryReads(SqlPart):
+    """Projects, models, versions and their stage history."""
 
     def _members(self, project_ids: list[int]) -> dict[int, list[Member]]:
         members: dict[int, list[Member]] = {pid: [] for pid in project_ids}
@@ -111,8 +100,6 @@ class SqlReadSession(GovernanceReadMixin, MonitorReadMixin):
             return None
         return self._project(row, self._members([row.id])[row.id])
 
-    # Models ---------------------------------------------------------------------------------
-
     def _model_select(self) -> Select[Any]:
         return select(t.models, t.projects.c.name.label("project")).join(
             t.projects, t.projects.c.id == t.models.c.project_id
@@ -145,8 +132,6 @@ class SqlReadSession(GovernanceReadMixin, MonitorReadMixin):
             self._model_select().where(t.projects.c.name == project, t.models.c.name == name)
         ).first()
         return None if row is None else self._model(row)
-
-    # Versions -------------------------------------------------------------------------------
 
     def search_versions(self, query: VersionQuery, page: PageRequest) -> Page[VersionSummary]:
         after = _cursor(page)
@@ -282,68 +267,47 @@ class SqlReadSession(GovernanceReadMixin, MonitorReadMixin):
             for r in self._conn.execute(stmt).all()
         ]
 
-    # Audit ----------------------------------------------------------------------------------
+    def member_roles(self, project: str) -> dict[str, frozenset[str]]:
+        return rows.member_roles(self._conn, t.projects.c.name == project)
 
-    def chain_head(self) -> ChainHead:
-        row = self._conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
-        return ChainHead(row.seq, row.hash, row.ts)
-
-    def max_audit_seq(self) -> int:
-        return int(self._conn.execute(select(func.max(t.audit_events.c.seq))).scalar() or 0)
-
-    def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]:
-        after = _cursor(page)
-        a = t.audit_events
-        conditions: list[ColumnElement[bool]] = []
-        if query.entity_type is not None:
-            conditions.append(a.c.entity_type == query.entity_type)
-        if query.entity_id is not None:
-            conditions.append(a.c.entity_id == query.entity_id)
-        if query.actor is not None:
-            conditions.append(a.c.actor == query.actor)
-        if query.action is not None:
-            conditions.append(a.c.action == query.action)
-        if query.since is not None:
-            conditions.append(a.c.ts >= query.since)
-        if query.until is not None:
-            conditions.append(a.c.ts <= query.until)
-        if after is not None:
-            conditions.append(a.c.seq < after if query.newest_first else a.c.seq > after)
-        order = a.c.seq.desc() if query.newest_first else a.c.seq
-        prev = t.audit_events.alias("prev")
-        stmt = (
-            select(a, prev.c.hash.label("prev_hash"))
-            .outerjoin(prev, prev.c.seq == a.c.seq - 1)
-            .where(*conditions)
-            .order_by(order)
-            .limit(page.limit + 1)
-        )
-        rows, cursor = _page(self._conn.execute(stmt).all(), page.limit, "seq")
-        events: list[AuditEvent] = []
-        for r in rows:
-            events.append(
-                AuditEvent(
-                    seq=r.seq,
-                    ts=r.ts,
-                    actor=r.actor,
-                    action=r.action,
-                    entity_type=r.entity_type,
-                    entity_id=r.entity_id,
-                    reason=r.reason,
-                    payload_json=r.payload,
-                    prev_hash=r.prev_hash or GENESIS_HASH,
-                    hash=r.hash,
-                )
+    def versions_in_stage(self, project: str | None, stage: str) -> list[VersionSummary]:
+        """Oldest version first."""
+        v, s = t.versions, t.version_state
+        stmt = rows.with_names(
+            select(
+                v.c.id.label("version_id"),
+                s.c.stage,
+                v.c.created_at,
+                v.c.created_by,
+                v.c.artifact_sha256,
+            ).select_from(s),
+            s.c.version_id,
+        ).where(s.c.stage == stage)
+        if project is not None:
+            stmt = stmt.where(t.projects.c.name == project)
+        return [
+            VersionSummary(
+                id=r.version_id,
+                project=r.project,
+                model=r.model,
+                number=r.number,
+                stage=r.stage,
+                created_at=r.created_at,
+                created_by=r.created_by,
+                artifact_digest=r.artifact_sha256,
             )
-        return Page(events, cursor)
+            for r in self._conn.execute(stmt.order_by(s.c.version_id)).all()
+        ]
 
-    def audit_event(self, seq: int) -> AuditEvent | None:
-        if seq < 1:
-            return None
-        page = self.audit_events(AuditQuery(), PageRequest(limit=1, after=str(seq - 1)))
-        return page.items[0] if page.items and page.items[0].seq == seq else None
-
-    def audit_rows(self, after_seq: int, until_seq: int, batch: int) -> Iterator[StoredRow]:
-        """Raw rows for verification, read inside this session's transaction."""
-        raw = self._conn.connection.dbapi_connection
-        return iter_chain_rows(raw, self._conn.dialect.paramstyle, after_seq, until_seq, batch)
+    def version_id_of(self, project: str, model: str, number: int) -> int | None:
+        found = self._conn.execute(
+            select(t.versions.c.id)
+            .join(t.models, t.models.c.id == t.versions.c.model_id)
+            .join(t.projects, t.projects.c.id == t.models.c.project_id)
+            .where(
+                t.projects.c.name == project,
+                t.models.c.name == model,
+                t.versions.c.number == number,
+            )
+        ).scalar_one_or_none()
+        return None if found is None else int(found)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, InternalError, OperationalError, Prog
 from steward.adapters.sql.read import SqlReadSession
 from steward.adapters.sql.write import SqlWriteSession
 from steward.domain.errors import ConflictError, StewardError, StorageUnavailableError
+from steward.domain.principal import Principal
 
 
 def _describe(exc: Exception) -> str:
@@ -24,11 +25,11 @@ class SqlStore:
         self.reader = reader
 
     @contextmanager
-    def write(self, actor: str) -> Iterator[SqlWriteSession]:
+    def write(self, principal: Principal) -> Iterator[SqlWriteSession]:
         try:
             with self.writer.connect() as conn:
                 conn.begin()
-                yield SqlWriteSession(conn, actor)
+                yield SqlWriteSession(conn, principal.name)
                 # Leaving without commit() rolls back: the caller decided not to keep the change.
         except IntegrityError as exc:
             raise ConflictError(

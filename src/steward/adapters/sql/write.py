@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, delete, insert, select, update
 
+from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.governance_write import GovernanceWriteMixin
-from steward.adapters.sql.monitor import MonitorWriteMixin
+from steward.adapters.sql.governance_write import SqlGovernanceWrites, SqlPolicyWrites
+from steward.adapters.sql.monitor import SqlMonitoringWrites
+from steward.adapters.sql.outbox import SqlOutboxWrites
+from steward.adapters.sql.part import SqlPart
 from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain_event, format_ts
 from steward.domain.entities import Kpi, VersionRecord
 from steward.services.ports import VersionHandle
@@ -23,7 +26,9 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
+class SqlWriteSession:
+    """One write transaction over every feature's part, committed once."""
+
     def __init__(self, conn: Connection, actor: str) -> None:
         self._conn = conn
         self.actor = actor
@@ -38,8 +43,11 @@ class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
         # Never let the chain's clock run backwards, whatever the clocks of other writers say.
         self.now = max(now, head.ts) if head.ts else now
         self._events: list[AuditEvent] = []
-
-    # Audit ----------------------------------------------------------------------------------
+        self.registry = SqlRegistryWrites(conn, self.now, actor)
+        self.policies = SqlPolicyWrites(conn, self.now, actor)
+        self.governance = SqlGovernanceWrites(conn, self.now, actor)
+        self.monitoring = SqlMonitoringWrites(conn, self.now, actor)
+        self.outbox = SqlOutboxWrites(conn, self.now, actor)
 
     def record(self, event: PendingEvent) -> AuditEvent:
         chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
@@ -74,7 +82,9 @@ class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
         self._conn.commit()
         self._events = []
 
-    # Projects -------------------------------------------------------------------------------
+
+class SqlRegistryWrites(SqlPart):
+    """Projects, members, models, versions, stages and tags inside the write transaction."""
 
     def project_id(self, name: str) -> int | None:
         return self._conn.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar()
@@ -122,7 +132,8 @@ class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
         )
         return bool(result.rowcount)
 
-    # Models and versions --------------------------------------------------------------------
+    def member_roles(self, project_id: int) -> dict[str, frozenset[str]]:
+        return rows.member_roles(self._conn, t.project_members.c.project_id == project_id)
 
     def model_id(self, project_id: int, name: str) -> int | None:
         return self._conn.execute(
@@ -265,8 +276,6 @@ class SqlWriteSession(GovernanceWriteMixin, MonitorWriteMixin):
                     version_id=version.id, model_id=version.model_id, stage=to_stage, since=self.now
                 )
             )
-
-    # Tags -----------------------------------------------------------------------------------
 
     def tags(self, version_id: int) -> dict[str, str]:
         rows = self._conn.execute(

@@ -17,11 +17,13 @@ from steward.entrypoints.cli import (
     governance,
     model,
     monitor,
-    monitor_ops,
     policy,
     project,
+    request,
+    signoff,
     version,
     waiver,
+    webhook,
 )
 from steward.sdk import Client
 
@@ -43,18 +45,16 @@ app.add_typer(db.app, name="db")
 app.add_typer(policy.app, name="policy")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(check.app, name="check")
-app.add_typer(evidence.signoff_app, name="signoff")
+app.add_typer(signoff.app, name="signoff")
 app.add_typer(gate.app, name="gate")
 app.add_typer(waiver.app, name="waiver")
-app.add_typer(waiver.request_app, name="request")
+app.add_typer(request.app, name="request")
 app.add_typer(governance.app, name="governance")
-# monitor_ops adds the registry-backed commands to monitor.app; importing it is what adds them.
-assert monitor_ops.app is monitor.app
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(webhook.app, name="webhook")
 app.command("promote")(gate.promote)
 app.command("recertify")(gate.recertify)
 app.command("inbox")(governance.inbox)
-governance.register(project.app)
 
 
 @app.callback()

@@ -155,15 +155,14 @@ def export(
 
 @app.command("keygen")
 def keygen(
+    ctx: typer.Context,
     output: Path = typer.Option(
         ..., "--output", "-o", help="Where to write the private key (PEM)."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an Ed25519 key for signing checkpoints. Keep it away from the database admins."""
-    from steward.adapters.signing import generate_key
-
-    public = generate_key(output)
+    public = client(ctx).audit_keygen(output)
     if as_json:
         print_json({"private_key": str(output), "public_key": public})
     else:

@@ -28,7 +28,7 @@ from steward.entrypoints.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from steward.services.checks import CheckPlan, CheckRun
+    from steward.services.check_plan import CheckPlan, CheckRun
 
 app = typer.Typer(
     help="Run the checks a version's gate asks for and store the results as evidence.",

@@ -80,6 +80,11 @@ def split_list(values: list[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def short_number(value: float | None) -> str:
+    """A figure in a table cell: four significant digits, blank when unknown."""
+    return "" if value is None else f"{value:.4g}"
+
+
 def fail(message: str, code: int = 1) -> None:
     sys.stderr.write(f"steward: error: {message}\n")
     raise typer.Exit(code)

@@ -1,5 +1,5 @@
-"""The governance half of the Python SDK: policies, risk classification, evidence, sign-offs,
-waivers, gated promotion, inboxes and governance KPIs. `steward.Client` includes it."""
+"""Policies, risk classification, evidence, sign-offs, waivers, gated promotion, inboxes and
+governance KPIs in the SDK."""
 
 from __future__ import annotations
 
@@ -8,78 +8,51 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from steward.domain.errors import InvalidInputError
-from steward.domain.governance import (
-    Assessment,
-    Evidence,
-    GateDecision,
-    PromotionRequest,
-    SignOff,
-    StoredPolicy,
-    Waiver,
-)
-from steward.domain.naming import VersionRef, parse_version_ref
-from steward.domain.policy import Policy
-from steward.services.governance import RaciStep
-from steward.services.kpis import KpiReport
-from steward.services.policies import AppliedPolicy, PolicyListing
-from steward.services.promotion import Inbox, PromotionResult, Recertification
+from steward.sdk import files
+from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
-    from steward.bootstrap import Container
+    from steward.domain.governance import (
+        Assessment,
+        Evidence,
+        GateDecision,
+        PromotionRequest,
+        SignOff,
+        StoredPolicy,
+        Waiver,
+    )
+    from steward.domain.naming import VersionRef
+    from steward.domain.policy import Policy
+    from steward.services.governance import RaciStep
+    from steward.services.kpis import KpiReport
+    from steward.services.policies import AppliedPolicy, PolicyListing
+    from steward.services.promotion import Inbox, PromotionResult, Recertification
 
 
-def _ref(ref: str | VersionRef) -> VersionRef:
-    return ref if isinstance(ref, VersionRef) else parse_version_ref(ref)
-
-
-def read_policy_file(path: str | Path) -> tuple[str, str]:
-    """(text, name to show in messages) of a policy file."""
-    file = Path(path)
-    try:
-        return file.read_text(encoding="utf-8"), file.name
-    except FileNotFoundError:
-        raise InvalidInputError(f"policy file {file} does not exist") from None
-    except IsADirectoryError:
-        raise InvalidInputError(f"{file} is a directory, not a policy file") from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{file}: not UTF-8 text") from None
-
-
-class GovernanceClient:
-    """Mixed into `steward.Client`; `_c` is the lazily built container, `actor` the identity."""
-
-    if TYPE_CHECKING:
-
-        @property
-        def _c(self) -> Container: ...
-
-        @property
-        def actor(self) -> str: ...
-
+class GovernanceMethods(ClientBase):
     # Policies -----------------------------------------------------------------------------
 
     def policies(self) -> list[PolicyListing]:
         """Stored policies (newest version each) and the shipped ones not applied yet."""
-        return self._c.policies.listings()
+        return self._s.policies.listings(self._p)
 
     def policy(self, name: str, version: int | None = None) -> tuple[StoredPolicy | None, Policy]:
-        return self._c.policies.show(name, version)
+        return self._s.policies.show(self._p, name, version)
 
     def policy_history(self, name: str) -> list[StoredPolicy]:
         """Every stored version of a policy, oldest first."""
-        return self._c.policies.history(name)
+        return self._s.policies.history(self._p, name)
 
     def validate_policy(self, path: str | Path) -> Policy:
         """Validate a policy file without storing it; raises PolicyInvalidError naming the line
         and the field of the first problem."""
-        text, source = read_policy_file(path)
-        return self._c.policies.validate(text, source)
+        text, source = files.read_text(path, "policy file")
+        return self._s.policies.validate(self._p, text, source)
 
     def apply_policy(self, path: str | Path, reason: str | None = None) -> AppliedPolicy:
         """Store a policy file as the next version of its name (no-op if unchanged)."""
-        text, source = read_policy_file(path)
-        return self._c.policies.apply(self.actor, text, source, reason)
+        text, source = files.read_text(path, "policy file")
+        return self._s.policies.apply(self._p, text, source, reason)
 
     # Risk classification ------------------------------------------------------------------
 
@@ -92,16 +65,14 @@ class GovernanceClient:
         reason: str | None = None,
     ) -> Assessment:
         """Answer the risk questionnaire of `policy` (default: the configured default policy)."""
-        return self._c.governance.classify(
-            self.actor, project, answers, policy=policy, reason=reason
-        )
+        return self._s.governance.classify(self._p, project, answers, policy=policy, reason=reason)
 
     def assessment(self, project: str) -> Assessment:
-        return self._c.governance.assessment(project)
+        return self._s.governance.assessment(self._p, project)
 
     def raci(self, project: str) -> tuple[str, list[RaciStep]]:
         """(policy label, steps): the policy's RACI matrix with the project's people per role."""
-        return self._c.governance.raci(project)
+        return self._s.governance.raci(self._p, project)
 
     # Evidence -----------------------------------------------------------------------------
 
@@ -120,16 +91,12 @@ class GovernanceClient:
     ) -> Evidence:
         """Attach evidence to a version: a check's result or a document (report bytes or
         a file path, stored by content hash)."""
-        data = report
+        data = report if report is None or isinstance(report, bytes) else None
         if isinstance(report, str | Path):
-            try:
-                data = Path(report).read_bytes()
-            except OSError as exc:
-                raise InvalidInputError(f"cannot read report {report}: {exc.strerror}") from None
-        assert data is None or isinstance(data, bytes)
-        return self._c.governance.add_evidence(
-            self.actor,
-            _ref(ref),
+            data = files.read_bytes(report, "report")
+        return self._s.governance.add_evidence(
+            self._p,
+            ref,
             kind,
             passed=passed,
             metrics=metrics,
@@ -141,11 +108,11 @@ class GovernanceClient:
         )
 
     def evidence(self, ref: str | VersionRef) -> list[Evidence]:
-        return list(self._c.governance.facts(_ref(ref)).evidence)
+        return self._s.governance.evidence(self._p, ref)
 
     def evidence_report(self, ref: str | VersionRef, evidence_id: int) -> bytes:
         """The report stored with an evidence item (a check's HTML report), digest-checked."""
-        return self._c.governance.evidence_report(_ref(ref), evidence_id)[1]
+        return self._s.governance.evidence_report(self._p, ref, evidence_id)[1]
 
     # Sign-offs ----------------------------------------------------------------------------
 
@@ -159,7 +126,15 @@ class GovernanceClient:
         meaning: str | None = None,
     ) -> SignOff:
         """Sign a version off for `stage`, acting in `role`."""
-        return self._sign("approve", ref, stage, role, reason, meaning)
+        return self._s.governance.sign(
+            self._p,
+            ref,
+            stage=stage,
+            role=role,
+            decision="approve",
+            reason=reason,
+            meaning=meaning,
+        )
 
     def reject(
         self,
@@ -171,57 +146,46 @@ class GovernanceClient:
         meaning: str | None = None,
     ) -> SignOff:
         """Reject a version for `stage`: the request closes and the version goes back."""
-        return self._sign("reject", ref, stage, role, reason, meaning)
-
-    def _sign(
-        self,
-        decision: str,
-        ref: str | VersionRef,
-        stage: str,
-        role: str,
-        reason: str,
-        meaning: str | None,
-    ) -> SignOff:
-        return self._c.governance.sign(
-            self.actor,
-            _ref(ref),
+        return self._s.governance.sign(
+            self._p,
+            ref,
             stage=stage,
             role=role,
-            decision=decision,
+            decision="reject",
             reason=reason,
             meaning=meaning,
         )
 
     def signoffs(self, ref: str | VersionRef) -> list[SignOff]:
-        return list(self._c.governance.facts(_ref(ref)).signoffs)
+        return self._s.governance.signoffs(self._p, ref)
 
     # Gates and promotion ------------------------------------------------------------------
 
     def gate_status(self, ref: str | VersionRef, to: str) -> GateDecision:
-        return self._c.promotion.gate_status(_ref(ref), to)
+        return self._s.promotion.gate_status(self._p, ref, to)
 
     def promote(self, ref: str | VersionRef, to: str, reason: str) -> PromotionResult:
         """Move a version through its gate; raises GateBlockedError with every unmet
         requirement (and leaves a promotion request open for the approvers)."""
-        return self._c.promotion.promote(self.actor, _ref(ref), to, reason)
+        return self._s.promotion.promote(self._p, ref, to, reason)
 
     def withdraw(self, ref: str | VersionRef, to: str, reason: str) -> None:
-        self._c.promotion.withdraw(self.actor, _ref(ref), to, reason)
+        self._s.promotion.withdraw(self._p, ref, to, reason)
 
     def requests(
         self, project: str | None = None, status: str | None = "open"
     ) -> list[PromotionRequest]:
-        return self._c.promotion.requests(project, status)
+        return self._s.promotion.requests(self._p, project, status)
 
     def recertify(self, ref: str | VersionRef, reason: str) -> GateDecision:
-        return self._c.promotion.recertify(self.actor, _ref(ref), reason)
+        return self._s.promotion.recertify(self._p, ref, reason)
 
     def recertifications(self, project: str | None = None) -> list[Recertification]:
-        return self._c.promotion.recertifications(project)
+        return self._s.promotion.recertifications(self._p, project)
 
     def inbox(self, person: str | None = None) -> Inbox:
         """What waits for `person`'s sign-off (default: you), what of theirs is blocked."""
-        return self._c.promotion.inbox(person or self.actor)
+        return self._s.promotion.inbox(self._p, person)
 
     # Waivers ------------------------------------------------------------------------------
 
@@ -235,9 +199,9 @@ class GovernanceClient:
         reason: str,
         expires: str | datetime,
     ) -> Waiver:
-        return self._c.governance.grant_waiver(
-            self.actor,
-            _ref(ref),
+        return self._s.governance.grant_waiver(
+            self._p,
+            ref,
             stage=stage,
             requirement=requirement,
             role=role,
@@ -246,12 +210,12 @@ class GovernanceClient:
         )
 
     def revoke_waiver(self, waiver_id: int, reason: str) -> Waiver:
-        return self._c.governance.revoke_waiver(self.actor, waiver_id, reason)
+        return self._s.governance.revoke_waiver(self._p, waiver_id, reason)
 
     def waivers(self, project: str | None = None) -> list[Waiver]:
-        return self._c.governance.waivers(project)
+        return self._s.governance.waivers(self._p, project)
 
     # KPIs ---------------------------------------------------------------------------------
 
     def governance_kpis(self, project: str | None = None) -> KpiReport:
-        return self._c.kpis.report(project)
+        return self._s.kpis.report(self._p, project)

@@ -1,5 +1,4 @@
-"""`steward monitor drift`: compare two datasets column by column, without a registry. The
-other monitor commands live in `monitor_ops`.
+"""`steward monitor drift`: compare two datasets column by column, without a registry.
 
 The method per column follows Evidently's default choice (statistical tests on small
 references, distances on large ones) unless `--method` or `--column-method` says otherwise.
@@ -24,16 +23,7 @@ from steward.entrypoints.cli.output import (
     split_list,
 )
 
-app = typer.Typer(
-    help=(
-        "Watch models in production: drift between files, and the windows, labels, KPIs, "
-        "alerts and reviews of registered versions."
-    ),
-    no_args_is_help=True,
-)
 
-
-@app.command("drift")
 def drift(
     ctx: typer.Context,
     reference: Path = typer.Argument(..., help="Reference data (.parquet or .csv)."),

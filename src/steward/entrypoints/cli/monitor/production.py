@@ -1,6 +1,6 @@
-"""`steward monitor reference|ingest|labels|kpi|status|alerts|reviews|close-review|deliver|report`:
-production monitoring of registered versions. TARGET is PROJECT/MODEL/NUMBER, or the deployment
-PROJECT/MODEL@STAGE (the version serving in that stage)."""
+"""`steward monitor reference|ingest|labels|kpi`: what production monitoring of a registered
+version is fed. TARGET is PROJECT/MODEL/NUMBER, or the deployment PROJECT/MODEL@STAGE (the
+version serving in that stage)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,16 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from steward.domain.errors import InvalidInputError
-from steward.entrypoints.cli.monitor import app
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
     client,
     console,
     err_console,
-    fail,
     print_json,
+    short_number,
     split_list,
     table,
 )
-
-__all__ = ["app"]
 
 TARGET = typer.Argument(..., help="PROJECT/MODEL/NUMBER, or PROJECT/MODEL@STAGE.")
 
@@ -36,7 +33,6 @@ def _data(path: Path) -> Path:
     return path
 
 
-@app.command("reference")
 def reference(
     ctx: typer.Context,
     target: str = TARGET,
@@ -75,7 +71,6 @@ def reference(
         console.print(f"calibration error of the scores: {ece:.4f} (isotonic map fitted)")
 
 
-@app.command("ingest")
 def ingest(
     ctx: typer.Context,
     target: str = TARGET,
@@ -129,10 +124,10 @@ def ingest(
             [
                 r.window_start,
                 int(s.get("rows", 0)),
-                _num(s.get("drift.share")),
-                _num(s.get("drift.psi_max")),
-                _num(s.get("prediction.psi")),
-                _num(s.get("estimated.accuracy")),
+                short_number(s.get("drift.share")),
+                short_number(s.get("drift.psi_max")),
+                short_number(s.get("prediction.psi")),
+                short_number(s.get("estimated.accuracy")),
             ]
         )
     table(
@@ -145,7 +140,6 @@ def ingest(
     _print_alerts(steward, result.alerts)
 
 
-@app.command("labels")
 def labels(
     ctx: typer.Context,
     target: str = TARGET,
@@ -167,8 +161,8 @@ def labels(
         [
             r.window_start,
             int(r.signals.get("labelled_rows", 0)),
-            _num(r.signals.get("performance.auc")),
-            _num(r.signals.get("performance.accuracy")),
+            short_number(r.signals.get("performance.auc")),
+            short_number(r.signals.get("performance.accuracy")),
         ]
         for r in result.results
     ]
@@ -182,7 +176,6 @@ def labels(
     _print_alerts(steward, result.alerts)
 
 
-@app.command("kpi")
 def kpi(
     ctx: typer.Context,
     target: str = TARGET,
@@ -216,164 +209,6 @@ def kpi(
     _print_alerts(steward, alerts)
 
 
-@app.command("status")
-def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Health of every monitored version: newest window, drift, performance, alerts."""
-    found = client(ctx).monitor_status()
-    if as_json:
-        print_json(found)
-        return
-    rows = []
-    notes: list[str] = []
-    for item in found:
-        signals: dict[str, float] = item["signals"]  # type: ignore[assignment]
-        performance: dict[str, float] = item["performance"]  # type: ignore[assignment]
-        health = str(item["health"])
-        style = {"alert": "red", "ok": "green"}.get(health, "yellow")
-        latest = item["latest_window"]
-        rows.append(
-            [
-                item["version"],
-                item["stage"],
-                f"[{style}]{health}[/{style}]",
-                str(latest)[:10] if latest else "",
-                _num(signals.get("drift.share")),
-                _num(signals.get("drift.psi_max")),
-                _auc(performance, signals),
-                item["alerts"],
-                ", ".join(str(r) for r in item["open_reviews"]),  # type: ignore[attr-defined]
-            ]
-        )
-        if item["pending_deliveries"] or item["failed_deliveries"]:
-            notes.append(
-                f"{item['version']}: {item['pending_deliveries']} notification(s) pending, "
-                f"{item['failed_deliveries']} failed (steward monitor deliver)"
-            )
-    if not rows:
-        console.print("no monitored versions yet: `steward monitor reference` starts one")
-        return
-    table(
-        "monitoring",
-        ["version", "stage", "health", "window", "drift", "PSI max", "AUC", "alerts", "review"],
-        rows,
-    )
-    for note in notes:
-        console.print(f"note: {escape(note)}")
-
-
-@app.command("alerts")
-def alerts(
-    ctx: typer.Context,
-    target: str | None = typer.Argument(None, help="Only this version or deployment."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Alerts raised by the monitoring rules, oldest first."""
-    found = client(ctx).alerts(target)
-    if as_json:
-        print_json([a.as_dict() for a in found])
-        return
-    table(
-        "alerts",
-        ["id", "version", "window", "signal", "value", "rule", "outcome"],
-        [
-            [
-                a.id,
-                a.version_ref,
-                a.window_start,
-                a.signal,
-                _num(a.value),
-                a.rule,
-                a.detail.get("outcome"),
-            ]
-            for a in found
-        ],
-    )
-
-
-@app.command("reviews")
-def reviews(
-    ctx: typer.Context,
-    state: str = typer.Option("open", "--status", help="open, closed or all."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Reviews opened by alerts."""
-    if state not in ("open", "closed", "all"):
-        raise InvalidInputError(f"unknown status {state!r}: use open, closed or all")
-    found = client(ctx).reviews(None if state == "all" else state)
-    if as_json:
-        print_json([r.as_dict() for r in found])
-        return
-    table(
-        f"reviews ({state})",
-        ["id", "version", "status", "opened", "reason and resolution"],
-        [
-            [
-                r.id,
-                r.version_ref,
-                r.status,
-                r.opened_at[:16],
-                r.reason + (f" | closed: {r.resolution}" if r.resolution else ""),
-            ]
-            for r in found
-        ],
-    )
-
-
-@app.command("close-review")
-def close_review(
-    ctx: typer.Context,
-    review_id: int = typer.Argument(..., help="The review's id."),
-    reason: str = typer.Option(..., "--reason", help="What was found and done (required)."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Close a review with what was found and done."""
-    closed = client(ctx).close_review(review_id, reason)
-    if as_json:
-        print_json(closed.as_dict())
-        return
-    console.print(f"review {closed.id} of {escape(closed.version_ref)} closed")
-
-
-@app.command("deliver")
-def deliver(
-    ctx: typer.Context,
-    wait: float = typer.Option(
-        0.0, "--wait", help="Keep retrying for up to this many seconds until none is pending."
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Send the notifications that are due (run it from cron to retry failed ones)."""
-    outcomes = client(ctx).deliver(wait)
-    if as_json:
-        print_json([o.as_dict() for o in outcomes])
-    elif not outcomes:
-        console.print("nothing to deliver")
-    else:
-        table(
-            "deliveries",
-            ["delivery", "route", "status", "attempts", "error"],
-            [[o.delivery, o.route, o.status, o.attempts, o.error] for o in outcomes],
-        )
-    given_up = [o for o in outcomes if o.status == "failed"]
-    if given_up:
-        fail(f"{len(given_up)} notification(s) failed for good; see the table or --json")
-
-
-@app.command("report")
-def report(
-    ctx: typer.Context,
-    target: str = TARGET,
-    out: Path = typer.Option(..., "-o", "--out", help="Where to write the HTML report."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Write the HTML report of a version's windows: drift, performance and KPIs over time."""
-    path = client(ctx).monitor_report(target, out)
-    if as_json:
-        print_json({"report": str(path)})
-        return
-    console.print(f"report: {escape(str(path))}")
-
-
 def _print_alerts(steward: Any, ids: list[int]) -> None:
     if not ids:
         return
@@ -401,16 +236,3 @@ def _read_points(path: Path) -> list[tuple[str, float]]:
                     f"{path.name}:{line}: value {row['value']!r} is not a number"
                 ) from None
     return pairs
-
-
-def _auc(performance: dict[str, float], signals: dict[str, float]) -> str:
-    """The measured AUC of the newest labelled window, else the newest window's estimate,
-    marked as such."""
-    if "performance.auc" in performance:
-        return _num(performance["performance.auc"])
-    estimate = signals.get("estimated.auc")
-    return "" if estimate is None else f"{estimate:.4g} (est.)"
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"

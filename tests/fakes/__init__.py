@@ -1,0 +1,17 @@
+"""In-process fakes of every port the services use. Each implements its whole port, and the
+shared scenario suite (tests/port_scenarios) runs the same scenarios against them and against
+the SQL adapters on SQLite and PostgreSQL, so a fake cannot drift from the SQL."""
+
+from tests.fakes.state import FakeClock
+from tests.fakes.store import FakeChainVerifier, FakeReadSession, FakeStore, FakeWriteSession
+from tests.fakes.tools import FakeArtifactStore, make_lineage
+
+__all__ = [
+    "FakeArtifactStore",
+    "FakeChainVerifier",
+    "FakeClock",
+    "FakeReadSession",
+    "FakeStore",
+    "FakeWriteSession",
+    "make_lineage",
+]

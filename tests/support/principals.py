@@ -1,0 +1,14 @@
+"""Principals for tests: people whose names were declared, as `--actor` declares them."""
+
+from __future__ import annotations
+
+from steward.domain.principal import Principal
+
+
+def who(name: str) -> Principal:
+    """The declared principal `name`."""
+    return Principal(name, "declared")
+
+
+# Who reads, in tests of use cases whose reads do not depend on the reader.
+READER = who("reader")
