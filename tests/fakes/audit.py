@@ -11,6 +11,7 @@ from steward.domain.audit import (
 )
 from steward.services.ports import (
     AuditQuery,
+    AuditReads,
     ChainHead,
     Page,
     PageRequest,
@@ -68,3 +69,8 @@ class FakeAuditReads(View):
             (r for r in self._state.events if after_seq < r[0] <= until_seq), key=lambda r: r[0]
         )
         yield from rows
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_audit_reads: type[AuditReads] = FakeAuditReads

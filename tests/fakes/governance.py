@@ -19,6 +19,7 @@ from steward.domain.governance import (
     VersionGovernance,
     Waiver,
 )
+from steward.services.ports import GovernanceReads, GovernanceWrites
 from tests.fakes.state import (
     View,
     _conflict,
@@ -212,3 +213,9 @@ class FakeGovernanceReads(View):
             for _, row in sorted(self._state.decisions.items())
             if project is None or row.fact.project == project
         ]
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_governance_reads: type[GovernanceReads] = FakeGovernanceReads
+_governance_writes: type[GovernanceWrites] = FakeGovernanceWrites

@@ -8,6 +8,7 @@ import hmac
 from pathlib import Path
 
 from steward.domain.errors import InvalidInputError
+from steward.services.ports import Keys, Signer
 
 
 class FakeSigner:
@@ -40,3 +41,9 @@ class FakeKeys:
     def valid(self, public_key: str, message: bytes, signature: str) -> bool:
         expected = hmac.new(public_key.encode(), message, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature)
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_keys: type[Keys] = FakeKeys
+_signer: type[Signer] = FakeSigner

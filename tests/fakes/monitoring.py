@@ -16,6 +16,7 @@ from steward.domain.monitoring import (
     WindowPart,
     WindowResult,
 )
+from steward.services.ports import MonitoringReads, MonitoringWrites, OutboxReads, OutboxWrites
 from tests.fakes.state import View, _conflict, _new_id
 
 
@@ -436,3 +437,11 @@ class FakeOutboxWrites(FakeOutboxReads):
             last_status=last_status,
             delivered_at=self.now if status == "delivered" else None,
         )
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_monitoring_reads: type[MonitoringReads] = FakeMonitoringReads
+_monitoring_writes: type[MonitoringWrites] = FakeMonitoringWrites
+_outbox_reads: type[OutboxReads] = FakeOutboxReads
+_outbox_writes: type[OutboxWrites] = FakeOutboxWrites

@@ -9,6 +9,7 @@ from typing import Any
 from steward.domain.governance import (
     StoredPolicy,
 )
+from steward.services.ports import PolicyReads, PolicyWrites
 from tests.fakes.state import (
     View,
     _conflict,
@@ -62,3 +63,9 @@ class FakePolicyReads(View):
 
     def get_policy(self, name: str, version: int | None) -> StoredPolicy | None:
         return self._find_policy(name, version)
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_policy_reads: type[PolicyReads] = FakePolicyReads
+_policy_writes: type[PolicyWrites] = FakePolicyWrites

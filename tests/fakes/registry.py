@@ -23,6 +23,8 @@ from steward.domain.errors import (
 from steward.services.ports import (
     Page,
     PageRequest,
+    RegistryReads,
+    RegistryWrites,
     VersionHandle,
     VersionQuery,
 )
@@ -330,3 +332,9 @@ class FakeRegistryReads(View):
             if self._names(v) == (project, model) and v.number == number:
                 return v.id
         return None
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_registry_reads: type[RegistryReads] = FakeRegistryReads
+_registry_writes: type[RegistryWrites] = FakeRegistryWrites

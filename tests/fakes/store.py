@@ -23,7 +23,16 @@ from steward.domain.audit import (
     verify_rows,
 )
 from steward.domain.principal import Principal
-from steward.services.ports import MAX_PAGE_SIZE, AuditQuery, ChainHead, PageRequest
+from steward.services.ports import (
+    MAX_PAGE_SIZE,
+    AuditQuery,
+    ChainHead,
+    ChainVerifier,
+    PageRequest,
+    ReadSession,
+    Store,
+    WriteSession,
+)
 from tests.fakes.audit import FakeAuditReads
 from tests.fakes.governance import FakeGovernanceReads, FakeGovernanceWrites
 from tests.fakes.monitoring import (
@@ -158,3 +167,11 @@ class FakeChainVerifier:
             with self.store.read() as q:
                 reports.append(verify_rows(q.audit.audit_rows(start - 1, end, 1000), prev, start))
         return reports
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_chain_verifier: type[ChainVerifier] = FakeChainVerifier
+_read_session: type[ReadSession] = FakeReadSession
+_store: type[Store] = FakeStore
+_write_session: type[WriteSession] = FakeWriteSession

@@ -12,6 +12,7 @@ from steward.domain.errors import (
 )
 from steward.services.inventory import Lineage
 from steward.services.ports import (
+    ArtifactStore,
     StoredArtifact,
 )
 
@@ -61,3 +62,8 @@ def make_lineage(artifact_format: str = "skops", **overrides: Any) -> Lineage:
     }
     fields.update(overrides)
     return Lineage(artifact_format=artifact_format, **fields)
+
+
+# Each fake must implement its port: a fake that drifts from the Protocol fails the type check
+# here, not at some distant use.
+_artifact_store: type[ArtifactStore] = FakeArtifactStore
