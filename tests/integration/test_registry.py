@@ -92,9 +92,10 @@ def test_register_captures_lineage_of_a_real_model(
     assert version.tags == {"team": "risk"}
     assert version.record_digest == record.digest()
     loaded = client.load("credit/scorer/1")
+    assert isinstance(loaded, type(model))
     np.testing.assert_array_equal(
         loaded.predict(frame.drop(columns="target")), model.predict(frame.drop(columns="target"))
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_versions_are_numbered_per_model_and_model_is_created_once(

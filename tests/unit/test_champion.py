@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import tracemalloc
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,15 @@ from steward.stats.resampling import (
     resample_scores,
 )
 
-TOL = {"rel": 1e-12, "abs": 1e-12}
+
+class _Tolerance(TypedDict):
+    """Keyword arguments of `pytest.approx`."""
+
+    rel: float
+    abs: float
+
+
+TOL: _Tolerance = {"rel": 1e-12, "abs": 1e-12}
 # The orientation the brief fixes, written out here rather than read from the module.
 HIGHER = {"auc", "pr_auc", "accuracy", "precision", "recall", "f1", "r2"}
 

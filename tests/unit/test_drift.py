@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-from scipy import stats  # type: ignore[import-untyped]
-from scipy.spatial import distance  # type: ignore[import-untyped]
+from scipy import stats
+from scipy.spatial import distance
 
 from steward.domain.errors import InvalidInputError
 from steward.stats import drift_methods as dm
@@ -36,7 +36,8 @@ def _one(reference: Any, current: Any, **options: Any) -> Any:
 
 def _finite(values: Any) -> np.ndarray[Any, Any]:
     array = np.asarray(values, dtype=float)
-    return array[np.isfinite(array)]
+    finite: np.ndarray[Any, Any] = array[np.isfinite(array)]
+    return finite
 
 
 # ---- seeded data whose Evidently verdicts are recorded below ---------------------------------
@@ -256,7 +257,7 @@ def test_forced_jensenshannon_on_few_numbers_compares_value_by_value() -> None:
 
 def _psi(reference_counts: Any, current_counts: Any) -> float:
     def shares(counts: Any) -> np.ndarray[Any, Any]:
-        share = np.asarray(counts, dtype=float) / np.sum(counts)
+        share: np.ndarray[Any, Any] = np.asarray(counts, dtype=float) / np.sum(counts)
         smallest = share[share > 0].min()
         share[share == 0] = smallest / 1e6 if smallest <= 1e-4 else 1e-4
         return share

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,15 @@ from steward.stats.performance import (
     regression_report,
 )
 
-TOL = {"rel": 1e-9, "abs": 1e-9}
+
+class _Tolerance(TypedDict):
+    """Keyword arguments of `pytest.approx`."""
+
+    rel: float
+    abs: float
+
+
+TOL: _Tolerance = {"rel": 1e-9, "abs": 1e-9}
 
 
 def _binary(seed: int, n: int = 400, *, ties: bool = False) -> tuple[Any, Any]:

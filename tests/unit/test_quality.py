@@ -289,7 +289,9 @@ def frame_with_repeats(seed: int, rows: int = 3_000) -> pd.DataFrame:
         {
             "amount": rng.choice([0.0, -0.0, 1.5, 2.25, np.nan], rows),
             "count": rng.integers(0, 4, rows),
-            "region": pd.Series(rng.choice(["a", "b", None], rows), dtype=object),
+            "region": pd.Series(
+                rng.choice(np.array(["a", "b", None], dtype=object), rows), dtype=object
+            ),
             "flag": rng.random(rows) < 0.5,
         }
     )
