@@ -149,7 +149,7 @@ def verify_service(settings: Settings, expected: int, runs: int) -> VerifyFigure
     try:
         for run in range(runs):
             started = time.perf_counter()
-            result = container.audit.verify()
+            result = container.audit.verify(settings.resolved_principal)
             times.append(time.perf_counter() - started)
             if not result.ok or result.checked != expected:
                 raise RuntimeError(f"verify did not pass: {result.as_dict()}")

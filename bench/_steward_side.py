@@ -272,9 +272,9 @@ def fill(settings: Settings, scale: Scale, start: datetime) -> dict[str, int]:
         counts[p.model] += 1
     container = build(settings)
     try:
-        stored = container.artifacts.put(ARTIFACT)
+        stored = container.context.artifacts.put(ARTIFACT)
         with container.store.read() as q:
-            assert q.chain_head().seq == 0, "the Steward bench database must start empty"
+            assert q.audit.chain_head().seq == 0, "the Steward bench database must start empty"
         chain = Chain()
         with container.store.writer.begin() as conn:
             project_id = _add_project(conn, chain, start)
@@ -316,7 +316,7 @@ class StewardTool:
 
     def register(self, item: RegisterInput) -> int:
         version = self.container.inventory.register_version(
-            ACTOR,
+            self.container.settings.resolved_principal,
             PROJECT,
             item.model,
             ARTIFACT,
