@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
 from typer.testing import CliRunner
 
-from steward.entrypoints.cli.app import app
+from steward.entrypoints.cli.app import app, command_tree
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def _commands() -> list[tuple[str, ...]]:
-    root = typer.main.get_command(app)
+    root = command_tree()
     found: list[tuple[str, ...]] = []
 
     # Typer ships its own copy of Click, so groups are recognised by their `commands`.
@@ -49,7 +48,7 @@ def test_every_command_is_documented() -> None:
 
 
 def test_every_command_has_a_json_option_where_it_prints_data() -> None:
-    root = typer.main.get_command(app)
+    root = command_tree()
     without = []
     for path in _commands():
         command: Any = root

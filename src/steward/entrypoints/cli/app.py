@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from steward.domain.errors import StewardError
-from steward.entrypoints.cli import (
-    audit,
-    check,
-    db,
-    evidence,
-    gate,
-    governance,
-    model,
-    monitor,
-    policy,
-    project,
-    request,
-    signoff,
-    version,
-    waiver,
-    webhook,
-)
-from steward.sdk import Client
+from steward.entrypoints.cli.lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from typer import _click as click
+
+    from steward.sdk import Client
 
 app = typer.Typer(
     name="steward",
@@ -33,28 +22,12 @@ app = typer.Typer(
         "Steward: inventory, lineage, risk-tiered policy gates with evidence and sign-offs, "
         "and a tamper-evident audit trail for ML models."
     ),
+    # Every command group is imported when it is used (see lazy.py), not at start-up.
+    cls=LazyGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(project.app, name="project")
-app.add_typer(model.app, name="model")
-app.add_typer(version.app, name="version")
-app.add_typer(audit.app, name="audit")
-app.add_typer(db.app, name="db")
-app.add_typer(policy.app, name="policy")
-app.add_typer(evidence.app, name="evidence")
-app.add_typer(check.app, name="check")
-app.add_typer(signoff.app, name="signoff")
-app.add_typer(gate.app, name="gate")
-app.add_typer(waiver.app, name="waiver")
-app.add_typer(request.app, name="request")
-app.add_typer(governance.app, name="governance")
-app.add_typer(monitor.app, name="monitor")
-app.add_typer(webhook.app, name="webhook")
-app.command("promote")(gate.promote)
-app.command("recertify")(gate.recertify)
-app.command("inbox")(governance.inbox)
 
 
 @app.callback()
@@ -82,6 +55,8 @@ def root(
 
     def factory() -> Client:
         if not made:
+            from steward.sdk import Client
+
             made.append(
                 Client(
                     home=home, database_url=database_url, artifact_root=artifact_root, actor=actor
@@ -91,6 +66,15 @@ def root(
         return made[0]
 
     ctx.obj = factory
+
+
+def command_tree() -> click.Command:
+    """The root command with every group loaded: for tools that walk all commands (the help
+    and documentation tests)."""
+    root = typer.main.get_command(app)
+    if isinstance(root, LazyGroup):
+        root.load_all()
+    return root
 
 
 def main() -> None:

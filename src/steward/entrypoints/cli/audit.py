@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from steward.entrypoints.cli.output import (
     AFTER_OPTION,
@@ -53,6 +52,15 @@ def verify(
     if as_json or not err_console.is_terminal:
         result = c.verify_audit(raise_on_break=False, checkpoints=checkpoint, public_key=public_key)
     else:
+        # Loaded here, not at start-up: most commands draw no progress bar.
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         with Progress(
             TextColumn("verifying"),
             BarColumn(),

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -127,6 +126,9 @@ def run(
     version = parse_version_ref(ref)
     out = report or Path(f"{version.project}-{version.model}-{version.number}-checks.html")
     steward = client(ctx)
+    # Loaded here, not at start-up: most commands draw no progress bar.
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from steward.domain.errors import InvalidInputError
-from steward.domain.governance import Evidence
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
     client,
@@ -21,6 +20,9 @@ from steward.entrypoints.cli.output import (
     print_json,
     table,
 )
+
+if TYPE_CHECKING:
+    from steward.domain.governance import Evidence
 
 app = typer.Typer(
     help="Attach the results of checks and documents to a version, and list them.",

@@ -7,7 +7,7 @@ and exits 6; `steward version move` shares that output.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.markup import escape
@@ -15,8 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from steward.domain.errors import GateBlockedError
-from steward.domain.governance import GateDecision
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json
+
+if TYPE_CHECKING:
+    from steward.domain.governance import GateDecision
 
 app = typer.Typer(
     help="Ask what a version still needs to pass the gate into a stage.", no_args_is_help=True

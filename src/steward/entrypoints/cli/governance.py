@@ -4,14 +4,16 @@ recertification schedule."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
-from steward.services.kpis import TeamKpis
-from steward.services.promotion import InboxItem, Recertification
+
+if TYPE_CHECKING:
+    from steward.services.kpis import TeamKpis
+    from steward.services.promotion import InboxItem, Recertification
 
 app = typer.Typer(
     help="Governance KPIs per team and the recertification schedule.", no_args_is_help=True

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from steward.domain.errors import InvalidInputError
-from steward.sdk import Client
+
+if TYPE_CHECKING:
+    from steward.sdk import Client
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts instead of tables.")
 LIMIT_OPTION = typer.Option(50, "--limit", min=1, max=1000, help="Rows per page (1-1000).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -11,9 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from steward.domain.errors import StewardError
-from steward.domain.governance import StoredPolicy
-from steward.domain.policy import AnswerMatch, Gate, Policy, TierRule
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
+
+if TYPE_CHECKING:
+    from steward.domain.governance import StoredPolicy
+    from steward.domain.policy import AnswerMatch, Gate, Policy, TierRule
 
 app = typer.Typer(
     help="List, show, validate and apply governance policies (risk tiers, gates, RACI).",

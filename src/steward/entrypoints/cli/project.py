@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import yaml
 from rich.markup import escape
 
-from steward.domain.entities import Project
 from steward.domain.errors import InvalidInputError
-from steward.domain.governance import Assessment
 from steward.entrypoints.cli.output import (
     AFTER_OPTION,
     JSON_OPTION,
@@ -24,6 +21,10 @@ from steward.entrypoints.cli.output import (
     print_json,
     table,
 )
+
+if TYPE_CHECKING:
+    from steward.domain.entities import Project
+    from steward.domain.governance import Assessment
 
 app = typer.Typer(
     help="Create and inspect projects (analytics use cases) and their members.",
@@ -184,6 +185,8 @@ def read_answers(path: Path) -> dict[str, str]:
         raise InvalidInputError(f"answers file {path} does not exist") from None
     except (OSError, UnicodeDecodeError):
         raise InvalidInputError(f"cannot read answers file {path}") from None
+    import yaml  # only this command reads YAML; the others start without it
+
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)

@@ -3,10 +3,11 @@ sign-offs and whether each still counts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
-from steward.domain.governance import SignOff, evidence_set_digest
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
     client,
@@ -14,6 +15,9 @@ from steward.entrypoints.cli.output import (
     print_json,
     table,
 )
+
+if TYPE_CHECKING:
+    from steward.domain.governance import SignOff
 
 app = typer.Typer(
     help="Approve or reject a version for a stage, acting in a role.", no_args_is_help=True
@@ -98,6 +102,8 @@ def _current(signoff: SignOff, digest: str) -> str:
 @app.command("list")
 def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a version's sign-offs, oldest first, and whether each still matches its evidence."""
+    from steward.domain.governance import evidence_set_digest
+
     c = client(ctx)
     signoffs = c.signoffs(ref)
     digest = evidence_set_digest(c.evidence(ref))

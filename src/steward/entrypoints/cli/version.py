@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from steward.domain.entities import Version
 from steward.domain.errors import GateBlockedError
 from steward.domain.naming import parse_tag
 from steward.entrypoints.cli.gate import blocked
@@ -23,6 +22,9 @@ from steward.entrypoints.cli.output import (
     print_json,
     table,
 )
+
+if TYPE_CHECKING:
+    from steward.domain.entities import Version
 
 app = typer.Typer(
     help="Search versions, show their lineage, tag them and change their stage.",

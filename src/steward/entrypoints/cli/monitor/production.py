@@ -10,7 +10,6 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from steward.domain.errors import InvalidInputError
 from steward.entrypoints.cli.output import (
@@ -94,6 +93,9 @@ def ingest(
     """Profile production rows into windows, compare each with the reference and raise the
     alerts the policy's monitoring rules call for."""
     steward = client(ctx)
+    # Loaded here, not at start-up: most commands draw no progress bar.
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]profiling[/bold] {task.completed:,} rows"),
