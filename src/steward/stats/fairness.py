@@ -389,6 +389,10 @@ def _column(what: str, values: object) -> Column:
             return pa.array(values, from_pandas=True)
         except _ARROW_ERRORS as exc:
             raise InvalidInputError(f"{what} cannot be read: {first_line(exc)}") from None
+    return _column_from_frame_library(what, values)
+
+
+def _column_from_frame_library(what: str, values: object) -> Column:
     try:
         table = to_arrow_table(values)  # pandas and Polars Series, without importing either
     except InvalidInputError:
