@@ -18,12 +18,15 @@ from steward.domain.evidence_kinds import known_kinds, metric_names
 from steward.domain.naming import check_role, check_tag_key
 from steward.domain.policy import (
     DRIFT_METHODS,
+    AnswerMatch,
     Gate,
     Monitoring,
     Policy,
+    Question,
     Questionnaire,
     SeparationOfDuties,
     Stages,
+    TierRule,
 )
 from steward.domain.windows import parse_window
 
@@ -106,8 +109,16 @@ def _duties(policy: Policy, duties: SeparationOfDuties, where: Location) -> list
 
 def _questionnaire(q: Questionnaire, tiers: tuple[str, ...]) -> list[Problem]:
     base: Location = ("questionnaire",)
-    found: list[Problem] = []
     questions = {question.id: question for question in q.questions}
+    found = _question_problems(q, base)
+    for ri, rule in enumerate(q.rules):
+        found.extend(_rule_problems(rule, (*base, "rules", ri), questions, tiers))
+    found.extend(_scoring_problems(q, base, tiers))
+    return found
+
+
+def _question_problems(q: Questionnaire, base: Location) -> list[Problem]:
+    found: list[Problem] = []
     for index, qid in _duplicates(question.id for question in q.questions):
         found.append(((*base, "questions", index, "id"), f"duplicate question id {qid!r}"))
     for qi, question in enumerate(q.questions):
@@ -118,58 +129,70 @@ def _questionnaire(q: Questionnaire, tiers: tuple[str, ...]) -> list[Problem]:
                     f"duplicate answer {value!r} to question {question.id!r}",
                 )
             )
+    return found
 
-    for ri, rule in enumerate(q.rules):
-        where: Location = (*base, "rules", ri)
-        if rule.tier is not None and rule.minimum is not None:
-            found.append(
-                (
-                    (*where, "minimum"),
-                    "a rule has either tier (set the tier and stop) or minimum (raise the floor), "
-                    "not both",
-                )
+
+def _rule_problems(
+    rule: TierRule, where: Location, questions: dict[str, Question], tiers: tuple[str, ...]
+) -> list[Problem]:
+    found: list[Problem] = []
+    if rule.tier is not None and rule.minimum is not None:
+        found.append(
+            (
+                (*where, "minimum"),
+                "a rule has either tier (set the tier and stop) or minimum (raise the floor), "
+                "not both",
             )
-        if rule.tier is None and rule.minimum is None:
-            found.append(
-                (where, "a rule needs tier (set the tier and stop) or minimum (raise the floor)")
+        )
+    if rule.tier is None and rule.minimum is None:
+        found.append(
+            (where, "a rule needs tier (set the tier and stop) or minimum (raise the floor)")
+        )
+    for field, tier in (("tier", rule.tier), ("minimum", rule.minimum)):
+        if tier is not None and tier not in tiers:
+            found.append(((*where, field), _unknown_tier(tier, tiers)))
+    if not rule.all and not rule.any:
+        found.append(
+            (
+                where,
+                "a rule needs at least one condition under all or any; it would never match",
             )
-        for field, tier in (("tier", rule.tier), ("minimum", rule.minimum)):
-            if tier is not None and tier not in tiers:
-                found.append(((*where, field), _unknown_tier(tier, tiers)))
-        if not rule.all and not rule.any:
+        )
+    for group, conditions in (("all", rule.all), ("any", rule.any)):
+        for qid, match in conditions.items():
+            found.extend(_condition_problems((*where, group, qid), qid, match, questions))
+    return found
+
+
+def _condition_problems(
+    where: Location, qid: str, match: AnswerMatch, questions: dict[str, Question]
+) -> list[Problem]:
+    asked = questions.get(qid)
+    if asked is None:
+        return [
+            (
+                where,
+                f"unknown question {qid!r}: the questionnaire asks {_listing(questions)}",
+            )
+        ]
+    found: list[Problem] = []
+    allowed = asked.allowed()
+    for answer in (*match.in_, *match.not_):
+        if answer not in allowed:
             found.append(
                 (
                     where,
-                    "a rule needs at least one condition under all or any; it would never match",
+                    f"unknown answer {answer!r} to question {qid!r}: expected one of "
+                    f"{_listing(allowed)}",
                 )
             )
-        for group, conditions in (("all", rule.all), ("any", rule.any)):
-            for qid, match in conditions.items():
-                asked = questions.get(qid)
-                if asked is None:
-                    found.append(
-                        (
-                            (*where, group, qid),
-                            f"unknown question {qid!r}: the questionnaire asks "
-                            f"{_listing(questions)}",
-                        )
-                    )
-                    continue
-                allowed = asked.allowed()
-                for answer in (*match.in_, *match.not_):
-                    if answer not in allowed:
-                        found.append(
-                            (
-                                (*where, group, qid),
-                                f"unknown answer {answer!r} to question {qid!r}: expected one of "
-                                f"{_listing(allowed)}",
-                            )
-                        )
-                if match.in_ and not set(match.in_) - set(match.not_):
-                    found.append(
-                        ((*where, group, qid), f"the condition on {qid!r} matches no answer")
-                    )
+    if match.in_ and not set(match.in_) - set(match.not_):
+        found.append((where, f"the condition on {qid!r} matches no answer"))
+    return found
 
+
+def _scoring_problems(q: Questionnaire, base: Location, tiers: tuple[str, ...]) -> list[Problem]:
+    found: list[Problem] = []
     for bi, band in enumerate(q.scoring):
         if band.tier not in tiers:
             found.append(((*base, "scoring", bi, "tier"), _unknown_tier(band.tier, tiers)))
@@ -191,6 +214,16 @@ def _tiers(policy: Policy) -> list[Problem]:
 
 def _stages(stages: Stages) -> list[Problem]:
     base: Location = ("stages",)
+    return [
+        *_stage_name_problems(stages, base),
+        *_move_problems(stages, base),
+        *_exclusive_problems(stages, base),
+        *_cycles(stages),
+        *_unreachable_problems(stages, base),
+    ]
+
+
+def _stage_name_problems(stages: Stages, base: Location) -> list[Problem]:
     names = stages.names
     found: list[Problem] = []
     for index, name in enumerate(names):
@@ -206,7 +239,12 @@ def _stages(stages: Stages) -> list[Problem]:
         found.append(((*base, "names", index), f"duplicate stage {name!r}"))
     if stages.initial not in names:
         found.append(((*base, "initial"), _unknown_stage(stages.initial, names)))
+    return found
 
+
+def _move_problems(stages: Stages, base: Location) -> list[Problem]:
+    names = stages.names
+    found: list[Problem] = []
     forward: set[tuple[str, str]] = set()
     for group, moves in (("transitions", stages.transitions), ("rollback", stages.rollback)):
         for index, move in enumerate(moves):
@@ -235,6 +273,12 @@ def _stages(stages: Stages) -> list[Problem]:
                         "back to a stage the version held before",
                     )
                 )
+    return found
+
+
+def _exclusive_problems(stages: Stages, base: Location) -> list[Problem]:
+    names = stages.names
+    found: list[Problem] = []
     for stage, displaced in stages.exclusive.items():
         if stage not in names:
             found.append(((*base, "exclusive", stage), _unknown_stage(stage, names)))
@@ -247,20 +291,21 @@ def _stages(stages: Stages) -> list[Problem]:
                     f"the holder of {stage!r} cannot be displaced to {stage!r} itself",
                 )
             )
-
-    found += _cycles(stages)
-    if stages.initial in names:
-        reachable = _reachable(stages)
-        for index, name in enumerate(names):
-            if name not in reachable:
-                found.append(
-                    (
-                        (*base, "names", index),
-                        f"stage {name!r} cannot be reached from {stages.initial!r} "
-                        "by any transition",
-                    )
-                )
     return found
+
+
+def _unreachable_problems(stages: Stages, base: Location) -> list[Problem]:
+    if stages.initial not in stages.names:
+        return []
+    reachable = _reachable(stages)
+    return [
+        (
+            (*base, "names", index),
+            f"stage {name!r} cannot be reached from {stages.initial!r} by any transition",
+        )
+        for index, name in enumerate(stages.names)
+        if name not in reachable
+    ]
 
 
 def _reachable(stages: Stages) -> set[str]:
@@ -344,6 +389,14 @@ def _gates(policy: Policy) -> list[Problem]:
 
 
 def _gate(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
+    return [
+        *_gate_check_problems(policy, gate, where),
+        *_gate_signoff_problems(policy, gate, where),
+        *_gate_documentation_problems(policy, gate, where),
+    ]
+
+
+def _gate_check_problems(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
     found: list[Problem] = []
     for index, check in enumerate(gate.checks):
         at: Location = (*where, "checks", index)
@@ -368,7 +421,11 @@ def _gate(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
             found.append((at, f"the threshold of {check.kind}.{check.metric} must be finite"))
     for index, key in _duplicates(check.key for check in gate.checks):
         found.append(((*where, "checks", index), f"duplicate check {key.split(':', 1)[1]!r}"))
+    return found
 
+
+def _gate_signoff_problems(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
+    found: list[Problem] = []
     if gate.separation_of_duties is not None:
         found += _duties(policy, gate.separation_of_duties, (*where, "separation_of_duties"))
         barred = set(gate.separation_of_duties.signers_may_not_hold)
@@ -392,7 +449,11 @@ def _gate(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
                 f"role {role!r} is asked twice in one gate; ask once with a count",
             )
         )
+    return found
 
+
+def _gate_documentation_problems(policy: Policy, gate: Gate, where: Location) -> list[Problem]:
+    found: list[Problem] = []
     declared = policy.documentation_fields
     for index, field in enumerate(gate.documentation):
         if field not in declared:
