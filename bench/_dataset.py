@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from steward.services.inventory import Lineage
+from steward.services.inventory_inputs import Lineage
 
 PROJECT = "bench"
 BIG_MODEL = "big"

@@ -37,7 +37,7 @@ from steward.domain.entities import VersionRecord
 from steward.domain.stages import DEFAULT_STAGES
 from steward.sdk import Client
 from steward.services.audit import VerifyResult
-from steward.services.inventory import Lineage
+from steward.services.inventory_inputs import Lineage
 from steward.services.ports import StoredArtifact
 
 INSERT_BATCH = 5_000

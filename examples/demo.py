@@ -206,6 +206,16 @@ def main() -> None:
     os.environ.pop("STEWARD_DATABASE_URL", None)
     os.environ.setdefault("COLUMNS", "120")
 
+    set_up_project()
+    client, valid = register_candidates()
+    holdout, ci_env, moment_v1 = promote_champion(client, valid)
+    reject_challenger(holdout, ci_env)
+    show_history(moment_v1)
+    monitor_production(valid, client)
+    audit_and_tamper(client)
+
+
+def set_up_project() -> None:
     console.print(Rule("1. A project: the use case, its owner, KPIs and people with roles"))
     steward_cli(
         "project", "create", "credit-risk",
@@ -234,6 +244,8 @@ def main() -> None:
         "--reason", "scheduled scoring, reviewed by underwriters",
     )  # fmt: skip
 
+
+def register_candidates() -> tuple[steward.Client, pd.DataFrame]:
     console.print(Rule("3. Train two real models and register them from Python, lineage captured"))
     data = load_breast_cancer(as_frame=True)
     frame = data.frame
@@ -266,7 +278,12 @@ def main() -> None:
     steward_cli(
         "version", "list", "--project", "credit-risk", "--tag", "team=risk", "--metric", "auc>=0.9"
     )
+    return client, valid
 
+
+def promote_champion(
+    client: steward.Client, valid: pd.DataFrame
+) -> tuple[Path, dict[str, str], str]:
     console.print(Rule("4. The gate to staging: what tier 'monitored' asks for, and a refusal"))
     v1 = "credit-risk/scorer/1"
     steward_cli("gate", "status", v1, "--to", "staging")
@@ -324,7 +341,10 @@ def main() -> None:
     time.sleep(0.05)
     moment_v1 = client.audit_log(newest_first=True, limit=1).items[0].ts
     time.sleep(0.05)
+    return holdout, ci_env, moment_v1
 
+
+def reject_challenger(holdout: Path, ci_env: dict[str, str]) -> None:
     console.print(Rule("10. The challenger is rejected, with its reason, and sent back"))
     v2 = "credit-risk/scorer/2"
     steward_cli(
@@ -340,6 +360,8 @@ def main() -> None:
     )  # fmt: skip
     steward_cli("request", "list", "--status", "all")
 
+
+def show_history(moment_v1: str) -> None:
     console.print(Rule("11. Governance KPIs: per team and overall, with a leaderboard"))
     steward_cli("governance", "kpis")
 
@@ -349,8 +371,8 @@ def main() -> None:
     steward_cli("model", "at", "credit-risk/scorer", "--time", moment_v1)
     steward_cli("model", "at", "credit-risk/scorer", "--time", "now")
 
-    monitor_production(valid, client)
 
+def audit_and_tamper(client: steward.Client) -> None:
     console.print(Rule("14. The audit trail: who did what, when, why — verified"))
     steward_cli("audit", "log", "--entity", "credit-risk/scorer/1", "--oldest-first")
     steward_cli("audit", "verify")

@@ -10,7 +10,7 @@ from steward.domain.errors import (
     IntegrityBrokenError,
     NotFoundError,
 )
-from steward.services.inventory import Lineage
+from steward.services.inventory_inputs import Lineage
 from steward.services.ports import (
     ArtifactStore,
     StoredArtifact,

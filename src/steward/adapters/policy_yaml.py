@@ -206,55 +206,66 @@ def _refusal(kind: YamlDocumentKind[Any], message: str) -> StewardError:
 
 def _structure_problems(root: Node, kind: YamlDocumentKind[Any] = POLICY_DOCUMENT) -> list[Located]:
     """Duplicate keys, keys that are not text, recursive or exploding aliases."""
-    found: list[Located] = []
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
+    walk = _StructureWalk()
+    if walk.node(root, ()) > MAX_VALUES and not walk.found:
+        walk.found.append((1, (), f"the {kind.noun} expands to more than {MAX_VALUES} values"))
+    return walk.found
 
-    def walk(node: Node, path: Location) -> int:
-        known = sizes.get(id(node))
+
+class _StructureWalk:
+    """One pass over the node graph; sizes are memoised by node so shared aliases count once."""
+
+    def __init__(self) -> None:
+        self.found: list[Located] = []
+        self._sizes: dict[int, int] = {}
+        self._on_path: set[int] = set()
+
+    def node(self, node: Node, path: Location) -> int:
+        known = self._sizes.get(id(node))
         if known is not None:
             return known
-        if id(node) in on_path:
-            found.append(
+        if id(node) in self._on_path:
+            self.found.append(
                 (node.start_mark.line + 1, path, "an alias refers to a value that contains it")
             )
             return MAX_VALUES + 1
-        on_path.add(id(node))
+        self._on_path.add(id(node))
         size = 1
         if isinstance(node, MappingNode):
-            first_line: dict[str, int] = {}
-            for key, value in node.value:
-                if key.tag == _MERGE:
-                    size += walk(value, path)
-                    continue
-                if not isinstance(key, ScalarNode) or key.tag != _STR:
-                    shown = key.value if isinstance(key, ScalarNode) else "a collection"
-                    found.append(
-                        (key.start_mark.line + 1, path, f"key {shown!r} must be text: quote it")
-                    )
-                    continue
-                name = str(key.value)
-                if name in first_line:
-                    found.append(
-                        (
-                            key.start_mark.line + 1,
-                            (*path, name),
-                            f"duplicate key {name!r} (first on line {first_line[name]})",
-                        )
-                    )
-                else:
-                    first_line[name] = key.start_mark.line + 1
-                size += walk(value, (*path, name))
+            size += self._mapping(node, path)
         elif isinstance(node, SequenceNode):
             for index, item in enumerate(node.value):
-                size += walk(item, (*path, index))
-        on_path.discard(id(node))
-        sizes[id(node)] = size
+                size += self.node(item, (*path, index))
+        self._on_path.discard(id(node))
+        self._sizes[id(node)] = size
         return size
 
-    if walk(root, ()) > MAX_VALUES and not found:
-        found.append((1, (), f"the {kind.noun} expands to more than {MAX_VALUES} values"))
-    return found
+    def _mapping(self, node: MappingNode, path: Location) -> int:
+        size = 0
+        first_line: dict[str, int] = {}
+        for key, value in node.value:
+            if key.tag == _MERGE:
+                size += self.node(value, path)
+                continue
+            if not isinstance(key, ScalarNode) or key.tag != _STR:
+                shown = key.value if isinstance(key, ScalarNode) else "a collection"
+                self.found.append(
+                    (key.start_mark.line + 1, path, f"key {shown!r} must be text: quote it")
+                )
+                continue
+            name = str(key.value)
+            if name in first_line:
+                self.found.append(
+                    (
+                        key.start_mark.line + 1,
+                        (*path, name),
+                        f"duplicate key {name!r} (first on line {first_line[name]})",
+                    )
+                )
+            else:
+                first_line[name] = key.start_mark.line + 1
+            size += self.node(value, (*path, name))
+        return size
 
 
 def _construct(

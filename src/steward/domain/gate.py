@@ -8,14 +8,17 @@ records what it rested on. The result never depends on the order the records are
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from steward.domain.audit import format_ts
 from steward.domain.errors import InvalidInputError
+from steward.domain.gate_records import (
+    evidence_order,
+    requirement_result,
+    waiver_order,
+)
+from steward.domain.gate_signoffs import signoff_results
 from steward.domain.governance import (
     Evidence,
     GateDecision,
@@ -31,12 +34,12 @@ from steward.domain.policy import (
     Gate,
     LineageFact,
     Policy,
-    SeparationOfDuties,
-    SignoffRequirement,
     Tier,
 )
 
-_Kind = Literal["transition", "assessment", "check", "documentation", "lineage", "signoff"]
+RequirementKind = Literal[
+    "transition", "assessment", "check", "documentation", "lineage", "signoff"
+]
 
 _NO_ASSESSMENT = "the project has no risk assessment: run steward project classify"
 
@@ -57,7 +60,7 @@ def evaluate_gate(
 
     `tier` is the project's assessed tier (None: not assessed), `members` maps each person to the
     roles they hold in the project now, and `now` is fixed-width UTC text (audit.format_ts)."""
-    items = tuple(sorted(evidence, key=_evidence_order))
+    items = tuple(sorted(evidence, key=evidence_order))
     digest = evidence_set_digest(items)
     results = [_transition(policy, subject, target)]
     assessment, gate, tier_def = _assessment(policy, policy_version, tier, target)
@@ -68,7 +71,7 @@ def evaluate_gate(
         results.extend(_lineage(fact, subject) for fact in gate.lineage)
         if gate.signoffs and tier_def is not None:  # a gate with sign-offs has a defined tier
             results.extend(
-                _signoffs(
+                signoff_results(
                     policy,
                     policy_version,
                     tier_def,
@@ -84,7 +87,7 @@ def evaluate_gate(
             )
     mine = sorted(
         (w for w in waivers if w.version_ref == subject.ref and w.stage == target),
-        key=_waiver_order,
+        key=waiver_order,
     )
     return GateDecision(
         version_ref=subject.ref,
@@ -108,12 +111,12 @@ def _transition(policy: Policy, subject: GateSubject, target: str) -> Requiremen
     try:
         graph.check_move(subject.stage, target, held_before=target in subject.held_stages)
     except InvalidInputError as exc:
-        return _result("transition", "transition", description, "failed", exc.message)
+        return requirement_result("transition", "transition", description, "failed", exc.message)
     if (subject.stage, target) in graph.transitions:
         detail = f"{subject.stage} → {target} is an allowed move"
     else:
         detail = f"rollback to {target}: the version was in {target} before"
-    return _result("transition", "transition", description, "met", detail)
+    return requirement_result("transition", "transition", description, "met", detail)
 
 
 def _assessment(
@@ -122,7 +125,7 @@ def _assessment(
     """The assessment requirement, and the gate to apply (None: the gate cannot be known)."""
 
     def result(status: RequirementStatus, detail: str) -> RequirementResult:
-        return _result("assessment", "assessment", "risk assessment", status, detail)
+        return requirement_result("assessment", "assessment", "risk assessment", status, detail)
 
     label = f"policy {policy.name} v{policy_version}"
     if tier is None:
@@ -158,12 +161,12 @@ def evaluate_check(check: CheckRequirement, evidence: Sequence[Evidence]) -> Req
         description = f"check {check.kind}.{check.metric} {check.op} {_num(check.value)}"
 
     def result(status: RequirementStatus, detail: str) -> RequirementResult:
-        return _result(key, "check", description, status, detail)
+        return requirement_result(key, "check", description, status, detail)
 
     ofkind = [e for e in evidence if e.kind == check.kind]
     if not ofkind:
         return result("missing", f"no {check.kind} evidence")
-    latest = max(ofkind, key=_evidence_order)
+    latest = max(ofkind, key=evidence_order)
     name = f"evidence {latest.kind} #{latest.id}"
     if check.metric is None:
         summary = f": {latest.summary}" if latest.summary else ""
@@ -205,11 +208,13 @@ def _documentation(policy: Policy, name: str, subject: GateSubject) -> Requireme
     description = f"documentation {name}" + (f": {meaning}" if meaning else "")
     text = subject.documentation.get(name)
     if text is None:
-        return _result(key, "documentation", description, "missing", f"no {name} in the docs")
+        return requirement_result(
+            key, "documentation", description, "missing", f"no {name} in the docs"
+        )
     if not str(text).strip():
-        return _result(key, "documentation", description, "missing", f"{name} is blank")
+        return requirement_result(key, "documentation", description, "missing", f"{name} is blank")
     detail = f"{name} is filled in ({len(str(text).strip())} characters)"
-    return _result(key, "documentation", description, "met", detail)
+    return requirement_result(key, "documentation", description, "met", detail)
 
 
 _LINEAGE_DESCRIPTIONS: dict[str, str] = {
@@ -223,40 +228,63 @@ _LINEAGE_DESCRIPTIONS: dict[str, str] = {
 
 
 def _lineage(fact: LineageFact, subject: GateSubject) -> RequirementResult:
-    key = f"lineage:{fact}"
-    description = _LINEAGE_DESCRIPTIONS[fact]
+    status, detail = _LINEAGE_CHECKS[fact](fact, subject)
+    return requirement_result(
+        f"lineage:{fact}", "lineage", _LINEAGE_DESCRIPTIONS[fact], status, detail
+    )
 
-    def result(status: RequirementStatus, detail: str) -> RequirementResult:
-        return _result(key, "lineage", description, status, detail)
 
-    # Key names as written by adapters.capture.code.capture_code.
-    commit = subject.code.get("git_commit")
+def _no_commit(subject: GateSubject) -> str:
     note = subject.code.get("note")
-    no_commit = "no git commit recorded for the version" + (f" ({note})" if note else "")
-    if fact == "code_commit":
-        return result("met", f"git commit {commit}") if commit else result("missing", no_commit)
-    if fact == "clean_code":
-        if not commit:
-            return result("missing", no_commit)
-        dirty = subject.code.get("git_dirty")
-        if dirty is False:
-            return result("met", f"git commit {commit} with no uncommitted changes")
-        if dirty is True:
-            return result("failed", f"the code had uncommitted changes on top of {commit}")
-        return result("missing", f"whether the code at {commit} had uncommitted changes is unknown")
-    if fact in ("training_data", "validation_data"):
-        label = fact.replace("_", " ")
-        data = subject.training_data if fact == "training_data" else subject.validation_data
-        if data is None:
-            return result("missing", f"no {label} recorded for the version")
-        return result("met", f"{label} recorded{_data_summary(data)}")
-    if fact == "environment":
-        if not subject.environment:
-            return result("missing", "no environment recorded for the version")
-        return result("met", f"environment recorded ({len(subject.environment)} entries)")
+    return "no git commit recorded for the version" + (f" ({note})" if note else "")
+
+
+# Key names as written by adapters.capture.code.capture_code.
+def _code_commit(_fact: LineageFact, subject: GateSubject) -> tuple[RequirementStatus, str]:
+    commit = subject.code.get("git_commit")
+    return ("met", f"git commit {commit}") if commit else ("missing", _no_commit(subject))
+
+
+def _clean_code(_fact: LineageFact, subject: GateSubject) -> tuple[RequirementStatus, str]:
+    commit = subject.code.get("git_commit")
+    if not commit:
+        return "missing", _no_commit(subject)
+    dirty = subject.code.get("git_dirty")
+    if dirty is False:
+        return "met", f"git commit {commit} with no uncommitted changes"
+    if dirty is True:
+        return "failed", f"the code had uncommitted changes on top of {commit}"
+    return "missing", f"whether the code at {commit} had uncommitted changes is unknown"
+
+
+def _data(fact: LineageFact, subject: GateSubject) -> tuple[RequirementStatus, str]:
+    label = fact.replace("_", " ")
+    data = subject.training_data if fact == "training_data" else subject.validation_data
+    if data is None:
+        return "missing", f"no {label} recorded for the version"
+    return "met", f"{label} recorded{_data_summary(data)}"
+
+
+def _environment(_fact: LineageFact, subject: GateSubject) -> tuple[RequirementStatus, str]:
+    if not subject.environment:
+        return "missing", "no environment recorded for the version"
+    return "met", f"environment recorded ({len(subject.environment)} entries)"
+
+
+def _signature(_fact: LineageFact, subject: GateSubject) -> tuple[RequirementStatus, str]:
     if not subject.signature:
-        return result("missing", "no input signature recorded for the version")
-    return result("met", "input signature recorded")
+        return "missing", "no input signature recorded for the version"
+    return "met", "input signature recorded"
+
+
+_LINEAGE_CHECKS: dict[str, Callable[[LineageFact, GateSubject], tuple[RequirementStatus, str]]] = {
+    "code_commit": _code_commit,
+    "clean_code": _clean_code,
+    "training_data": _data,
+    "validation_data": _data,
+    "environment": _environment,
+    "signature": _signature,
+}
 
 
 def _data_summary(data: Mapping[str, Any]) -> str:
@@ -266,186 +294,6 @@ def _data_summary(data: Mapping[str, Any]) -> str:
     if isinstance(data.get("rows"), int):
         parts.append(f"{data['rows']} rows")
     return f" ({', '.join(parts)})" if parts else ""
-
-
-# Sign-offs ----------------------------------------------------------------------------------
-
-
-def _signoffs(
-    policy: Policy,
-    policy_version: int,
-    tier: Tier,
-    subject: GateSubject,
-    target: str,
-    requirements: tuple[SignoffRequirement, ...],
-    evidence: tuple[Evidence, ...],
-    digest: str,
-    signoffs: Sequence[SignOff],
-    members: Mapping[str, frozenset[str]],
-    now: str,
-) -> list[RequirementResult]:
-    roles = {r.role for r in requirements}
-    # Only the latest decision of each person in each role counts.
-    latest: dict[tuple[str, str], SignOff] = {}
-    for signoff in sorted(signoffs, key=_signoff_order):
-        relevant = signoff.version_ref == subject.ref and signoff.stage == target
-        if relevant and signoff.role in roles:
-            latest[(signoff.signer, signoff.role)] = signoff
-    produced: dict[str, Evidence] = {}
-    for item in evidence:  # sorted: the first item each person produced
-        produced.setdefault(item.producer, item)
-    moment = _parse_time(now)
-    if moment is None:
-        raise InvalidInputError(f"malformed time {now!r}: expected 2026-11-23T14:30:00.000000Z")
-
-    invalid: dict[tuple[str, str], str] = {}
-    stale: dict[tuple[str, str], str] = {}
-    for (signer, role), signoff in latest.items():
-        why_not = _why_invalid(
-            policy.duties(tier.name, target), subject, signer, role, produced, members
-        )
-        if why_not is not None:
-            invalid[(signer, role)] = why_not
-            continue
-        why_stale = _why_stale(policy, policy_version, tier, signoff, digest, moment)
-        if why_stale is not None:
-            stale[(signer, role)] = why_stale
-
-    def approvers(role: str, *, stale_too: bool) -> set[str]:
-        return {
-            signer
-            for (signer, r), s in latest.items()
-            if r == role
-            and s.decision == "approve"
-            and (signer, r) not in invalid
-            and (stale_too or (signer, r) not in stale)
-        }
-
-    fresh = [approvers(r.role, stale_too=False) for r in requirements]
-    counts = [r.count for r in requirements]
-    owner = _match(counts, fresh)
-    best = len(owner)
-    filled: list[list[str]] = [[] for _ in requirements]
-    for (index, _), person in owner.items():
-        filled[index].append(person)
-    counted_for = {person: requirements[index].role for (index, _), person in owner.items()}
-
-    results = []
-    for index, requirement in enumerate(requirements):
-        role = requirement.role
-        names = sorted(filled[index])
-        plural = "" if requirement.count == 1 else "s"
-        tally = f"{len(names)} of {requirement.count} {role} approval{plural}"
-        if names:
-            tally += f" ({', '.join(names)})"
-        rejections: list[str] = []
-        status: RequirementStatus
-        notes: list[str] = []
-        for (signer, r), signoff in sorted(latest.items()):
-            if r != role:
-                continue
-            what = "approval" if signoff.decision == "approve" else "rejection"
-            if (signer, r) in invalid:
-                notes.append(f"{signer}'s {what} does not count: {invalid[(signer, r)]}")
-            elif (signer, r) in stale:
-                notes.append(f"{signer}'s {what} is stale: {stale[(signer, r)]}")
-            elif signoff.decision == "reject":
-                # Only a current rejection fails; a stale one judged what is no longer there,
-                # so, like a stale approval, it is reported above and does not count.
-                because = f": {signoff.reason}" if signoff.reason else ""
-                rejections.append(f"rejected by {signer}{because}")
-            elif signer not in names and signer in counted_for:
-                notes.append(f"{signer} already counts for {counted_for[signer]}")
-        detail = "; ".join([*rejections, tally, *notes])
-        if rejections:
-            status = "failed"
-        elif len(names) == requirement.count:
-            status = "met"
-        else:
-            # Stale when fresh signatures from those whose approvals went stale would fill more.
-            widened = list(fresh)
-            widened[index] = approvers(role, stale_too=True)
-            status = "stale" if len(_match(counts, widened)) > best else "missing"
-        description = (
-            f"{role} sign-off"
-            if requirement.count == 1
-            else f"{requirement.count} {role} sign-offs"
-        )
-        if requirement.meaning:
-            description += f": {requirement.meaning}"
-        results.append(_result(requirement.key, "signoff", description, status, detail))
-    return results
-
-
-def _why_invalid(
-    duties: SeparationOfDuties,
-    subject: GateSubject,
-    signer: str,
-    role: str,
-    produced: Mapping[str, Evidence],
-    members: Mapping[str, frozenset[str]],
-) -> str | None:
-    held = members.get(signer, frozenset())
-    conflict = duties.conflict(signer, subject.author, produced, held)
-    if conflict is not None and conflict[0] == "author":
-        return f"{signer} is the author of the version"
-    if conflict is not None and conflict[0] == "evidence_producer":
-        item = produced[signer]
-        return f"{signer} produced evidence {item.kind} #{item.id}"
-    if role not in held:
-        return f"{signer} does not hold the role {role}"
-    if conflict is not None:
-        return f"{signer} holds the role {conflict[1]}, whose holders may not sign"
-    return None
-
-
-def _why_stale(
-    policy: Policy,
-    policy_version: int,
-    tier: Tier,
-    signoff: SignOff,
-    digest: str,
-    now: datetime,
-) -> str | None:
-    if signoff.evidence_digest != digest:
-        return "signed before new evidence"
-    if (signoff.policy_name, signoff.policy_version) != (policy.name, policy_version):
-        return f"signed under policy {signoff.policy_name} v{signoff.policy_version}"
-    if tier.recertify_days is not None:
-        signed = _parse_time(signoff.signed_at)
-        if signed is None:
-            return f"the signing time {signoff.signed_at!r} is unreadable"
-        expires = signed + timedelta(days=tier.recertify_days)
-        if expires <= now:
-            return (
-                f"expired on {format_ts(expires)} "
-                f"(tier {tier.name} is recertified every {tier.recertify_days} days)"
-            )
-    return None
-
-
-def _match(
-    counts: Sequence[int], eligible: Sequence[Collection[str]]
-) -> dict[tuple[int, int], str]:
-    """A maximum assignment of people to requirement slots (requirement index, seat): each
-    requirement has `counts[i]` seats, a person takes at most one seat in all. Augmenting paths,
-    trying people and seats in a fixed order so the answer depends only on the sets."""
-    seats = [(index, seat) for index, count in enumerate(counts) for seat in range(count)]
-    owner: dict[tuple[int, int], str] = {}
-
-    def augment(person: str, seen: set[tuple[int, int]]) -> bool:
-        for slot in seats:
-            if slot in seen or person not in eligible[slot[0]]:
-                continue
-            seen.add(slot)
-            if slot not in owner or augment(owner[slot], seen):
-                owner[slot] = person
-                return True
-        return False
-
-    for person in sorted(set().union(*eligible)) if eligible else ():
-        augment(person, set())
-    return owner
 
 
 # Waivers ------------------------------------------------------------------------------------
@@ -469,7 +317,7 @@ def _waive(
         return replace(result, detail=f"{result.detail}; waiver {ids} does not apply: {why}")
     active = [w for w in named if w.active(now)]
     if active:
-        waiver = max(active, key=lambda w: (w.expires_at, *_waiver_order(w)))
+        waiver = max(active, key=lambda w: (w.expires_at, *waiver_order(w)))
         because = f": {waiver.reason}" if waiver.reason else ""
         detail = (
             f"waived by {waiver.granted_by} until {waiver.expires_at}{because} "
@@ -483,69 +331,3 @@ def _waive(
         for w in named
     ]
     return replace(result, detail="; ".join([result.detail, *notes]))
-
-
-# Helpers ------------------------------------------------------------------------------------
-
-
-def _result(
-    key: str, kind: _Kind, description: str, status: RequirementStatus, detail: str
-) -> RequirementResult:
-    return RequirementResult(
-        key=key, kind=kind, description=description, status=status, detail=detail
-    )
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, TypeError, AttributeError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _loose_json(value: Any) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _evidence_order(item: Evidence) -> tuple[Any, ...]:
-    # created_at then id decide; the rest only makes the order total when both are equal.
-    return (
-        item.created_at,
-        item.id,
-        item.kind,
-        item.producer,
-        item.summary,
-        _loose_json(item.content()),
-    )
-
-
-def _signoff_order(item: SignOff) -> tuple[Any, ...]:
-    return (
-        item.signed_at,
-        item.id,
-        item.decision,
-        item.reason,
-        item.meaning,
-        item.evidence_digest,
-        item.policy_name,
-        item.policy_version,
-    )
-
-
-def _waiver_order(item: Waiver) -> tuple[Any, ...]:
-    return (
-        item.granted_at,
-        item.id,
-        item.requirement,
-        item.expires_at,
-        item.reason,
-        item.granted_by,
-        item.granted_role,
-        item.revoked_at or "",
-        item.revoked_by or "",
-        item.revoke_reason or "",
-    )

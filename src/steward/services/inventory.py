@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from steward.domain.audit import PendingEvent
 from steward.domain.entities import (
@@ -45,6 +43,7 @@ from steward.domain.naming import (
 )
 from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
+from steward.services.inventory_inputs import Lineage, check_reason, text_field
 from steward.services.lookup import explain_missing, version_for_write
 from steward.services.ports import (
     ArtifactStore,
@@ -56,39 +55,6 @@ from steward.services.ports import (
     WriteSession,
 )
 from steward.services.use_case import use_case
-
-
-@dataclass(frozen=True, slots=True)
-class Lineage:
-    """Facts captured from the training process when a version is registered."""
-
-    artifact_format: str
-    framework: dict[str, Any] = field(default_factory=dict)
-    signature: dict[str, Any] = field(default_factory=dict)
-    training_data: dict[str, Any] | None = None
-    validation_data: dict[str, Any] | None = None
-    code: dict[str, Any] = field(default_factory=dict)
-    environment: dict[str, Any] = field(default_factory=dict)
-    # The training data's column profile (JSON): what data-quality checks and drift compare
-    # new data with. Stored as an artifact; its digest joins the training data's fingerprint.
-    training_profile: bytes | None = None
-
-
-def _check_reason(reason: str | None, required: bool) -> str | None:
-    text = (reason or "").strip()
-    if required and not text:
-        raise InvalidInputError("a reason is required for this change (use --reason)")
-    if "\x00" in text:
-        raise InvalidInputError("the reason contains a NUL character")
-    return text or None
-
-
-def _text_field(label: str, value: str, limit: int = 10_000) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{label} must be text")
-    if len(value) > limit:
-        raise InvalidInputError(f"{label} is longer than {limit} characters")
-    return value.strip()
 
 
 class Inventory:
@@ -123,9 +89,9 @@ class Inventory:
         owner_name = check_person("owner", owner or principal.name)
         checked_kpis = tuple(
             Kpi(
-                _text_field("KPI name", k.name, 200),
-                _text_field("KPI description", k.description),
-                _text_field("KPI target", k.target, 200),
+                text_field("KPI name", k.name, 200),
+                text_field("KPI description", k.description),
+                text_field("KPI target", k.target, 200),
             )
             for k in kpis_from(kpis)
         )
@@ -140,8 +106,8 @@ class Inventory:
                 raise ConflictError(f"project {name!r} already exists")
             project_id = tx.registry.add_project(
                 name,
-                _text_field("purpose", purpose),
-                _text_field("business objective", business_objective),
+                text_field("purpose", purpose),
+                text_field("business objective", business_objective),
                 owner_name,
                 checked_kpis,
             )
@@ -156,7 +122,7 @@ class Inventory:
                         "owner": owner_name,
                         "kpis": [k.as_dict() for k in checked_kpis],
                     },
-                    _check_reason(reason, False),
+                    check_reason(reason, False),
                 )
             )
             for member in dict.fromkeys(checked_members):
@@ -187,7 +153,7 @@ class Inventory:
                     "project",
                     project,
                     {"person": person, "role": role},
-                    _check_reason(reason, False),
+                    check_reason(reason, False),
                 )
             )
             tx.commit()
@@ -208,7 +174,7 @@ class Inventory:
                     "project",
                     project,
                     {"person": person, "role": role},
-                    _check_reason(reason, False),
+                    check_reason(reason, False),
                 )
             )
             tx.commit()
@@ -300,7 +266,7 @@ class Inventory:
         checked_metrics = check_metrics(metrics)
         checked_tags = check_tags(tags)
         docs = {
-            check_tag_key(k): _text_field(f"documentation field {k!r}", v)
+            check_tag_key(k): text_field(f"documentation field {k!r}", v)
             for k, v in (documentation or {}).items()
         }
         if not artifact:
@@ -334,7 +300,7 @@ class Inventory:
                 number=number,
                 created_at=tx.now,
                 created_by=principal.name,
-                description=_text_field("description", description),
+                description=text_field("description", description),
                 artifact={
                     "sha256": stored.digest,
                     "size": stored.size,
@@ -364,7 +330,7 @@ class Inventory:
                         "stage": self._stages.initial,
                         "parent": record.parent,
                     },
-                    _check_reason(reason, False),
+                    check_reason(reason, False),
                 )
             )
             handle = VersionHandle(version_id, model_id, record.ref, "")
@@ -455,7 +421,7 @@ class Inventory:
                             "tags": changed,
                             "previous": {k: current[k] for k in changed if k in current},
                         },
-                        _check_reason(reason, False),
+                        check_reason(reason, False),
                     )
                 )
             tx.commit()
@@ -489,7 +455,7 @@ class Inventory:
                     "version",
                     handle.ref,
                     {"removed": {k: current[k] for k in keys}},
-                    _check_reason(reason, False),
+                    check_reason(reason, False),
                 )
             )
             tx.commit()
@@ -506,14 +472,14 @@ class Inventory:
         description: str,
         reason: str | None,
     ) -> int:
-        model_id = tx.registry.add_model(project_id, name, _text_field("description", description))
+        model_id = tx.registry.add_model(project_id, name, text_field("description", description))
         tx.record(
             PendingEvent(
                 "model.created",
                 "model",
                 f"{project}/{name}",
                 {"description": description.strip()},
-                _check_reason(reason, False),
+                check_reason(reason, False),
             )
         )
         return model_id

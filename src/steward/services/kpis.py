@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -134,68 +135,12 @@ class GovernanceKpis:
             firsts = q.governance.first_evidence(project)
             waivers = q.governance.waivers(project)
         overdue = [r for r in self._promotion.recertifications(principal, project) if r.overdue]
-        last_promotion: dict[str, str] = {}
-        for record in decisions:
-            if record.purpose == "promotion" and record.to_stage == _PRODUCTION:
-                last_promotion[record.version_ref] = record.outcome
-        counts: dict[str, dict[str, Any]] = defaultdict(
-            lambda: {
-                "production": 0,
-                "met": 0,
-                "hours": [],
-                "first": 0,
-                "first_passed": 0,
-                "overdue": 0,
-                "waivers": 0,
-                "open": 0,
-            }
-        )
-        for summary in in_production:
-            team = counts[summary.project]
-            team["production"] += 1
-            team["met"] += last_promotion.get(summary.ref) == "met"
-        for request in requests:
-            if request.status == "promoted" and request.closed_at:
-                counts[request.project]["hours"].append(
-                    _hours(request.requested_at, request.closed_at)
-                )
-            elif request.status == "open":
-                counts[request.project]["open"] += 1
-        for team_name, _ref, _kind, passed in firsts:
-            if passed is not None:
-                counts[team_name]["first"] += 1
-                counts[team_name]["first_passed"] += bool(passed)
-        for item in overdue:
-            counts[item.project]["overdue"] += 1
+        counts = _team_counts(in_production, decisions, requests, firsts, overdue)
         for waiver in waivers:
             if waiver.active(now):
                 counts[waiver.version_ref.split("/", 1)[0]]["waivers"] += 1
-
-        def build(name: str, c: dict[str, Any]) -> TeamKpis:
-            return TeamKpis(
-                name,
-                c["production"],
-                c["met"],
-                tuple(c["hours"]),
-                c["first"],
-                c["first_passed"],
-                c["overdue"],
-                c["waivers"],
-                c["open"],
-            )
-
-        per_team = tuple(build(name, counts[name]) for name in sorted(teams))
-        total: dict[str, Any] = {
-            "production": sum(t.production_versions for t in per_team),
-            "met": sum(t.gates_fully_met for t in per_team),
-            "hours": [h for t in per_team for h in t.approval_hours],
-            "first": sum(t.first_checks for t in per_team),
-            "first_passed": sum(t.first_checks_passed for t in per_team),
-            "overdue": sum(t.overdue_recertifications for t in per_team),
-            "waivers": sum(t.open_waivers for t in per_team),
-            "open": sum(t.open_requests for t in per_team),
-        }
-        return KpiReport(now, build("(all)", total), per_team)
+        per_team = tuple(_team_kpis(name, counts[name]) for name in sorted(teams))
+        return KpiReport(now, _team_kpis("(all)", _total(per_team)), per_team)
 
 
 def _all_projects(q: ReadSession) -> list[Project]:
@@ -206,3 +151,73 @@ def _all_projects(q: ReadSession) -> list[Project]:
         page = q.registry.list_projects(PageRequest(limit=1000, after=page.next_cursor))
         projects.extend(page.items)
     return projects
+
+
+def _new_counts() -> dict[str, Any]:
+    return {
+        "production": 0,
+        "met": 0,
+        "hours": [],
+        "first": 0,
+        "first_passed": 0,
+        "overdue": 0,
+        "waivers": 0,
+        "open": 0,
+    }
+
+
+def _team_counts(
+    in_production: Iterable[Any],
+    decisions: Iterable[Any],
+    requests: Iterable[Any],
+    firsts: Iterable[tuple[str, Any, Any, bool | None]],
+    overdue: Iterable[Any],
+) -> defaultdict[str, dict[str, Any]]:
+    last_promotion: dict[str, str] = {}
+    for record in decisions:
+        if record.purpose == "promotion" and record.to_stage == _PRODUCTION:
+            last_promotion[record.version_ref] = record.outcome
+    counts: defaultdict[str, dict[str, Any]] = defaultdict(_new_counts)
+    for summary in in_production:
+        team = counts[summary.project]
+        team["production"] += 1
+        team["met"] += last_promotion.get(summary.ref) == "met"
+    for request in requests:
+        if request.status == "promoted" and request.closed_at:
+            counts[request.project]["hours"].append(_hours(request.requested_at, request.closed_at))
+        elif request.status == "open":
+            counts[request.project]["open"] += 1
+    for team_name, _ref, _kind, passed in firsts:
+        if passed is not None:
+            counts[team_name]["first"] += 1
+            counts[team_name]["first_passed"] += bool(passed)
+    for item in overdue:
+        counts[item.project]["overdue"] += 1
+    return counts
+
+
+def _team_kpis(name: str, c: dict[str, Any]) -> TeamKpis:
+    return TeamKpis(
+        name,
+        c["production"],
+        c["met"],
+        tuple(c["hours"]),
+        c["first"],
+        c["first_passed"],
+        c["overdue"],
+        c["waivers"],
+        c["open"],
+    )
+
+
+def _total(per_team: tuple[TeamKpis, ...]) -> dict[str, Any]:
+    return {
+        "production": sum(t.production_versions for t in per_team),
+        "met": sum(t.gates_fully_met for t in per_team),
+        "hours": [h for t in per_team for h in t.approval_hours],
+        "first": sum(t.first_checks for t in per_team),
+        "first_passed": sum(t.first_checks_passed for t in per_team),
+        "overdue": sum(t.overdue_recertifications for t in per_team),
+        "waivers": sum(t.open_waivers for t in per_team),
+        "open": sum(t.open_requests for t in per_team),
+    }

@@ -13,7 +13,8 @@ from steward.domain.entities import Version
 from steward.domain.errors import InvalidInputError
 from steward.domain.naming import ModelRef, VersionRef, as_model_ref, as_version_ref
 from steward.domain.principal import Principal
-from steward.services.inventory import Inventory, Lineage
+from steward.services.inventory import Inventory
+from steward.services.inventory_inputs import Lineage
 from steward.services.ports import ModelCodec, SourceCapture
 from steward.services.use_case import use_case
 

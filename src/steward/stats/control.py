@@ -292,38 +292,13 @@ class _Series:
 
 
 def _series(values: object, times: Sequence[str] | None, baseline: int | None) -> _Series:
-    try:
-        raw = np.asarray(values)
-        if raw.dtype.kind in "USaV":  # numpy would parse "1.5"; a KPI series holds numbers
-            raise TypeError
-        x = raw.astype(np.float64)
-    except (TypeError, ValueError):
-        raise InvalidInputError("values must be a sequence of numbers") from None
-    if x.ndim != 1:
-        raise InvalidInputError(f"values must be one series of numbers, got {x.ndim} dimensions")
-    stamps = None
-    if times is not None:
-        if isinstance(times, str) or not all(isinstance(t, str) for t in times):
-            raise InvalidInputError("times must be a sequence of strings, one per value")
-        stamps = tuple(times)
-        if len(stamps) != len(x):
-            raise InvalidInputError(f"there are {len(stamps)} times for {len(x)} values")
+    x = _numbers(values)
+    stamps = _stamps(times, len(x))
     bad = np.flatnonzero(~np.isfinite(x)).tolist()
     if bad:
         where = f"point {bad[0]}" + ("" if stamps is None else f" ({stamps[bad[0]]})")
         raise InvalidInputError(f"{where} is {x[bad[0]]}; values must be finite")
-    if baseline is None:
-        base = len(x)
-    elif isinstance(baseline, bool) or not isinstance(baseline, int | np.integer):
-        raise InvalidInputError(f"baseline must be a number of points, got {baseline!r}")
-    else:
-        base = int(baseline)
-    if base < 2:
-        raise InvalidInputError(
-            f"the baseline needs at least 2 points for a moving range, got {base}"
-        )
-    if base > len(x):
-        raise InvalidInputError(f"baseline is {base} points, but there are only {len(x)} values")
+    base = _baseline_points(baseline, len(x))
     with np.errstate(over="ignore", invalid="ignore"):
         ranges = np.abs(np.diff(x))
         mr_bar = float(np.mean(ranges[: base - 1]))
@@ -334,6 +309,46 @@ def _series(values: object, times: Sequence[str] | None, baseline: int | None) -
     if not (np.all(np.isfinite(ranges)) and math.isfinite(mr_bar) and np.all(np.isfinite(dev))):
         raise InvalidInputError("the values are too large to chart: their differences overflow")
     return _Series(x, stamps, base, centre, mr_bar / D2, ranges, mr_bar, dev)
+
+
+def _numbers(values: object) -> Floats:
+    try:
+        raw = np.asarray(values)
+        if raw.dtype.kind in "USaV":  # numpy would parse "1.5"; a KPI series holds numbers
+            raise TypeError
+        x = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError("values must be a sequence of numbers") from None
+    if x.ndim != 1:
+        raise InvalidInputError(f"values must be one series of numbers, got {x.ndim} dimensions")
+    return x
+
+
+def _stamps(times: Sequence[str] | None, count: int) -> tuple[str, ...] | None:
+    if times is None:
+        return None
+    if isinstance(times, str) or not all(isinstance(t, str) for t in times):
+        raise InvalidInputError("times must be a sequence of strings, one per value")
+    stamps = tuple(times)
+    if len(stamps) != count:
+        raise InvalidInputError(f"there are {len(stamps)} times for {count} values")
+    return stamps
+
+
+def _baseline_points(baseline: int | None, count: int) -> int:
+    if baseline is None:
+        base = count
+    elif isinstance(baseline, bool) or not isinstance(baseline, int | np.integer):
+        raise InvalidInputError(f"baseline must be a number of points, got {baseline!r}")
+    else:
+        base = int(baseline)
+    if base < 2:
+        raise InvalidInputError(
+            f"the baseline needs at least 2 points for a moving range, got {base}"
+        )
+    if base > count:
+        raise InvalidInputError(f"baseline is {base} points, but there are only {count} values")
+    return base
 
 
 def _check_rules(rules: Sequence[str]) -> tuple[str, ...]:
