@@ -91,3 +91,36 @@ def test_an_error_in_a_batch_is_raised_with_several_workers() -> None:
     )
     with pytest.raises(InvalidInputError, match="must hold numbers"):
         profile_stream(terms, iter_batches(bad, batch_rows=100), workers=2)
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_a_numeric_window_matches_numpy(dirty: bool) -> None:
+    """Counts per bin (lower, upper], missing values, infinities, min, max, mean and M2 against
+    numpy, for a clean column (the fast path) and one with NaNs, nulls and infinities."""
+    from steward.stats.profile import NumericProfile, profile_like, profile_reference
+
+    rng = np.random.default_rng(21)
+    reference = profile_reference(pa.table({"x": rng.normal(0, 1, 5_000)}))
+    values = rng.normal(0.3, 1.2, 20_000)
+    terms = reference.columns["x"]
+    assert isinstance(terms, NumericProfile)
+    values[:50] = np.asarray(terms.edges * 3)[:50]  # values on the edges
+    mask = None
+    if dirty:
+        values[rng.random(20_000) < 0.05] = np.nan
+        values[[7, 11]], values[13] = np.inf, -np.inf
+        mask = rng.random(20_000) < 0.03
+    column = profile_like(reference, pa.table({"x": pa.array(values, mask=mask)})).columns["x"]
+    assert isinstance(column, NumericProfile)
+
+    nulls = mask if mask is not None else np.zeros(20_000, dtype=bool)
+    present = values[~np.isnan(values) & ~nulls]
+    finite = present[np.isfinite(present)]
+    edges = np.asarray(column.edges)
+    expected = np.bincount(np.searchsorted(edges, present, side="left"), minlength=len(edges) + 1)
+    assert column.counts == tuple(int(n) for n in expected)
+    assert (column.count, column.missing) == (len(present), 20_000 - len(present))
+    assert column.infinities == len(present) - len(finite)
+    assert (column.min, column.max) == (finite.min(), finite.max())
+    assert column.mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert column.m2 == pytest.approx(((finite - finite.mean()) ** 2).sum(), rel=1e-9)
