@@ -32,7 +32,7 @@ from steward.stats.windows import split_by_window
 DEFAULT_WORKERS = 2
 # Batches read ahead of the one being merged, per worker: enough to keep the workers busy while
 # the reader decodes the next one, few enough that memory stays a handful of batches.
-_AHEAD_PER_WORKER = 2
+_AHEAD_PER_WORKER = 1
 
 Pieces = Callable[[int, pa.Table, Floats], None]
 
