@@ -13,7 +13,7 @@ help:
 	@echo "make bench-fairness - fairness metrics side by side with Fairlearn (prints the figures)"
 	@echo "make bench-checks - the production check set on 1,000,000 rows (time, memory) and fairness vs Fairlearn (prints the figures)"
 	@echo "make bench-drift - drift on 1,000,000 rows side by side with Evidently 0.7 (time, memory, verdicts; prints the figures)"
-	@echo "make bench-out-of-core - window profiles of a 50,000,000-row Parquet file, locally and on Spark, beside pandas and Polars"
+	@echo "make bench-out-of-core - steward monitor ingest on 2,000,000 and 10,000,000-row Parquet files beside Polars streaming and pandas in chunks (ROWS=50000000 for the large run)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,7 @@ bench-drift: $(STAMP)
 	$(BIN)/python bench/drift.py
 
 bench-out-of-core: $(STAMP)
-	$(BIN)/python bench/out_of_core.py
+	$(BIN)/python bench/out_of_core.py $(if $(ROWS),--rows $(ROWS))
 
 clean:
 	rm -rf $(VENV) .steward-demo .mypy_cache .ruff_cache .pytest_cache

@@ -1,42 +1,41 @@
-"""Out-of-core benchmark: Steward's `profile_windows` on a Parquet file much larger than the
-memory it uses, side by side with pandas and Polars computing the same per-day summary.
+"""Out-of-core benchmark: `steward monitor ingest`, the command a user types, on a Parquet file
+whose decoded size is far above the memory it uses, beside Polars (streaming) and pandas (in
+chunks) computing the same per-day aggregates, in the same run.
 
-    python bench/out_of_core.py                 # 50,000,000 rows, about 6 GiB decoded (slow)
-    python bench/out_of_core.py --rows 200000   # quick run
+    python bench/out_of_core.py                      # 2,000,000 and 10,000,000 rows
+    python bench/out_of_core.py --rows 50000000      # about 8 GiB decoded (slow)
+    python bench/out_of_core.py --rows 200000        # quick run
 
-The file is generated once, batch by batch, and cached in bench/.work/out-of-core/ (named by its
-row count and seed, so a later run with the same arguments reuses it): 8 float64 and 2 int64
-columns of different distributions (one with 2% nulls), 2 text columns of 4 and 20 categories
-and an `event_time` timestamp spread evenly over 28 days in time order, as production logs are
-written; row groups of 1,000,000 rows. The reference profile comes from a separate sample of
-200,000 rows of the same distributions.
+Each file is generated once, batch by batch, and cached in bench/.work/out-of-core/ (named by
+its row count and seed): 14 float64 columns of different distributions (one with 2% nulls), 2
+int64 columns, 3 text columns of 4, 20 and 50 values and an `event_time` timestamp spread over
+28 days in time order, as production logs are written: 20 columns, row groups of 1,000,000
+rows. The reference comes from a separate sample of 200,000 rows of the same distributions.
 
-Each tool then runs in a fresh process (so that peak memory is its own) on the same file and
-summarises every day (1-day windows, UTC):
+Every tool runs as a process of its own, started by a small measuring process
+(bench/_ooc_measure.py) that reports the child's wall time (imports included) and its peak
+resident memory (`getrusage(RUSAGE_CHILDREN).ru_maxrss`, cross-checked by polling VmHWM):
 
-- Steward: `profile_windows(reference, path, time_column="event_time", window=1d)`, which
-  reads the file in batches of 65,536 rows and merges the profiles of each day; reading is part
-  of its time.
-- pandas: `pd.read_parquet(path)`, then per day `describe()` of the numeric columns and the
-  counts of each text column's values (`groupby([day, column]).size()`), what a user would write.
-- Steward on Spark (when pyspark is installed): `profile_spark` on `spark.read.parquet(path)`
-  in local mode on the machine's cores, partitions profiled with mapInArrow and merged on the
-  driver; its peak memory is the driver's Python process only (the JVM is not counted).
-- Polars (when installed): the same summary as a lazy query on `scan_parquet`, run with the
-  streaming engine (`collect_all(..., engine="streaming")`).
+- Steward: `python -m steward monitor ingest VERSION FILE --time-column event_time --window 1d
+  --json` in a fresh registry whose version has the sample as its reference (project, version
+  and reference are set up by the same command line beforehand, outside the measurement). Per
+  day and column: counts, nulls, moments, min, max, 20-bin histograms or category counts, stored
+  as the version's windows.
+- Polars: the same aggregates as lazy queries on `scan_parquet`, collected with the streaming
+  engine (bench/_ooc_peers.py).
+- pandas: pyarrow `iter_batches` of 65,536 rows, each batch `to_pandas()`, the same aggregates
+  per batch summed per day (bench/_ooc_peers.py).
 
-Each process reports its time, throughput (rows per second, reading included), resident memory
-after the imports and its peak (VmHWM). The per-day row counts, the count and mean of the column
-with nulls and the counts of one text column are compared between the tools. The figures are
-printed and written as Markdown to bench/.work/out-of-core-results.md; the exit status is 1 when
-a target is missed.
+The per-day row counts of the three tools are compared, and Polars' and pandas' figures of one
+numeric column (count, nulls, mean, histogram) and one text column; Steward's profile values
+are checked against numpy and pandas by its tests. The figures are printed and written as
+Markdown to bench/.work/out-of-core-results.md; the exit status is 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import importlib.util
 import json
 import os
 import subprocess
@@ -46,44 +45,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from checks import log, mib, status_kib  # bench/checks.py
-
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work"
 DATA = WORK / "out-of-core"
+sys.path.insert(0, str(BENCH))
 
-# The target: Steward's peak resident memory, whatever the size of the file.
-MEMORY_BOUND_MIB = 512
-# Agreement between the tools on the per-day means (they sum in different orders).
-MEAN_TOLERANCE = 1e-9
+from _common import load_average, log, publish  # noqa: E402
 
 DAYS = 28
 FIRST_DAY = datetime(2026, 10, 5, tzinfo=UTC)  # a Monday
 ROW_GROUP = 1_000_000
 REFERENCE_ROWS = 200_000
 TIME = "event_time"
-FLOATS = (
-    "amount",
-    "balance",
-    "score",
-    "latency_ms",
-    "ratio",
-    "temperature",
-    "distance",
-    "delta",
-)
+FLOATS = tuple(f"f{i:02d}" for i in range(14))
 INTEGERS = ("items", "visits")
 NUMERIC = FLOATS + INTEGERS
-PLANS = ("basic", "plus", "premium", "family")
-REGIONS = tuple(f"region-{i:02d}" for i in range(20))
-CATEGORICAL = ("plan", "region")
-WITH_NULLS = "balance"  # the numeric column compared between the tools
+TEXT = {"plan": 4, "region": 20, "device": 50}
+WITH_NULLS = "f01"
 COMPARED_TEXT = "plan"
-TOOLS = ("steward", "spark", "pandas", "polars")
-
-
-# Setup: the cached Parquet file and the reference profile ---------------------------------------
+VERSION = "bench/scorer/1"
+MEAN_TOLERANCE = 1e-9
 
 
 def generate_batch(rng: Any, first: int, rows: int, total: int) -> Any:
@@ -91,445 +73,270 @@ def generate_batch(rng: Any, first: int, rows: int, total: int) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    columns = {
-        "amount": rng.lognormal(3.0, 1.0, rows),
-        "balance": rng.normal(1_000.0, 250.0, rows),
-        "score": rng.uniform(0.0, 1.0, rows),
-        "latency_ms": rng.exponential(120.0, rows),
-        "ratio": rng.beta(2.0, 5.0, rows),
-        "temperature": rng.normal(20.0, 5.0, rows).round(1),
-        "distance": rng.gamma(2.0, 3.0, rows),
-        "delta": rng.standard_t(5.0, rows),
-        "items": rng.integers(0, 20, rows),
-        "visits": rng.poisson(3.0, rows),
-    }
-    arrays = {name: pa.array(values) for name, values in columns.items()}
-    arrays["balance"] = pa.array(columns["balance"], mask=rng.random(rows) < 0.02)
-    shares = np.arange(len(PLANS), 0, -1) / sum(range(1, len(PLANS) + 1))
-    arrays["plan"] = pa.array(PLANS).take(pa.array(rng.choice(len(PLANS), rows, p=shares)))
-    arrays["region"] = pa.array(REGIONS).take(pa.array(rng.integers(0, len(REGIONS), rows)))
+    draws = (
+        lambda n: rng.lognormal(3.0, 1.0, n),
+        lambda n: rng.normal(1_000.0, 250.0, n),
+        lambda n: rng.uniform(0.0, 1.0, n),
+        lambda n: rng.exponential(120.0, n),
+        lambda n: rng.beta(2.0, 5.0, n),
+        lambda n: rng.normal(20.0, 5.0, n).round(1),
+        lambda n: rng.gamma(2.0, 3.0, n),
+    )
+    arrays: dict[str, Any] = {}
+    for i, name in enumerate(FLOATS):
+        values = draws[i % len(draws)](rows) + i
+        arrays[name] = pa.array(
+            values, mask=rng.random(rows) < 0.02 if name == WITH_NULLS else None
+        )
+    arrays["items"] = pa.array(rng.integers(0, 20, rows))
+    arrays["visits"] = pa.array(rng.poisson(3.0, rows))
+    for name, size in TEXT.items():
+        shares = np.arange(size, 0, -1) / (size * (size + 1) / 2)
+        values = pa.array([f"{name}-{i:02d}" for i in range(size)])
+        arrays[name] = values.take(pa.array(rng.choice(size, rows, p=shares)))
     start_us = int(FIRST_DAY.timestamp()) * 1_000_000
     offsets = np.arange(first, first + rows, dtype=np.int64) * (DAYS * 86_400_000_000 // total)
     arrays[TIME] = pa.array(start_us + offsets, pa.timestamp("us", tz="UTC"))
     return pa.table(arrays)
 
 
-def data_paths(rows: int, seed: int) -> tuple[Path, Path, Path]:
-    stem = f"production-{rows}-{seed}"
-    return DATA / f"{stem}.parquet", DATA / f"{stem}.json", DATA / f"reference-{seed}.json"
-
-
-def ensure_data(rows: int, seed: int) -> dict[str, Any]:
-    """The cached file and reference, generated when missing. Files are written under a temporary
-    name and renamed, so an interrupted run leaves no half-written cache behind."""
+def ensure_data(rows: int, seed: int) -> tuple[Path, Path, dict[str, Any]]:
+    """The cached file, the reference sample (Parquet) and the facts of the file."""
     import numpy as np
     import pyarrow.parquet as pq
 
-    from steward.stats.profile import profile_reference
-
-    path, setup_path, reference_path = data_paths(rows, seed)
     DATA.mkdir(parents=True, exist_ok=True)
-    if not reference_path.exists():
+    path = DATA / f"production-{rows}-{seed}.parquet"
+    facts_path, reference = path.with_suffix(".json"), DATA / f"reference-{seed}.parquet"
+    if not reference.exists():
         sample = generate_batch(np.random.default_rng([seed, 0]), 0, REFERENCE_ROWS, REFERENCE_ROWS)
-        profile = profile_reference(sample.drop_columns([TIME]))
-        partial = reference_path.with_suffix(".partial")
-        partial.write_text(json.dumps(profile.to_dict()), encoding="utf-8")
-        os.replace(partial, reference_path)
-    if path.exists() and setup_path.exists():
+        pq.write_table(sample.drop_columns([TIME]), reference.with_suffix(".partial"))
+        os.replace(reference.with_suffix(".partial"), reference)
+    if path.exists() and facts_path.exists():
         log(f"reusing {path.relative_to(REPO)}")
-        setup: dict[str, Any] = json.loads(setup_path.read_text(encoding="utf-8"))
-        return setup
+        return path, reference, json.loads(facts_path.read_text(encoding="utf-8"))
     log(f"writing {rows:,} rows to {path.relative_to(REPO)} (seed {seed}), once")
-    rng = np.random.default_rng([seed, 1])
-    partial = path.with_suffix(".partial")
-    decoded = 0
-    writer = None
-    started = time.perf_counter()
+    rng, partial, decoded, writer = (
+        np.random.default_rng([seed, 1]),
+        path.with_suffix(".tmp"),
+        0,
+        None,
+    )
     try:
         for first in range(0, rows, ROW_GROUP):
             table = generate_batch(rng, first, min(ROW_GROUP, rows - first), rows)
             decoded += table.nbytes
-            if writer is None:
-                writer = pq.ParquetWriter(partial, table.schema)
+            writer = writer or pq.ParquetWriter(partial, table.schema)
             writer.write_table(table, row_group_size=ROW_GROUP)
-            if first // ROW_GROUP % 10 == 9:
-                log(f"  {first + table.num_rows:,} rows written")
     finally:
         if writer is not None:
             writer.close()
     os.replace(partial, path)
-    setup = {
-        "rows": rows,
-        "seed": seed,
-        "arrow_bytes": decoded,
-        "parquet_bytes": path.stat().st_size,
-        "generate_s": time.perf_counter() - started,
-    }
-    setup_path.write_text(json.dumps(setup, indent=1), encoding="utf-8")
-    return setup
+    facts = {"rows": rows, "arrow_bytes": decoded, "parquet_bytes": path.stat().st_size}
+    facts_path.write_text(json.dumps(facts), encoding="utf-8")
+    return path, reference, facts
 
 
-# The tools, each in its own process -------------------------------------------------------------
+def terms_file(reference: Path) -> Path:
+    """The columns and the reference's histogram edges, for Polars and pandas."""
+    import pyarrow.parquet as pq
 
+    from steward.stats.profile import NumericProfile, profile_reference
 
-def day_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def part_steward(path: Path, reference_path: Path, args: argparse.Namespace) -> dict[str, Any]:
-    started = time.perf_counter()
-    import pyarrow.parquet  # noqa: F401  (loaded by the reading; loaded before the baseline)
-
-    from steward.domain.windows import parse_window, window_text
-    from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
-    from steward.stats.stream import profile_windows
-
-    imports_s = time.perf_counter() - started
-    reference = Profile.from_dict(json.loads(reference_path.read_text(encoding="utf-8")))
-    baseline_kib = status_kib("VmRSS")
-
-    started = time.perf_counter()
-    result = profile_windows(
-        reference,
-        path,
-        time_column=TIME,
-        window=parse_window("1d"),
-        now_epoch=0,
-        batch_rows=args.batch_rows,
-    )
-    seconds = time.perf_counter() - started
-
-    days: dict[str, Any] = {}
-    for start, profile in result.profiles.items():
-        numeric, text = profile.columns[WITH_NULLS], profile.columns[COMPARED_TEXT]
-        assert isinstance(numeric, NumericProfile) and isinstance(text, CategoricalProfile)
-        days[window_text(start)] = {
-            "rows": profile.rows,
-            "count": numeric.count,
-            "mean": numeric.mean,
-            "text": {value: n for value, n in text.frequencies if n},
-        }
-    return {
-        "imports_s": imports_s,
-        "read_s": None,  # reading is part of the profiling
-        "seconds": seconds,
-        "baseline_mib": mib(baseline_kib),
-        "peak_mib": mib(status_kib("VmHWM")),
-        "batches": result.batches,
-        "days": days,
-    }
-
-
-def part_pandas(path: Path, _: Path, __: argparse.Namespace) -> dict[str, Any]:
-    started = time.perf_counter()
-    import pandas as pd
-    import pyarrow.parquet  # noqa: F401
-
-    imports_s = time.perf_counter() - started
-    baseline_kib = status_kib("VmRSS")
-
-    started = time.perf_counter()
-    frame = pd.read_parquet(path)
-    read_s = time.perf_counter() - started
-    day = frame[TIME].dt.floor("D")
-    numeric = frame[list(NUMERIC)].groupby(day).describe()
-    rows = frame.groupby(day).size()
-    counts = {name: frame.groupby([day, frame[name]], observed=True).size() for name in CATEGORICAL}
-    seconds = time.perf_counter() - started
-
-    days: dict[str, Any] = {}
-    for moment, n in rows.items():
-        text = counts[COMPARED_TEXT].loc[moment]
-        days[day_text(moment.to_pydatetime())] = {
-            "rows": int(n),
-            "count": int(numeric.loc[moment, (WITH_NULLS, "count")]),
-            "mean": float(numeric.loc[moment, (WITH_NULLS, "mean")]),
-            "text": {str(value): int(c) for value, c in text.items() if c},
-        }
-    return {
-        "imports_s": imports_s,
-        "read_s": read_s,
-        "seconds": seconds,
-        "baseline_mib": mib(baseline_kib),
-        "peak_mib": mib(status_kib("VmHWM")),
-        "days": days,
-    }
-
-
-def part_polars(path: Path, _: Path, __: argparse.Namespace) -> dict[str, Any]:
-    started = time.perf_counter()
-    import polars as pl
-
-    imports_s = time.perf_counter() - started
-    baseline_kib = status_kib("VmRSS")
-
-    started = time.perf_counter()
-    data = pl.scan_parquet(path)
-    day = pl.col(TIME).dt.truncate("1d").alias("day")
-    # What describe() gives per column: count, mean, std, min, quartiles, max.
-    summary = [pl.len().alias("rows")]
+    profile = profile_reference(pq.read_table(reference))
+    edges = {}
     for name in NUMERIC:
-        column = pl.col(name)
-        summary += [
-            column.count().alias(f"{name}:count"),
-            column.mean().alias(f"{name}:mean"),
-            column.std().alias(f"{name}:std"),
-            column.min().alias(f"{name}:min"),
-            column.quantile(0.25).alias(f"{name}:p25"),
-            column.median().alias(f"{name}:p50"),
-            column.quantile(0.75).alias(f"{name}:p75"),
-            column.max().alias(f"{name}:max"),
-        ]
-    queries = [data.group_by(day).agg(summary)]
-    queries += [data.group_by(day, pl.col(name)).len() for name in CATEGORICAL]
-    numeric, *counts = pl.collect_all(queries, engine="streaming")
-    seconds = time.perf_counter() - started
-
-    days: dict[str, Any] = {}
-    for row in numeric.sort("day").iter_rows(named=True):
-        days[day_text(row["day"])] = {
-            "rows": row["rows"],
-            "count": row[f"{WITH_NULLS}:count"],
-            "mean": row[f"{WITH_NULLS}:mean"],
-            "text": {},
-        }
-    text = counts[CATEGORICAL.index(COMPARED_TEXT)]
-    for moment, value, n in text.iter_rows():
-        days[day_text(moment)]["text"][value] = n
-    return {
-        "imports_s": imports_s,
-        "read_s": None,  # the streaming engine reads as it aggregates
-        "seconds": seconds,
-        "baseline_mib": mib(baseline_kib),
-        "peak_mib": mib(status_kib("VmHWM")),
-        "days": days,
+        column = profile.columns[name]
+        assert isinstance(column, NumericProfile)
+        edges[name] = list(column.edges)
+    terms = {
+        "time": TIME,
+        "numeric": list(NUMERIC),
+        "text": list(TEXT),
+        "edges": edges,
+        "compared_numeric": WITH_NULLS,
+        "compared_text": COMPARED_TEXT,
     }
+    path = DATA / "terms.json"
+    path.write_text(json.dumps(terms), encoding="utf-8")
+    return path
 
 
-def part_spark(path: Path, reference_path: Path, _: argparse.Namespace) -> dict[str, Any]:
-    """Steward's `profile_spark` on Spark in local mode (local[2], the machine's two cores):
-    the same profiles computed where production data would live, merged on the driver. The
-    peak is the driver's Python process only; the JVM and its Python workers are not counted."""
-    started = time.perf_counter()
-    from steward.adapters.spark import local_session, profile_spark
-    from steward.domain.windows import parse_window, window_text
-    from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
-
-    spark = local_session("steward-bench")
-    imports_s = time.perf_counter() - started
-    reference = Profile.from_dict(json.loads(reference_path.read_text(encoding="utf-8")))
-    baseline_kib = status_kib("VmRSS")
-    started = time.perf_counter()
-    frame = spark.read.parquet(str(path))
-    profiles, _untimed = profile_spark(
-        reference, frame, time_column=TIME, window=parse_window("1d"), now_epoch=0
-    )
-    seconds = time.perf_counter() - started
-    spark.stop()
-    days: dict[str, Any] = {}
-    for start, profile in sorted(profiles.items()):
-        numeric, text = profile.columns[WITH_NULLS], profile.columns[COMPARED_TEXT]
-        assert isinstance(numeric, NumericProfile) and isinstance(text, CategoricalProfile)
-        days[window_text(start)] = {
-            "rows": profile.rows,
-            "count": numeric.count,
-            "mean": numeric.mean,
-            "text": {value: n for value, n in text.frequencies if n},
-        }
-    return {
-        "imports_s": imports_s,
-        "read_s": None,
-        "seconds": seconds,
-        "baseline_mib": mib(baseline_kib),
-        "peak_mib": mib(status_kib("VmHWM")),
-        "days": days,
-    }
+# Running the tools ------------------------------------------------------------------------------
 
 
-PARTS = {
-    "steward": part_steward,
-    "pandas": part_pandas,
-    "polars": part_polars,
-    "spark": part_spark,
-}
+def steward_env(home: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    return environ | {"STEWARD_HOME": str(home), "STEWARD_ACTOR": "bench"}
 
 
-def run_part(tool: str, args: argparse.Namespace, number: int) -> dict[str, Any]:
-    """One run of one tool in a fresh process; what it wrote, plus the conditions around it. A
-    process that fails (the out-of-memory killer, say) is reported, not raised."""
-    from _common import load_average, reference_ms
+def steward_setup(home: Path, reference: Path) -> dict[str, str]:
+    """A fresh registry with one version whose reference is the sample, made by the CLI."""
+    import shutil
 
-    out = DATA / f"{tool}-{number}.json"
+    import numpy as np
+    import skops.io
+    from sklearn.dummy import DummyRegressor
+
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    model = home.parent / "scorer.skops"
+    skops.io.dump(DummyRegressor().fit(np.zeros((4, 1)), np.zeros(4)), model)
+    env = steward_env(home)
+    steward = [sys.executable, "-m", "steward"]
+    for args in (
+        ["project", "create", "bench"],
+        ["version", "register", "bench/scorer", "--artifact", str(model)],
+        ["monitor", "reference", VERSION, str(reference)],
+    ):
+        subprocess.run([*steward, *args], env=env, check=True, capture_output=True)
+    return env
+
+
+def measured(command: list[str], env: dict[str, str] | None, cap_mib: int | None) -> dict[str, Any]:
+    out = DATA / "measure.json"
     out.unlink(missing_ok=True)
-    command = [sys.executable, str(Path(__file__).resolve()), "--part", tool, "--out", str(out)]
-    command += ["--rows", str(args.rows), "--seed", str(args.seed)]
-    command += ["--batch-rows", str(args.batch_rows)]
-    conditions = {"load_before": load_average(), "reference_ms_before": reference_ms()}
-    log(f"{tool} run {number}: starting a new process")
-    started = time.perf_counter()
-    done = subprocess.run(command, check=False)
-    process_s = time.perf_counter() - started
-    if done.returncode != 0:
-        log(f"{tool} run {number}: failed with exit status {done.returncode}")
-        return conditions | {"failed": f"exit status {done.returncode}", "process_s": process_s}
+    cap = [] if cap_mib is None else ["--cap-mib", str(cap_mib)]
+    wrapper = [sys.executable, str(BENCH / "_ooc_measure.py"), str(out), *cap, "--"]
+    subprocess.run([*wrapper, *command], env=env, check=True)
     figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    figures |= conditions | {"process_s": process_s}
-    figures |= {"load_after": load_average(), "reference_ms_after": reference_ms()}
-    log(
-        f"{tool} run {number}: {figures['seconds']:.1f}s, "
-        f"{args.rows / figures['seconds']:,.0f} rows/s, peak RSS {figures['peak_mib']:,.0f} MiB"
-    )
     return figures
 
 
-# Comparing and reporting ------------------------------------------------------------------------
+def run_tool(tool: str, path: Path, reference: Path, terms: Path, args: Any) -> dict[str, Any]:
+    load = load_average()
+    if tool == "steward":
+        env = steward_setup(DATA / "steward-home" / "home", reference)
+        command = [sys.executable, "-m", "steward", "monitor", "ingest", VERSION, str(path)]
+        command += ["--time-column", TIME, "--window", "1d", "--json"]
+        figures = measured(command, env, args.cap_mib)
+    else:
+        command = [sys.executable, str(BENCH / "_ooc_peers.py"), tool, str(path), str(terms)]
+        figures = measured(command, None, None)
+    figures["load_before"], figures["load_after"] = load, load_average()
+    if figures["code"] != 0:
+        log(f"{tool}: failed ({figures['code']}): {figures['stderr'][-300:]}")
+        return figures
+    output = json.loads(figures.pop("stdout"))
+    if tool == "steward":
+        days = {r["window"]: {"rows": int(r["signals"]["rows"])} for r in output["results"]}
+    else:
+        days = output
+    figures["days"] = days
+    log(f"{tool}: {figures['wall_s']:.1f} s, peak RSS {figures['peak_kib'] / 1024:,.0f} MiB")
+    return figures
 
 
-def disagreements(ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
-    """Where another tool's per-day figures differ from Steward's: days, rows, counts and text
-    counts exactly, means to a relative MEAN_TOLERANCE."""
-    found = []
+def disagreements(ours: dict[str, Any], theirs: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     if sorted(ours) != sorted(theirs):
-        return [f"days {sorted(ours)} against {sorted(theirs)}"]
-    for name, mine in ours.items():
-        other = theirs[name]
-        for key in ("rows", "count", "text"):
-            if mine[key] != other[key]:
-                found.append(f"{name} {key}: {mine[key]} against {other[key]}")
-        scale = max(abs(mine["mean"]), abs(other["mean"]), 1e-300)
-        if abs(mine["mean"] - other["mean"]) > MEAN_TOLERANCE * scale:
-            found.append(f"{name} mean: {mine['mean']!r} against {other['mean']!r}")
+        return [f"days {sorted(ours)[:3]}... against {sorted(theirs)[:3]}..."]
+    found = []
+    for day, mine in ours.items():
+        other = theirs[day]
+        found += [f"{day} {k}: {mine[k]} against {other[k]}" for k in keys if mine[k] != other[k]]
+        if "mean" in mine and mine["mean"] is not None:
+            scale = max(abs(mine["mean"]), 1e-300)
+            if abs(mine["mean"] - other["mean"]) > MEAN_TOLERANCE * scale:
+                found.append(f"{day} mean: {mine['mean']!r} against {other['mean']!r}")
     return found
 
 
-def median_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    finished = sorted((r for r in runs if "failed" not in r), key=lambda r: r["seconds"])
-    return finished[len(finished) // 2] if finished else None
+# Reporting --------------------------------------------------------------------------------------
 
 
-def machine(work: Path) -> dict[str, str]:
-    from _common import machine as common_machine
-
-    facts = common_machine(work, REPO, None)
-    out = {k: facts[k] for k in ("CPU", "Memory", "OS", "Storage", "Python", "Steward")}
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        total_kib = int(handle.readline().split()[1])
+    facts = {
+        "CPU": f"{cpu}, {len(os.sched_getaffinity(0))} cores usable ({os.cpu_count()} online)",
+        "Memory": f"{total_kib / 2**20:.1f} GiB",
+        "Python": sys.version.split()[0],
+    }
     for package in ("numpy", "pyarrow", "pandas", "polars"):
-        try:
-            out[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            out[package] = "not installed"
-    return out
+        facts[package] = importlib.metadata.version(package)
+    return facts
 
 
 def render(
-    setup: dict[str, Any],
-    runs: dict[str, list[dict[str, Any]]],
-    facts: dict[str, str],
-    args: argparse.Namespace,
+    sizes: list[tuple[dict[str, Any], dict[str, dict[str, Any]]]], args: Any
 ) -> tuple[str, list[tuple[str, str, bool]]]:
-    """The figures as Markdown and the verdict on each target: memory on the highest peak of
-    Steward's runs, agreement on the median run of each tool."""
-    rows, decoded_mib = setup["rows"], setup["arrow_bytes"] / 2**20
-    medians = {tool: median_run(tool_runs) for tool, tool_runs in runs.items()}
-    ours = medians.get("steward")
-    our_peaks = [r["peak_mib"] for r in runs.get("steward", []) if "failed" not in r]
-    our_peak = max(our_peaks) if our_peaks else float("inf")
-    compared = {
-        tool: disagreements(ours["days"], theirs["days"])
-        for tool, theirs in medians.items()
-        if tool != "steward" and theirs is not None and ours is not None
-    }
-    targets = [
-        (
-            f"Steward's peak memory below {MEMORY_BOUND_MIB} MiB",
-            f"{our_peak:,.0f} MiB, for data of {decoded_mib:,.0f} MiB decoded",
-            our_peak < MEMORY_BOUND_MIB,
-        ),
-        (
-            "the same per-day figures as every other tool that finished",
-            "; ".join(f"{tool}: {len(found)} differences" for tool, found in compared.items())
-            or "no other tool finished",
-            ours is not None and all(not found for found in compared.values()),
-        ),
-    ]
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"Run of {when}: {rows:,} rows over {DAYS} days in time order, {len(FLOATS)} float64, "
-        f"{len(INTEGERS)} int64 and {len(CATEGORICAL)} text columns and a timestamp; Arrow "
-        f"size {decoded_mib:,.0f} MiB, Parquet file {setup['parquet_bytes'] / 2**20:,.0f} MiB "
-        f"in row groups of {ROW_GROUP:,} rows; Steward in batches of {args.batch_rows:,} rows.",
-        "",
-        "| target | figure | met |",
-        "|---|---|---|",
+        "| rows | decoded MiB | tool | wall s | rows/s | peak RSS MiB | peak / decoded "
+        "| time / Polars | memory / Polars | load before -> after |",
+        "|--:|--:|---|--:|--:|--:|--:|--:|--:|---|",
     ]
-    lines += [f"| {t} | {figure} | {'yes' if met else 'NO'} |" for t, figure, met in targets]
-    lines += [
-        "",
-        "| tool | run | read s | total s | rows/s | process s | baseline MiB | peak RSS MiB "
-        "| peak / Arrow size | load average | reference workload ms |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
-    ]
-    for tool, tool_runs in runs.items():
-        for number, r in enumerate(tool_runs, start=1):
-            if "failed" in r:
-                lines.append(
-                    f"| {tool} | {number} | | | | {r['process_s']:.1f} | | | | "
-                    f"{r['load_before']:.2f} | failed: {r['failed']} |"
-                )
+    targets: list[tuple[str, str, bool]] = []
+    for facts, runs in sizes:
+        rows, decoded = facts["rows"], facts["arrow_bytes"] / 2**20
+        polars = runs.get("polars")
+        for tool, r in runs.items():
+            if r["code"] != 0:
+                lines.append(f"| {rows:,} | {decoded:,.0f} | {tool} | failed ({r['code']}) |||||||")
                 continue
-            read = "" if r["read_s"] is None else f"{r['read_s']:.1f}"
+            peak = r["peak_kib"] / 1024
+            ratio_t = ratio_m = ""
+            if polars is not None and polars["code"] == 0:
+                ratio_t = f"{r['wall_s'] / polars['wall_s']:.2f}"
+                ratio_m = f"{peak / (polars['peak_kib'] / 1024):.2f}"
             lines.append(
-                f"| {tool} | {number} | {read} | {r['seconds']:.1f} "
-                f"| {rows / r['seconds']:,.0f} | {r['process_s']:.1f} | {r['baseline_mib']:,.0f} "
-                f"| {r['peak_mib']:,.0f} | {r['peak_mib'] / decoded_mib:.2f} "
-                f"| {r['load_before']:.2f} -> {r['load_after']:.2f} "
-                f"| {r['reference_ms_before']:.0f} -> {r['reference_ms_after']:.0f} |"
+                f"| {rows:,} | {decoded:,.0f} | {tool} | {r['wall_s']:.1f} | {rows / r['wall_s']:,.0f} "
+                f"| {peak:,.0f} | {peak / decoded:.2f} | {ratio_t} | {ratio_m} "
+                f"| {r['load_before']:.2f} -> {r['load_after']:.2f} |"
             )
-    for tool, found in compared.items():
-        if found:
-            lines += ["", f"{tool} differs from Steward on: " + "; ".join(found[:5])]
+        ours = runs["steward"]
+        if ours["code"] == 0 and polars is not None and polars["code"] == 0:
+            speed = polars["wall_s"] / ours["wall_s"]
+            memory = ours["peak_kib"] / polars["peak_kib"]
+            targets.append(
+                (f"{rows:,} rows: throughput at least Polars'", f"{speed:.2f}x", speed >= 1)
+            )
+            targets.append(
+                (f"{rows:,} rows: at most half Polars' peak", f"{memory:.2f}", memory <= 0.5)
+            )
+        for tool, r in runs.items():
+            if tool != "steward" and r["code"] == 0 and ours["code"] == 0:
+                found = disagreements(ours["days"], r["days"], ("rows",))
+                if tool == "pandas" and polars is not None and polars["code"] == 0:
+                    found += disagreements(
+                        polars["days"], r["days"], ("count", "missing", "hist", "text")
+                    )
+                targets.append(
+                    (f"{rows:,} rows: {tool} agrees", f"{len(found)} differences", not found)
+                )
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     given = " ".join(args.given)
+    lines = [f"Run of {when}.", "", *lines, "", "| target | figure | met |", "|---|---|---|"]
+    lines += [f"| {t} | {figure} | {'yes' if met else 'NO'} |" for t, figure, met in targets]
     lines += ["", "| | |", "|---|---|", f"| Command | `python bench/out_of_core.py {given}` |"]
-    lines += [f"| {k} | {v} |" for k, v in facts.items()]
+    lines += [f"| {k} | {v} |" for k, v in machine().items()]
     return "\n".join(lines) + "\n", targets
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=50_000_000)
+    parser.add_argument("--rows", type=int, nargs="+", default=[2_000_000, 10_000_000])
     parser.add_argument("--seed", type=int, default=20261005)
-    parser.add_argument("--batch-rows", type=int, default=65_536, help="Steward's batch size")
-    parser.add_argument("--runs", type=int, default=1, help="runs of each tool")
-    parser.add_argument(
-        "--tools",
-        default=",".join(TOOLS),
-        help="comma-separated, from steward, spark, pandas, polars",
-    )
-    parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--tools", default="steward,polars,pandas")
+    parser.add_argument("--cap-mib", type=int, help="RLIMIT_AS of the steward process")
     args = parser.parse_args(argv)
     args.given = list(sys.argv[1:] if argv is None else argv)
-    path, _, reference_path = data_paths(args.rows, args.seed)
-    if args.part is not None:
-        figures = PARTS[args.part](path, reference_path, args)
-        args.out.write_text(json.dumps(figures, indent=1), encoding="utf-8")
-        return 0
-    tools = [tool.strip() for tool in args.tools.split(",") if tool.strip()]
-    if "steward" not in tools or any(tool not in TOOLS for tool in tools):
-        parser.error(f"--tools must include steward and name only {', '.join(TOOLS)}")
-    if args.runs < 1 or args.rows < 1 or args.batch_rows < 1:
-        parser.error("--runs, --rows and --batch-rows must be at least 1")
-    if "polars" in tools and importlib.util.find_spec("polars") is None:
-        log("polars is not installed: leaving it out")
-        tools.remove("polars")
-    if "spark" in tools and importlib.util.find_spec("pyspark") is None:
-        log("pyspark is not installed (the spark extra): leaving Spark out")
-        tools.remove("spark")
-
-    setup = ensure_data(args.rows, args.seed)
-    runs = {tool: [run_part(tool, args, n) for n in range(1, args.runs + 1)] for tool in tools}
-    markdown, targets = render(setup, runs, machine(DATA), args)
-    from _common import publish
-
+    tools = [t for t in args.tools.split(",") if t]
+    if "steward" not in tools:
+        parser.error("--tools must include steward")
+    sizes = []
+    for rows in args.rows:
+        path, reference, facts = ensure_data(rows, args.seed)
+        terms = terms_file(reference)
+        runs = {tool: run_tool(tool, path, reference, terms, args) for tool in tools}
+        sizes.append((facts, runs))
+        time.sleep(1)
+    markdown, targets = render(sizes, args)
     return publish(markdown, "out-of-core-results.md", targets)
 
 

@@ -1,9 +1,9 @@
 """Profiles of data held in Spark, on a reference's terms, windowed like `split_by_window`.
 
 Each partition is profiled where it lives: Spark hands its rows to Python as Arrow record
-batches (`mapInArrow`), each batch is profiled with `profile_like` and the profiles are merged
-within the partition, and only one small row per (partition, window) travels back to the driver,
-which merges them. Profiles merge exactly (up to rounding of the mean and M2), so the result is
+batches (`mapInArrow`), each batch is profiled by the window profiler every ingest uses
+(`steward.stats.window_profiler`) and the profiles are merged within the partition, and only
+one small row per (partition, window) travels back to the driver, which merges them. Profiles merge exactly (up to rounding of the mean and M2), so the result is
 the profile `profile_like` would give on all the rows of each window at once.
 
 The executors import `steward`, so it must be installed where they run (in local mode it is the
@@ -22,8 +22,8 @@ import pyarrow as pa
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.windows import Window, parse_window
-from steward.stats.profile import Profile, profile_like
-from steward.stats.windows import split_by_window
+from steward.stats.profile import Profile
+from steward.stats.window_profiler import WindowTerms, profile_stream
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -179,26 +179,20 @@ def _partition_profiler(
     without steward's object graph."""
 
     def profile_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        terms = Profile.from_dict(reference)
-        width = Window(window_seconds, window_offset)
-        merged: dict[int, Profile] = {}
-        untimed = 0
+        terms = WindowTerms(
+            Profile.from_dict(reference),
+            time_column,
+            Window(window_seconds, window_offset),
+            fixed_window,
+        )
+        tables = (pa.Table.from_batches([b]) for b in batches if b.num_rows)
         try:
-            for batch in batches:
-                if batch.num_rows == 0:
-                    continue
-                table = pa.Table.from_batches([batch])
-                if time_column is None:
-                    parts = {fixed_window: table}
-                else:
-                    parts, missing = split_by_window(table, time_column, width)
-                    untimed += missing
-                for start, part in parts.items():
-                    profile = profile_like(terms, part)
-                    merged[start] = merged[start].merge(profile) if start in merged else profile
+            # Spark runs partitions in parallel already: one thread each.
+            totals = profile_stream(terms, tables, workers=1)
         except InvalidInputError as exc:
             yield _result(None, 0, None, exc.message)
             return
+        merged, untimed = totals.profiles, totals.untimed
         for start in sorted(merged):
             text = json.dumps(merged[start].to_dict(), separators=(",", ":"))
             yield _result(start, 0, text, None)

@@ -33,7 +33,6 @@ from steward.services.inventory import Inventory
 from steward.services.monitor_actions import Reactor
 from steward.services.monitor_intake import FeedbackIntake
 from steward.services.monitor_reads import source_label
-from steward.services.monitor_reference import floats
 from steward.services.monitor_signals import (
     merged_window,
     same_terms,
@@ -43,8 +42,8 @@ from steward.services.monitor_signals import (
 from steward.services.outbox import DeliveryOutcome, Outbox
 from steward.services.ports import ModelCodec, MonitorReportRenderer, SparkProfiler, WriteSession
 from steward.services.use_case import use_case
-from steward.stats.profile import Profile, profile_like
-from steward.stats.score_sums import ScoreSums, score_sums
+from steward.stats.profile import Profile
+from steward.stats.score_sums import ScoreSums
 
 Progress = Callable[[int], None]
 
@@ -71,12 +70,6 @@ class IngestResult:
             "logged_predictions": self.logged_predictions,
             "notes": self.notes,
         }
-
-
-@dataclass
-class _Window:
-    profile: Profile
-    sums: ScoreSums | None = None
 
 
 class Monitor(FeedbackIntake):
@@ -126,13 +119,15 @@ class Monitor(FeedbackIntake):
         notifications they queue unless `deliver` is False."""
         ref = self._target(target)
         from steward.stats.stream import csv_types, iter_batches
-        from steward.stats.windows import split_by_window
+        from steward.stats.window_profiler import (
+            ScoreTerms,
+            WindowTerms,
+            profile_stream,
+        )
 
         reference, stored = self._reference(ref)
         width = self._window_for(ref, window)
-        calibration = stored.calibration if stored is not None else None
-        has_prediction = PREDICTION in reference.columns
-        if prediction_column is not None and not has_prediction:
+        if prediction_column is not None and PREDICTION not in reference.columns:
             raise InvalidInputError(
                 f"{ref}'s reference profile holds no prediction to compare "
                 f"{prediction_column!r} with: set a reference with scores first"
@@ -140,48 +135,33 @@ class Monitor(FeedbackIntake):
         wanted = [name for name in reference.columns if name != PREDICTION]
         extras = [c for c in (time_column, prediction_column, id_column) if c is not None]
         now_epoch = int(datetime.now(UTC).timestamp())
-        windows: dict[int, _Window] = {}
-        rows = untimed = 0
         logger = _PredictionLog() if id_column is not None else None
         if id_column is not None and prediction_column is None:
             raise InvalidInputError("--id-column needs --prediction-column: labels join to scores")
-        types = csv_types(reference)
-        for read in iter_batches(
-            source, columns=[*wanted, *extras], batch_rows=batch_rows, column_types=types
-        ):
-            if rows == 0:
-                _check_extras(read, extras)
-            batch = read
-            if prediction_column is not None:
-                batch = read.append_column(PREDICTION, read.column(prediction_column))
-            if time_column is None:
-                pieces, missing = {width.start_of(now_epoch): batch}, 0
-            else:
-                pieces, missing = split_by_window(batch, time_column, width)
-            for start, piece in pieces.items():
-                if piece.num_rows == 0:
-                    continue
-                part = profile_like(reference, piece)
-                sums = None
-                if prediction_column is not None:
-                    values = floats(piece.column(PREDICTION))
-                    sums = score_sums(values, threshold=threshold, calibration=calibration)
-                    if logger is not None and id_column is not None:
-                        logger.add(piece.column(id_column), values, window_text(start))
-                known = windows.get(start)
-                if known is None:
-                    windows[start] = _Window(part, sums)
-                else:
-                    known.profile = known.profile.merge(part)
-                    if sums is not None:
-                        known.sums = sums if known.sums is None else known.sums.merge(sums)
-            rows += batch.num_rows
-            untimed += missing
-            if progress is not None:
-                progress(rows)
-        if rows == 0:
+        scores = None
+        if prediction_column is not None:
+            calibration = stored.calibration if stored is not None else None
+            scores = ScoreTerms(prediction_column, PREDICTION, threshold, calibration)
+        terms = WindowTerms(
+            reference, time_column, width, width.start_of(now_epoch), scores, logger is not None
+        )
+        stream = iter_batches(
+            source,
+            columns=[*wanted, *extras],
+            batch_rows=batch_rows,
+            column_types=csv_types(reference),
+        )
+        totals = profile_stream(
+            terms,
+            stream,
+            first=lambda batch: _check_extras(batch, extras),
+            on_piece=None if logger is None else logger.piece_adder(id_column),
+            progress=progress,
+        )
+        untimed = totals.untimed
+        if totals.rows == 0:
             raise InvalidInputError("the data has no rows")
-        if not windows:
+        if not totals.profiles:
             raise InvalidInputError(
                 f"no row of the data has a time in {time_column!r}: every value is missing"
             )
@@ -191,7 +171,7 @@ class Monitor(FeedbackIntake):
         log_digest = None
         if logger is not None and logger.rows:
             log_digest = self._artifacts.put(logger.parquet()).digest
-        profiles = {start: (w.profile, w.sums) for start, w in windows.items()}
+        profiles = {start: (p, totals.sums.get(start)) for start, p in totals.profiles.items()}
         return self._store_windows(
             principal,
             ref,
@@ -435,6 +415,15 @@ class _PredictionLog:
         )
         self._writer.write_table(table)
         self.rows += table.num_rows
+
+    def piece_adder(self, id_column: str | None) -> Callable[[int, pa.Table, Any], None]:
+        """What logs each window's piece of a batch: its ids and scores."""
+        assert id_column is not None
+
+        def add(start: int, piece: pa.Table, scores: Any) -> None:
+            self.add(piece.column(id_column), scores, window_text(start))
+
+        return add
 
     def parquet(self) -> bytes:
         self._writer.close()

@@ -179,9 +179,9 @@ def _numeric(
     """Profile a numeric column; with `edges` None (a reference pass) also its quantiles and the
     edges of `bins` quantile bins."""
     values = numeric_values(name, column)
-    present = values[~np.isnan(values)]
     if edges is not None:
-        return _numeric_like(name, column, values, present, edges)
+        return _numeric_like(name, column, values, edges)
+    present = values[~np.isnan(values)]
     # One sort serves min, max, the quantiles and every histogram count.
     ordered = np.sort(present)
     count = len(ordered)
@@ -218,28 +218,44 @@ def _numeric(
 
 
 def _numeric_like(
-    name: str, column: pa.ChunkedArray, values: Floats, present: Floats, edges: tuple[float, ...]
+    name: str, column: pa.ChunkedArray, values: Floats, edges: tuple[float, ...]
 ) -> NumericProfile:
-    """A pass on the reference's edges: no quantiles, so no sort. Each value's bin is the
-    number of edges below it, the same bins (lower, upper] the sorted pass counts."""
-    finite = present[np.isfinite(present)]
-    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), present, side="left")
-    counts = np.bincount(bins, minlength=len(edges) + 1)
-    mean, m2 = _moments(finite)
+    """A pass on the reference's edges: no quantiles, so no sort. One sum tells whether every
+    value is present and finite (the usual case), so that no copy of the finite values is made;
+    bins are counted by comparing with each edge, the same bins (lower, upper] the sorted pass
+    counts."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        whole = float(values.sum())
+    if np.isfinite(whole):
+        finite, count = values, len(values)
+        mean, m2 = _moments(finite, whole)
+    else:
+        present = values[~np.isnan(values)]
+        finite, count = present[np.isfinite(present)], len(present)
+        mean, m2 = _moments(finite)
     return NumericProfile(
         name=name,
         type=type_name(column.type),
-        count=len(present),
-        missing=len(values) - len(present),
-        infinities=len(present) - len(finite),
+        count=count,
+        missing=len(values) - count,
+        infinities=count - len(finite),
         min=float(finite.min()) if len(finite) else None,
         max=float(finite.max()) if len(finite) else None,
         mean=mean,
         m2=m2,
         quantiles=None,
         edges=edges,
-        counts=tuple(int(n) for n in counts),
+        counts=_bin_counts(values, edges, count),
     )
+
+
+def _bin_counts(values: Floats, edges: tuple[float, ...], present: int) -> tuple[int, ...]:
+    """How many of the `present` values fall in each bin (lower, upper] of the edges, the
+    first bin open below and the last open above. NaNs are never at most an edge, so they are
+    only taken out of the last bin; infinities land in the outer bins."""
+    at_most = [int(np.count_nonzero(values <= edge)) for edge in edges]
+    bounds = [0, *at_most, present]
+    return tuple(bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1))
 
 
 def _quantiles_and_edges(
@@ -255,12 +271,14 @@ def _quantiles_and_edges(
     return quantiles, tuple(float(v) for v in np.unique(cuts))
 
 
-def _moments(finite: Floats) -> tuple[float | None, float | None]:
+def _moments(finite: Floats, total: float | None = None) -> tuple[float | None, float | None]:
+    """Mean and M2 of the finite values; `total`, when known, is their sum (what numpy's mean
+    divides by the count, so the mean is the same)."""
     if len(finite) == 0:
         return None, None
     # Values near the float64 limit overflow to inf, which the JSON form stores as null.
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(finite.mean())
+        mean = float(finite.mean()) if total is None else total / len(finite)
         deviations = finite - mean
         return mean, float(np.dot(deviations, deviations))
 

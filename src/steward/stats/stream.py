@@ -5,7 +5,8 @@ the size of the file.
 Files are read as a stream of Arrow batches (Parquet row group by row group, CSV block by block)
 holding only the columns the profiles need. Each batch is cut into windows by its time column,
 each piece is profiled on the reference's terms (`profile_like`) and merged into the running
-profile of its window, and then the batch is dropped.
+profile of its window, and then the batch is dropped; the profiling itself is the one window
+profiler of `steward.stats.window_profiler`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import pyarrow as pa
 from steward.domain.errors import InvalidInputError
 from steward.domain.windows import Window
 from steward.stats.columns import first_line
-from steward.stats.profile import CategoricalProfile, NumericProfile, Profile, profile_like
+from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
 from steward.stats.profile_values import read_table
-from steward.stats.windows import split_by_window
+from steward.stats.window_profiler import DEFAULT_WORKERS, WindowTerms, profile_stream
 
 DEFAULT_BATCH_ROWS = 65_536
 DEFAULT_WINDOW = Window(86_400)
@@ -106,6 +107,7 @@ def profile_windows(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     extra_columns: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> WindowedProfiles:
     """Profile `source` on the reference's terms, one profile per `window` (1 day when None) of
     `time_column`; without a time column every row goes in the window holding `now_epoch`.
@@ -114,36 +116,25 @@ def profile_windows(
     column and `extra_columns` (columns a caller needs read although the reference lacks them;
     each must be in the data) are read. Numeric and text columns of a CSV file are read as the
     reference's kinds (float64, text), so inference on the first block cannot fail on a later
-    one. `progress` receives the number of rows read after each batch."""
+    one. `progress` receives the number of rows read after each batch. Batches are profiled by
+    `workers` threads (see `steward.stats.window_profiler`)."""
     window = DEFAULT_WINDOW if window is None else window
     extras = [extra_columns] if isinstance(extra_columns, str) else list(extra_columns)
     wanted = [*reference.columns, *([time_column] if time_column is not None else []), *extras]
-    profiles: dict[int, Profile] = {}
-    rows = untimed = batches = 0
     stream = iter_batches(
         source, columns=wanted, batch_rows=batch_rows, column_types=csv_types(reference)
     )
-    for batch in stream:
-        if batches == 0:
-            _check_columns(batch, time_column, extras)
-        if time_column is None:
-            pieces, missing = {window.start_of(now_epoch): batch}, 0
-        else:
-            pieces, missing = split_by_window(batch, time_column, window)
-        for start, piece in pieces.items():
-            if piece.num_rows == 0:
-                continue
-            profile = profile_like(reference, piece)
-            known = profiles.get(start)
-            profiles[start] = profile if known is None else known.merge(profile)
-        rows += batch.num_rows
-        untimed += missing
-        batches += 1
-        if progress is not None:
-            progress(rows)
-    if rows == 0:
+    terms = WindowTerms(reference, time_column, window, window.start_of(now_epoch))
+    totals = profile_stream(
+        terms,
+        stream,
+        workers=workers,
+        first=lambda batch: _check_columns(batch, time_column, extras),
+        progress=progress,
+    )
+    if totals.rows == 0:
         raise InvalidInputError("the data has no rows")
-    return WindowedProfiles(window, dict(sorted(profiles.items())), rows, untimed, batches)
+    return WindowedProfiles(window, totals.profiles, totals.rows, totals.untimed, totals.batches)
 
 
 # ---- reading files -----------------------------------------------------------------------

@@ -1,0 +1,208 @@
+"""The one window profiler: a stream of Arrow tables cut into monitoring windows by a time
+column, each window's rows profiled on a reference's terms, the profiles merged.
+
+`steward monitor ingest`, the SDK (both through `Monitor.ingest`), `profile_windows` and the
+partitions of the Spark profiler all profile their rows here. Each batch is profiled on its own
+(`profile_batch`), in a small pool of threads when `workers` is above 1: the work is Arrow and
+numpy kernels that release the GIL, so the batches of one file are profiled on several cores.
+The partial profiles are merged on the calling thread in the order the batches were read, so
+the result does not depend on the number of workers (up to rounding of the mean and M2) and
+every batch is counted once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.domain.errors import InvalidInputError
+from steward.domain.windows import Window
+from steward.stats.profile import Profile, profile_like
+from steward.stats.profile_values import Floats
+from steward.stats.score_sums import ScoreSums, score_sums
+from steward.stats.windows import split_by_window
+
+DEFAULT_WORKERS = 2
+# Batches read ahead of the one being merged, per worker: enough to keep the workers busy while
+# the reader decodes the next one, few enough that memory stays a handful of batches.
+_AHEAD_PER_WORKER = 1
+
+Pieces = Callable[[int, pa.Table, Floats], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTerms:
+    """How the scores of a batch are read: `column` holds them, they are profiled as the
+    reference's column `profile_as`, and summed with `threshold` and `calibration`."""
+
+    column: str
+    profile_as: str
+    threshold: float = 0.5
+    calibration: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTerms:
+    """What every batch is profiled on: the reference, the time column (None: every row goes in
+    the window `fixed_start`), the window width and the scores, if any."""
+
+    reference: Profile
+    time_column: str | None
+    window: Window
+    fixed_start: int
+    scores: ScoreTerms | None = None
+    keep_pieces: bool = False
+
+
+@dataclass(slots=True)
+class BatchParts:
+    """One batch's profiles by window start, its score sums, its rows and untimed rows, and,
+    when asked for, its pieces and their scores (to be handed on in order)."""
+
+    profiles: dict[int, Profile]
+    sums: dict[int, ScoreSums]
+    rows: int
+    untimed: int
+    pieces: list[tuple[int, pa.Table, Floats]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class WindowTotals:
+    """The merged profile and score sums of each window, and the rows, untimed rows and
+    batches seen."""
+
+    profiles: dict[int, Profile] = field(default_factory=dict)
+    sums: dict[int, ScoreSums] = field(default_factory=dict)
+    rows: int = 0
+    untimed: int = 0
+    batches: int = 0
+
+    def add(self, part: BatchParts) -> None:
+        for start, profile in part.profiles.items():
+            known = self.profiles.get(start)
+            self.profiles[start] = profile if known is None else known.merge(profile)
+        for start, sums in part.sums.items():
+            earlier = self.sums.get(start)
+            self.sums[start] = sums if earlier is None else earlier.merge(sums)
+        self.rows += part.rows
+        self.untimed += part.untimed
+        self.batches += 1
+
+    def sorted(self) -> WindowTotals:
+        return WindowTotals(
+            dict(sorted(self.profiles.items())),
+            dict(sorted(self.sums.items())),
+            self.rows,
+            self.untimed,
+            self.batches,
+        )
+
+
+def profile_batch(terms: WindowTerms, batch: pa.Table) -> BatchParts:
+    """The profile of each window's rows of one batch, on the reference's terms."""
+    scores = terms.scores
+    if scores is not None:
+        batch = batch.append_column(scores.profile_as, batch.column(scores.column))
+    if terms.time_column is None:
+        pieces, untimed = {terms.fixed_start: batch}, 0
+    else:
+        pieces, untimed = split_by_window(batch, terms.time_column, terms.window)
+    part = BatchParts({}, {}, batch.num_rows, untimed)
+    for start, piece in pieces.items():
+        if piece.num_rows == 0:
+            continue
+        part.profiles[start] = profile_like(terms.reference, piece)
+        if scores is None:
+            continue
+        values = score_values(piece.column(scores.profile_as))
+        part.sums[start] = score_sums(
+            values, threshold=scores.threshold, calibration=scores.calibration
+        )
+        if terms.keep_pieces:
+            part.pieces.append((start, piece, values))
+    return part
+
+
+def profile_stream(
+    terms: WindowTerms,
+    batches: Iterable[pa.Table],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    first: Callable[[pa.Table], None] | None = None,
+    on_piece: Pieces | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> WindowTotals:
+    """Profile every batch into its windows and merge them. `first` checks the first batch
+    before any work is done; `on_piece` receives each window's piece of each batch with its
+    scores (only with score terms), in the order the rows were read; `progress` the number of
+    rows read after each batch."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidInputError(f"workers must be a whole number of at least 1, got {workers!r}")
+    totals = WindowTotals()
+    for part in _parts(terms, _checked(batches, first), workers):
+        totals.add(part)
+        if on_piece is not None:
+            for start, piece, values in part.pieces:
+                on_piece(start, piece, values)
+        if progress is not None:
+            progress(totals.rows)
+    return totals.sorted()
+
+
+def score_values(column: pa.ChunkedArray | pa.Array) -> Floats:
+    """Scores as float64 (nulls as NaN)."""
+    try:
+        values = pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        raise InvalidInputError("the prediction column must hold numbers (scores)") from None
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _checked(
+    batches: Iterable[pa.Table], first: Callable[[pa.Table], None] | None
+) -> Iterator[pa.Table]:
+    for number, batch in enumerate(batches):
+        if number == 0 and first is not None:
+            first(batch)
+        yield batch
+
+
+def _parts(terms: WindowTerms, batches: Iterator[pa.Table], workers: int) -> Iterator[BatchParts]:
+    """Each batch's parts, in the order of the batches; with several workers, a few batches
+    are profiled at once while the next ones are read."""
+    if workers == 1:
+        for batch in batches:
+            yield profile_batch(terms, batch)
+        return
+    ahead = workers * _AHEAD_PER_WORKER
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-profile") as pool:
+        pending: deque[Future[BatchParts]] = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(profile_batch, terms, batch))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+__all__ = [
+    "DEFAULT_WORKERS",
+    "BatchParts",
+    "ScoreTerms",
+    "WindowTerms",
+    "WindowTotals",
+    "profile_batch",
+    "profile_stream",
+    "score_values",
+]
