@@ -4,41 +4,39 @@ import time; callers ask for a container when they need one."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from steward.adapters.artifacts import LocalArtifactStore
-from steward.adapters.capture.ports import GitAndEnvironment, SkopsJoblibCodec
-from steward.adapters.policy_yaml import YamlPolicyLoader
-from steward.adapters.signing import Ed25519Keys
 from steward.adapters.sql import schema
-from steward.adapters.sql.chain import ParallelChainVerifier
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
-from steward.config import Settings
 from steward.domain.errors import StorageUnavailableError
-from steward.domain.windows import Window
-from steward.services.audit import AuditTrail
-from steward.services.governance import Governance
-from steward.services.governed import GovernanceContext
-from steward.services.history import StageHistory
-from steward.services.inventory import Inventory
-from steward.services.kpis import GovernanceKpis
-from steward.services.policies import PolicyBook, PolicyResolver
-from steward.services.promotion import Promotion
-from steward.services.registration import Registration
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy import Engine
+
+    from steward.adapters.artifacts import LocalArtifactStore
+    from steward.config import Settings
+    from steward.domain.windows import Window
     from steward.services.analysis import Analysis
+    from steward.services.audit import AuditTrail
     from steward.services.checks import EvidenceEngine
+    from steward.services.governance import Governance
+    from steward.services.governed import GovernanceContext
+    from steward.services.history import StageHistory
+    from steward.services.inventory import Inventory
+    from steward.services.kpis import GovernanceKpis
     from steward.services.monitoring import Monitor
+    from steward.services.policies import PolicyBook, PolicyResolver
+    from steward.services.promotion import Promotion
+    from steward.services.registration import Registration
     from steward.services.webhooks import WebhookTools
     from steward.stats.profile import Profile
 
@@ -46,26 +44,96 @@ if TYPE_CHECKING:
 RETRAIN_SECRET_ENV = "STEWARD_RETRAIN_HOOK_SECRET"
 
 
-@dataclass
 class Container:
-    """The use-case services over one store; `LocalServices` adds those that need none."""
+    """The use-case services over one store; `LocalServices` adds those that need none. Each
+    service is built on first use, with the adapters it needs, so that a command imports only
+    what it uses: showing a version loads neither the policy models nor the signing library."""
 
-    settings: Settings
-    store: SqlStore
-    context: GovernanceContext
-    inventory: Inventory
-    registration: Registration
-    history: StageHistory
-    audit: AuditTrail
-    policies: PolicyBook
-    governance: Governance
-    promotion: Promotion
-    kpis: GovernanceKpis
+    def __init__(self, settings: Settings, store: SqlStore) -> None:
+        self.settings = settings
+        self.store = store
+
+    @cached_property
+    def artifacts(self) -> LocalArtifactStore:
+        from steward.adapters.artifacts import LocalArtifactStore as Artifacts
+
+        return Artifacts(self.settings.resolved_artifact_root)
+
+    @cached_property
+    def resolver(self) -> PolicyResolver:
+        from steward.adapters.policy_yaml import YamlPolicyLoader
+        from steward.services.policies import PolicyResolver as Resolver
+
+        return Resolver(YamlPolicyLoader())
+
+    @cached_property
+    def context(self) -> GovernanceContext:
+        from steward.services.governed import GovernanceContext as Context
+
+        return Context(
+            self.store, self.resolver, self.artifacts, default_policy=self.settings.default_policy
+        )
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        from steward.services.inventory import Inventory as InventoryService
+
+        return InventoryService(self.store, self.artifacts)
+
+    @cached_property
+    def registration(self) -> Registration:
+        from steward.adapters.capture.ports import GitAndEnvironment, SkopsJoblibCodec
+        from steward.services.registration import Registration as RegistrationService
+
+        return RegistrationService(self.inventory, SkopsJoblibCodec(), GitAndEnvironment())
+
+    @cached_property
+    def history(self) -> StageHistory:
+        from steward.services.history import StageHistory as History
+
+        return History(self.store)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        from steward.adapters.signing import Ed25519Keys
+        from steward.adapters.sql.chain import ParallelChainVerifier
+        from steward.services.audit import AuditTrail as Trail
+
+        return Trail(
+            self.store,
+            Ed25519Keys(),
+            ParallelChainVerifier(self.settings.resolved_database_url, _cores()),
+        )
+
+    @cached_property
+    def policies(self) -> PolicyBook:
+        from steward.services.policies import PolicyBook as Book
+
+        return Book(self.store, self.resolver)
+
+    @cached_property
+    def governance(self) -> Governance:
+        from steward.services.governance import Governance as GovernanceService
+
+        return GovernanceService(self.context)
+
+    @cached_property
+    def promotion(self) -> Promotion:
+        from steward.services.promotion import Promotion as PromotionService
+
+        return PromotionService(self.context)
+
+    @cached_property
+    def kpis(self) -> GovernanceKpis:
+        from steward.services.kpis import GovernanceKpis as Kpis
+
+        return Kpis(self.context, self.promotion)
 
     @cached_property
     def checks(self) -> EvidenceEngine:
         """Built on first use: the evidence engine pulls in NumPy, Arrow and the report
         renderer, which most commands never need."""
+        from steward.adapters.capture.ports import SkopsJoblibCodec
         from steward.adapters.memory import release_memory
         from steward.adapters.quality_yaml import YamlSuiteLoader
         from steward.adapters.report import HtmlReportRenderer
@@ -83,6 +151,7 @@ class Container:
     @cached_property
     def monitor(self) -> Monitor:
         """Built on first use, like the evidence engine: it needs Arrow and NumPy."""
+        from steward.adapters.capture.ports import SkopsJoblibCodec
         from steward.adapters.hooks import HttpAndCommandHooks
         from steward.adapters.report import HtmlMonitorReport
         from steward.services.monitoring import Monitor as MonitorService
@@ -217,27 +286,7 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
         writer.dispose()
         reader.dispose()
         raise
-    store = SqlStore(writer, reader)
-    artifacts = LocalArtifactStore(settings.resolved_artifact_root)
-    resolver = PolicyResolver(YamlPolicyLoader())
-    context = GovernanceContext(store, resolver, artifacts, default_policy=settings.default_policy)
-    inventory = Inventory(store, artifacts)
-    promotion = Promotion(context)
-    return Container(
-        settings=settings,
-        store=store,
-        context=context,
-        inventory=inventory,
-        registration=Registration(inventory, SkopsJoblibCodec(), GitAndEnvironment()),
-        history=StageHistory(store),
-        audit=AuditTrail(
-            store, Ed25519Keys(), ParallelChainVerifier(settings.resolved_database_url, _cores())
-        ),
-        policies=PolicyBook(store, resolver),
-        governance=Governance(context),
-        promotion=promotion,
-        kpis=GovernanceKpis(context, promotion),
-    )
+    return Container(settings, SqlStore(writer, reader))
 
 
 @contextmanager

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from steward.domain.policy import MonitoringRule
+if TYPE_CHECKING:
+    from steward.domain.policy import MonitoringRule
 
 ReviewStatus = Literal["open", "closed"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]

@@ -11,7 +11,6 @@ transport, in process today.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steward.sdk.audit import AuditMethods
@@ -22,6 +21,8 @@ from steward.sdk.registry import RegistryMethods
 from steward.sdk.transport import LocalTransport, Transport
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from steward.bootstrap import DatabaseStatus
     from steward.config import Settings
     from steward.domain.entities import Version

@@ -3,15 +3,16 @@ and export the log."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from steward.sdk import files
 from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import datetime
+    from pathlib import Path
+
     from steward.domain.audit import AuditEvent
     from steward.domain.checkpoint import Checkpoint
     from steward.services.audit import VerifyResult

@@ -4,14 +4,15 @@ result as evidence."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steward.sdk import files
 from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+
     from steward.domain.naming import VersionRef
     from steward.domain.quality_rules import QualitySuite
     from steward.services.check_plan import CheckPlan, CheckRun

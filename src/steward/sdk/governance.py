@@ -3,8 +3,6 @@ governance KPIs in the SDK."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +10,9 @@ from steward.sdk import files
 from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     from steward.domain.governance import (
         Assessment,
         Evidence,

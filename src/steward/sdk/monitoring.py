@@ -5,14 +5,15 @@ stage."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steward.sdk import files
 from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
+
     from steward.domain.monitoring import Alert, MonitorReference, Review, WindowResult
     from steward.domain.naming import VersionRef
     from steward.services.monitor_feedback import LabelResult

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steward.sdk.base import ClientBase
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+    from pathlib import Path
+
     from steward.domain.entities import Model, Project, Version, VersionSummary
     from steward.domain.inputs import KpiInput, MembersInput, TagsInput
     from steward.domain.naming import ModelRef, VersionRef

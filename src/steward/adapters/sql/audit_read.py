@@ -3,10 +3,9 @@ stored rows that verification recomputes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.sql.elements import ColumnElement
 
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.chain import iter_chain_rows
@@ -20,6 +19,11 @@ from steward.services.ports import (
     Page,
     PageRequest,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.sql.elements import ColumnElement
 
 
 class SqlAuditReads(SqlPart):

@@ -7,11 +7,13 @@ import dataclasses
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.domain.audit import BodyRow, ChainReport, StoredRow, verify_bodies
 from steward.domain.errors import StorageUnavailableError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _COLUMNS = "seq, ts, actor, action, entity_type, entity_id, reason, payload, hash"
 

@@ -3,19 +3,23 @@ requests, decisions, and the listings reports are built from."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select
 
 from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.part import SqlPart
-from steward.domain.governance import (
-    Assessment,
-    GateDecisionRecord,
-    PromotionRequest,
-    StoredPolicy,
-    VersionGovernance,
-    Waiver,
-)
+
+if TYPE_CHECKING:
+    from steward.domain.governance import (
+        Assessment,
+        GateDecisionRecord,
+        PromotionRequest,
+        StoredPolicy,
+        VersionGovernance,
+        Waiver,
+    )
 
 
 class SqlPolicyReads(SqlPart):

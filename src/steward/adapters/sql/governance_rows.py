@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, CursorResult, Select, func, select
-from sqlalchemy.sql.elements import ColumnElement
 
 from steward.adapters.sql import tables as t
 from steward.domain.governance import (
@@ -20,6 +19,9 @@ from steward.domain.governance import (
     VersionGovernance,
     Waiver,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
 
 _v, _m, _p = t.versions, t.models, t.projects
 

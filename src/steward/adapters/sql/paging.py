@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steward.domain.errors import InvalidInputError
 from steward.services.ports import MAX_PAGE_SIZE, PageRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def page_after(page: PageRequest) -> int | None:

@@ -3,7 +3,10 @@ connection, and inside a write transaction its fixed `now` and actor."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 class SqlPart:

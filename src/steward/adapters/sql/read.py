@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, and_, select
-from sqlalchemy.sql.elements import ColumnElement
 
-from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.audit_read import SqlAuditReads
-from steward.adapters.sql.governance_read import SqlGovernanceReads, SqlPolicyReads
-from steward.adapters.sql.monitor import SqlMonitoringReads
-from steward.adapters.sql.outbox import SqlOutboxReads
 from steward.adapters.sql.paging import page_after as _cursor
 from steward.adapters.sql.paging import page_of as _page
 from steward.adapters.sql.part import SqlPart
@@ -34,6 +29,14 @@ from steward.services.ports import (
     VersionQuery,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+    from steward.adapters.sql.audit_read import SqlAuditReads
+    from steward.adapters.sql.governance_read import SqlGovernanceReads, SqlPolicyReads
+    from steward.adapters.sql.monitor import SqlMonitoringReads
+    from steward.adapters.sql.outbox import SqlOutboxReads
+
 _OPS = {
     ">=": lambda c, v: c >= v,
     "<=": lambda c, v: c <= v,
@@ -47,13 +50,44 @@ _OPS = {
 class SqlReadSession:
     """One read transaction: a snapshot every part reads from."""
 
+    # Each feature's part is imported when first read from, so that a command reading the
+    # registry does not load the governance and monitoring code.
     def __init__(self, conn: Connection) -> None:
-        self.registry = SqlRegistryReads(conn)
-        self.policies = SqlPolicyReads(conn)
-        self.governance = SqlGovernanceReads(conn)
-        self.monitoring = SqlMonitoringReads(conn)
-        self.outbox = SqlOutboxReads(conn)
-        self.audit = SqlAuditReads(conn)
+        self._conn = conn
+
+    @cached_property
+    def registry(self) -> SqlRegistryReads:
+        return SqlRegistryReads(self._conn)
+
+    @cached_property
+    def policies(self) -> SqlPolicyReads:
+        from steward.adapters.sql.governance_read import SqlPolicyReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def governance(self) -> SqlGovernanceReads:
+        from steward.adapters.sql.governance_read import SqlGovernanceReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def monitoring(self) -> SqlMonitoringReads:
+        from steward.adapters.sql.monitor import SqlMonitoringReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxReads:
+        from steward.adapters.sql.outbox import SqlOutboxReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def audit(self) -> SqlAuditReads:
+        from steward.adapters.sql.audit_read import SqlAuditReads as Reads
+
+        return Reads(self._conn)
 
 
 class SqlRegistryReads(SqlPart):
@@ -268,11 +302,15 @@ class SqlRegistryReads(SqlPart):
         ]
 
     def member_roles(self, project: str) -> dict[str, frozenset[str]]:
+        from steward.adapters.sql import governance_rows as rows
+
         return rows.member_roles(self._conn, t.projects.c.name == project)
 
     def versions_in_stage(self, project: str | None, stage: str) -> list[VersionSummary]:
         """Oldest version first."""
         v, s = t.versions, t.version_state
+        from steward.adapters.sql import governance_rows as rows
+
         stmt = rows.with_names(
             select(
                 v.c.id.label("version_id"),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError, ProgrammingError
 
 from steward.adapters.sql.read import SqlReadSession
 from steward.adapters.sql.write import SqlWriteSession
 from steward.domain.errors import ConflictError, StewardError, StorageUnavailableError
-from steward.domain.principal import Principal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy import Engine
+
+    from steward.domain.principal import Principal
 
 
 def _describe(exc: Exception) -> str:

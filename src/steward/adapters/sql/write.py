@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, CursorResult, delete, insert, select, update
 
-from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.governance_write import SqlGovernanceWrites, SqlPolicyWrites
-from steward.adapters.sql.monitor import SqlMonitoringWrites
-from steward.adapters.sql.outbox import SqlOutboxWrites
 from steward.adapters.sql.part import SqlPart
 from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain_event, format_ts
-from steward.domain.entities import Kpi, VersionRecord
 from steward.services.ports import VersionHandle
+
+if TYPE_CHECKING:
+    from steward.adapters.sql.governance_write import SqlGovernanceWrites, SqlPolicyWrites
+    from steward.adapters.sql.monitor import SqlMonitoringWrites
+    from steward.adapters.sql.outbox import SqlOutboxWrites
+    from steward.domain.entities import Kpi, VersionRecord
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -43,11 +45,36 @@ class SqlWriteSession:
         # Never let the chain's clock run backwards, whatever the clocks of other writers say.
         self.now = max(now, head.ts) if head.ts else now
         self._events: list[AuditEvent] = []
-        self.registry = SqlRegistryWrites(conn, self.now, actor)
-        self.policies = SqlPolicyWrites(conn, self.now, actor)
-        self.governance = SqlGovernanceWrites(conn, self.now, actor)
-        self.monitoring = SqlMonitoringWrites(conn, self.now, actor)
-        self.outbox = SqlOutboxWrites(conn, self.now, actor)
+
+    # Each feature's part is imported when first written to, so that registering a version
+    # does not load the governance and monitoring code.
+    @cached_property
+    def registry(self) -> SqlRegistryWrites:
+        return SqlRegistryWrites(self._conn, self.now, self.actor)
+
+    @cached_property
+    def policies(self) -> SqlPolicyWrites:
+        from steward.adapters.sql.governance_write import SqlPolicyWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
+
+    @cached_property
+    def governance(self) -> SqlGovernanceWrites:
+        from steward.adapters.sql.governance_write import SqlGovernanceWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
+
+    @cached_property
+    def monitoring(self) -> SqlMonitoringWrites:
+        from steward.adapters.sql.monitor import SqlMonitoringWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxWrites:
+        from steward.adapters.sql.outbox import SqlOutboxWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
 
     def record(self, event: PendingEvent) -> AuditEvent:
         chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
@@ -133,6 +160,8 @@ class SqlRegistryWrites(SqlPart):
         return bool(result.rowcount)
 
     def member_roles(self, project_id: int) -> dict[str, frozenset[str]]:
+        from steward.adapters.sql import governance_rows as rows
+
         return rows.member_roles(self._conn, t.project_members.c.project_id == project_id)
 
     def model_id(self, project_id: int, name: str) -> int | None:

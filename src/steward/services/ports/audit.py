@@ -3,12 +3,14 @@ checkpoints of its head."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from steward.domain.audit import AuditEvent, ChainReport, StoredRow
-from steward.services.ports.values import AuditQuery, ChainHead, Page, PageRequest
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from steward.domain.audit import AuditEvent, ChainReport, StoredRow
+    from steward.services.ports.values import AuditQuery, ChainHead, Page, PageRequest
 
 
 class AuditReads(Protocol):

@@ -3,18 +3,19 @@ sign-offs, waivers), promotion requests and gate decisions."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from steward.domain.governance import (
-    Assessment,
-    Evidence,
-    GateDecision,
-    GateDecisionRecord,
-    PromotionRequest,
-    SignOff,
-    VersionGovernance,
-    Waiver,
-)
+if TYPE_CHECKING:
+    from steward.domain.governance import (
+        Assessment,
+        Evidence,
+        GateDecision,
+        GateDecisionRecord,
+        PromotionRequest,
+        SignOff,
+        VersionGovernance,
+        Waiver,
+    )
 
 
 class GovernanceReads(Protocol):

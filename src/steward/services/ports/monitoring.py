@@ -3,16 +3,17 @@ labels, results, series, alerts and the reviews they open."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from steward.domain.monitoring import (
-    Alert,
-    MonitorReference,
-    Review,
-    SeriesPoint,
-    WindowPart,
-    WindowResult,
-)
+if TYPE_CHECKING:
+    from steward.domain.monitoring import (
+        Alert,
+        MonitorReference,
+        Review,
+        SeriesPoint,
+        WindowPart,
+        WindowResult,
+    )
 
 
 class MonitoringReads(Protocol):

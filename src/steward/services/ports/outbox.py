@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from steward.domain.monitoring import Delivery
-from steward.domain.webhooks import DeliveryAttempt
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from steward.domain.monitoring import Delivery
+    from steward.domain.webhooks import DeliveryAttempt
 
 
 class OutboxReads(Protocol):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from steward.domain.governance import StoredPolicy
+if TYPE_CHECKING:
+    from steward.domain.governance import StoredPolicy
 
 
 class PolicyReads(Protocol):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from steward.domain.entities import (
-    Kpi,
-    Model,
-    Project,
-    StageChange,
-    Version,
-    VersionRecord,
-    VersionSummary,
-)
-from steward.services.ports.values import Page, PageRequest, VersionHandle, VersionQuery
+if TYPE_CHECKING:
+    from steward.domain.entities import (
+        Kpi,
+        Model,
+        Project,
+        StageChange,
+        Version,
+        VersionRecord,
+        VersionSummary,
+    )
+    from steward.services.ports.values import Page, PageRequest, VersionHandle, VersionQuery
 
 
 class RegistryReads(Protocol):

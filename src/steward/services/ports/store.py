@@ -3,17 +3,19 @@ once; a read session is one consistent snapshot, and writes nothing."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from steward.domain.audit import AuditEvent, PendingEvent
-from steward.domain.principal import Principal
-from steward.services.ports.audit import AuditReads
-from steward.services.ports.governance import GovernanceReads, GovernanceWrites
-from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
-from steward.services.ports.outbox import OutboxReads, OutboxWrites
-from steward.services.ports.policies import PolicyReads, PolicyWrites
-from steward.services.ports.registry import RegistryReads, RegistryWrites
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from steward.domain.audit import AuditEvent, PendingEvent
+    from steward.domain.principal import Principal
+    from steward.services.ports.audit import AuditReads
+    from steward.services.ports.governance import GovernanceReads, GovernanceWrites
+    from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
+    from steward.services.ports.outbox import OutboxReads, OutboxWrites
+    from steward.services.ports.policies import PolicyReads, PolicyWrites
+    from steward.services.ports.registry import RegistryReads, RegistryWrites
 
 
 class WriteSession(Protocol):

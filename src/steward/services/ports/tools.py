@@ -3,17 +3,17 @@ files, facts about the training process, HTML reports, profiling on Spark, freei
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from steward.domain.policy import Policy
-from steward.domain.quality_rules import QualitySuite
-from steward.services.ports.values import StoredArtifact
-
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from steward.domain.policy import Policy
+    from steward.domain.quality_rules import QualitySuite
     from steward.domain.windows import Window
     from steward.services.check_results import CheckOutcome, ReportHeader
     from steward.services.monitor_reads import MonitorHistory
+    from steward.services.ports.values import StoredArtifact
     from steward.stats.profile import Profile
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from steward.domain.naming import MetricFilter
+if TYPE_CHECKING:
+    from steward.domain.naming import MetricFilter
 
 T = TypeVar("T")
 
