@@ -8,7 +8,6 @@ import math
 from typing import TypeAlias
 
 import numpy as np
-from scipy import stats
 
 from steward.stats import drift_methods as dm
 
@@ -23,6 +22,9 @@ def ks_binned(ref_counts: dm.Counts, cur_counts: dm.Counts) -> dm.Outcome:
     gaps = np.cumsum(ref_counts)[:-1] / n - np.cumsum(cur_counts)[:-1] / m
     statistic = float(np.abs(gaps).max()) if len(gaps) else 0.0
     effective = max(1.0, float(np.round(n * m / (n + m))))
+    # Imported here: only this p-value needs SciPy, and a distance-only ingest should not load it.
+    from scipy import stats
+
     return dm.Outcome(statistic, float(stats.kstwo.sf(statistic, effective)))
 
 
