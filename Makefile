@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
 .PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean
 
@@ -15,10 +15,10 @@ help:
 	@echo "make bench-drift - drift on 1,000,000 rows side by side with Evidently 0.7 (time, memory, verdicts; prints the figures)"
 	@echo "make bench-out-of-core - window profiles of a 50,000,000-row Parquet file, locally and on Spark, beside pandas and Polars"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

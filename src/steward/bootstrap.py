@@ -23,7 +23,7 @@ from steward.adapters.sql.chain import ParallelChainVerifier
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.config import Settings
-from steward.domain.errors import StorageUnavailableError
+from steward.domain.errors import StorageUnavailableError, require_extra
 from steward.domain.windows import Window
 from steward.services.audit import AuditTrail
 from steward.services.governance import Governance
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 
 RETRAIN_SECRET_ENV = "STEWARD_RETRAIN_HOOK_SECRET"
+# What the evidence engine, monitoring and analysis import: the `checks` extra.
+CHECKS_MODULES = ("numpy", "scipy", "pyarrow", "sklearn", "pandas")
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Container:
     def checks(self) -> EvidenceEngine:
         """Built on first use: the evidence engine pulls in NumPy, Arrow and the report
         renderer, which most commands never need."""
+        require_extra(CHECKS_MODULES, "checks", "Evidence and explainability")
         from steward.adapters.memory import release_memory
         from steward.adapters.quality_yaml import YamlSuiteLoader
         from steward.adapters.report import HtmlReportRenderer
@@ -83,6 +86,7 @@ class Container:
     @cached_property
     def monitor(self) -> Monitor:
         """Built on first use, like the evidence engine: it needs Arrow and NumPy."""
+        require_extra(CHECKS_MODULES, "checks", "Monitoring")
         from steward.adapters.hooks import HttpAndCommandHooks
         from steward.adapters.report import HtmlMonitorReport
         from steward.services.monitoring import Monitor as MonitorService
@@ -159,6 +163,7 @@ class LocalServices:
 
     @cached_property
     def analysis(self) -> Analysis:
+        require_extra(CHECKS_MODULES, "checks", "Analysis")
         from steward.adapters.report import HtmlReportRenderer
         from steward.services.analysis import Analysis as AnalysisService
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from steward.domain.errors import IntegrityBrokenError, InvalidInputError, StewardError
+from steward.domain.errors import (
+    IntegrityBrokenError,
+    InvalidInputError,
+    StewardError,
+    require_extra,
+)
 
 FORMATS = ("skops", "joblib")
 TRUSTED_PACKAGES = frozenset({"sklearn", "numpy", "scipy"})
@@ -51,6 +56,7 @@ def deserialize_model(data: bytes, fmt: str, trust: bool = False) -> object:
 
 
 def _skops_dumps(obj: object) -> bytes:
+    require_extra(("skops.io",), "checks", "Saving a model in the skops format")
     import skops.io
 
     data: bytes = skops.io.dumps(obj)
@@ -58,6 +64,7 @@ def _skops_dumps(obj: object) -> bytes:
 
 
 def _skops_loads(data: bytes, trust: bool) -> object:
+    require_extra(("skops.io",), "checks", "Loading a skops model")
     import skops.io
 
     try:
