@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
-.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean
+.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean bench-cli
 
 help:
 	@echo "make demo   - train a scikit-learn model, register it, show lineage and verify the audit chain (SQLite)"
@@ -60,6 +60,9 @@ bench-drift: $(STAMP)
 
 bench-out-of-core: $(STAMP)
 	$(BIN)/python bench/out_of_core.py
+
+bench-cli: $(STAMP)
+	$(BIN)/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) .steward-demo .mypy_cache .ruff_cache .pytest_cache
