@@ -2,9 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
-.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean
+.PHONY: help install demo test lint unit integration e2e bench bench-fairness bench-checks bench-drift bench-out-of-core clean bench-cli
 
 help:
 	@echo "make demo   - train a scikit-learn model, register it, show lineage and verify the audit chain (SQLite)"
@@ -15,10 +15,10 @@ help:
 	@echo "make bench-drift - drift on 1,000,000 rows side by side with Evidently 0.7 (time, memory, verdicts; prints the figures)"
 	@echo "make bench-out-of-core - steward monitor ingest on 2,000,000 and 10,000,000-row Parquet files beside Polars streaming and pandas in chunks (ROWS=50000000 for the large run)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -60,6 +60,9 @@ bench-drift: $(STAMP)
 
 bench-out-of-core: $(STAMP)
 	$(BIN)/python bench/out_of_core.py $(if $(ROWS),--rows $(ROWS))
+
+bench-cli: $(STAMP)
+	$(BIN)/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) .steward-demo .mypy_cache .ruff_cache .pytest_cache

@@ -89,3 +89,16 @@ class MissingExtraError(StewardError):
             f"{needed_for} needs the '{extra}' extra: pip install 'steward-governance[{extra}]'"
         )
         self.extra = extra
+
+
+def require_extra(modules: tuple[str, ...], extra: str, needed_for: str) -> None:
+    """Import each of `modules`, raising MissingExtraError naming `extra` if one is absent.
+    Called where an optional dependency is first needed, so the user sees one line saying what
+    to install instead of an ImportError from deep inside Steward."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise MissingExtraError(extra, needed_for) from None

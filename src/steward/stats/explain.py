@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from steward.domain.errors import InvalidInputError
+from steward.domain.errors import InvalidInputError, MissingExtraError
 from steward.stats.fingerprint import to_arrow_table
 
 Floats = NDArray[np.float64]
@@ -249,10 +249,8 @@ def _check_options(n_repeats: int, local_sample: int, max_rows: int | None) -> N
 def _to_pandas(x: object) -> Any:
     try:
         import pandas as pd
-    except ImportError as exc:  # pragma: no cover - pandas ships with the dev and pandas extras
-        raise InvalidInputError(
-            "explaining a model needs pandas: install steward-governance[pandas]"
-        ) from exc
+    except ImportError:
+        raise MissingExtraError("checks", "Explaining a model") from None
     if isinstance(x, pd.DataFrame):
         return x
     if isinstance(x, np.ndarray) and x.ndim != 2:

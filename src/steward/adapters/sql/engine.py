@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from steward.domain.errors import InvalidInputError
+from steward.domain.errors import InvalidInputError, require_extra
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -121,6 +121,7 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False)
+    require_extra(("psycopg",), "postgres", "PostgreSQL support")
     # No pre-ping: it costs a round trip on every checkout, a third of a short query's time.
     # Connections are recycled instead, so a server restart costs at most one failed command.
     engine = create_engine(url, pool_recycle=600)
