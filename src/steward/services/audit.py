@@ -235,19 +235,20 @@ class AuditTrail:
     ) -> Iterator[str]:
         """Matching events as JSON Lines, oldest first, read page by page. Each line carries
         `payload_canonical`, the exact text that was hashed, so that any language can
-        re-verify an export without re-serialising JSON."""
+        re-verify an export without re-serialising JSON. All pages come from one read
+        session, so an export is one snapshot: events recorded meanwhile are not in it."""
         query = _audit_query(entity, actor, action, since, until, newest_first=False)
         cursor: str | None = None
-        while True:
-            with self._store.read() as q:
+        with self._store.read() as q:
+            while True:
                 page = q.audit.audit_events(query, PageRequest(limit=batch, after=cursor))
-            for event in page.items:
-                line = event.as_dict()
-                line["payload_canonical"] = event.payload_json
-                yield json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n"
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+                for event in page.items:
+                    line = event.as_dict()
+                    line["payload_canonical"] = event.payload_json
+                    yield json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n"
+                if page.next_cursor is None:
+                    return
+                cursor = page.next_cursor
 
 
 def _audit_query(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from steward.domain.errors import InvalidInputError, require_extra
@@ -84,13 +86,27 @@ class _Checkpointer:
             self._thread.join(timeout=30)
 
 
-def _sqlite_engine(url: str, immediate: bool) -> Engine:
-    database = make_url(url).database
+def _read_only_url(url: URL) -> URL:
+    """The same database file opened read-only (`file:PATH?mode=ro` as an SQLite URI), so the
+    database itself refuses any write made through a reader."""
+    if url.query.get("uri") in ("true", "1"):
+        return url.update_query_dict({"mode": "ro"})
+    path = quote(os.path.abspath(url.database or ""))
+    return url.set(database=f"file:{path}").update_query_dict({"mode": "ro", "uri": "true"})
+
+
+def _sqlite_engine(url: str, writer: bool) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database
     on_disk = bool(database) and database != ":memory:"
-    if database and on_disk:
+    if database and on_disk and writer:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    if immediate and database and on_disk:
+    if not writer and on_disk and parsed.query.get("mode") != "memory":
+        # The writer creates the file and sets WAL mode (both persist) before any reader opens
+        # it: `bootstrap.build` checks the schema with the writer first.
+        parsed = _read_only_url(parsed)
+    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    if writer and database and on_disk:
         checkpointer = _Checkpointer(database)
         event.listen(engine, "commit", lambda _conn: checkpointer.committed())
         # dispose() is how Steward closes a store; stop the thread with it.
@@ -101,17 +117,23 @@ def _sqlite_engine(url: str, immediate: bool) -> Engine:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+        if writer:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+        else:
+            # Also refuses writes where the file could not be opened read-only (in memory).
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers take the write lock up front so two of them never deadlock upgrading a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Writers take the write lock up front so two of them never deadlock upgrading a read
+        # lock. A reader's deferred BEGIN takes its WAL snapshot at the first read and keeps it
+        # until the read session ends.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
 
@@ -120,11 +142,16 @@ def make_engines(url: str) -> tuple[Engine, Engine]:
     """(writer, reader) engines. PostgreSQL uses one engine for both."""
     url = normalise_url(url)
     if is_sqlite(url):
-        return _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False)
+        return _sqlite_engine(url, writer=True), _sqlite_engine(url, writer=False)
     require_extra(("psycopg",), "postgres", "PostgreSQL support")
     # No pre-ping: it costs a round trip on every checkout, a third of a short query's time.
     # Connections are recycled instead, so a server restart costs at most one failed command.
     engine = create_engine(url, pool_recycle=600)
-    # Reads run in autocommit: at READ COMMITTED a transaction gives no common snapshot anyway,
-    # and BEGIN plus ROLLBACK would be two more round trips per read.
-    return engine, engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Each read session is one read-only REPEATABLE READ transaction: every query of a page, a
+    # report or an export sees the snapshot taken at its first query, and the server refuses
+    # writes. psycopg keeps both settings on the connection and opens the transaction with the
+    # first query (`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`); leaving the session rolls
+    # it back. The reader shares the writer's pool.
+    return engine, engine.execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
