@@ -1,6 +1,7 @@
 """In-process fakes of every port the services use. Each implements its whole port, and the
-shared scenario suite (tests/port_scenarios) runs the same scenarios against them and against
-the SQL adapters on SQLite and PostgreSQL, so a fake cannot drift from the SQL."""
+port contract suite (tests/integration/test_port_contracts.py) runs the same scenarios against
+them and against the SQL adapters on SQLite and PostgreSQL, so a fake cannot drift from the
+SQL."""
 
 from tests.fakes.state import FakeClock
 from tests.fakes.store import FakeChainVerifier, FakeReadSession, FakeStore, FakeWriteSession

@@ -1,9 +1,10 @@
-"""Governance storage on real databases (SQLite and PostgreSQL): the scenarios the fakes also
-run, then what only a database does: append-only triggers and the migration's way back."""
+"""Governance storage on real databases (SQLite and PostgreSQL): what only a database does,
+append-only triggers and the migration's way back. The scenarios the fakes also answer are in
+the port contract suite (tests/integration/test_port_contracts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from alembic import command
@@ -14,7 +15,7 @@ from steward.adapters.sql import schema
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.domain.errors import ConflictError
-from tests.governance_store_scenarios import SCENARIOS, World, fill_every_table, scenario_id
+from tests.integration.test_port_contracts import World, fill_every_table
 from tests.support.principals import who
 
 GOVERNANCE_TABLES = {
@@ -36,11 +37,6 @@ def store(database_url: str) -> Iterator[SqlStore]:
     sql_store = SqlStore(writer, reader)
     yield sql_store
     sql_store.dispose()
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
-def test_sql_store(store: SqlStore, scenario: Callable[[World], None]) -> None:
-    scenario(World(store))
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The interfaces the services need, by feature. Adapters implement them; unit tests use the
-in-process fakes in tests/fakes, which implement every one of them and run the same scenario
-suite as the SQL adapters (tests/integration/test_port_contracts.py)."""
+in-process fakes in tests/fakes, which implement every member of every one of them
+(tests/unit/test_fakes_complete.py). Every port runs the scenarios in
+tests/integration/test_port_contracts.py against its fake, SQLite and PostgreSQL."""
 
 from steward.services.ports.audit import AuditReads, ChainVerifier, Keys, Signer
 from steward.services.ports.governance import GovernanceReads, GovernanceWrites

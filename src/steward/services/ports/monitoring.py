@@ -40,7 +40,7 @@ class MonitoringReads(Protocol):
     def series_points(
         self, project_id: int, name: str | None = None, version_id: int | None = None
     ) -> list[SeriesPoint]:
-        """By time, then by when they were recorded."""
+        """By name, then time, then when they were recorded."""
         ...
 
     def alerts(self, version_id: int | None = None, project: str | None = None) -> list[Alert]: ...
