@@ -19,6 +19,7 @@ from steward.services.ports import ArtifactStore, ModelCodec, WriteSession
 from steward.services.use_case import use_case
 from steward.stats.profile import Profile, profile_reference
 from steward.stats.score_sums import fit_calibration
+from steward.stats.window_profiler import score_values
 
 
 class ReferenceSetting(MonitorReading):
@@ -61,7 +62,7 @@ class ReferenceSetting(MonitorReading):
                 raise InvalidInputError(f"column {name!r} is not in the reference data")
         scores: np.ndarray[Any, np.dtype[np.float64]] | None = None
         if prediction_column is not None:
-            scores = floats(table.column(prediction_column))
+            scores = score_values(table.column(prediction_column))
         elif score:
             data_bytes, fmt = self._inventory.load_artifact(principal, ref)
             model = self._codec.deserialize(data_bytes, fmt, trust=trust)
@@ -163,18 +164,8 @@ def _profile_bytes(profile: Profile) -> bytes:
     return canonical_json(profile.to_dict()).encode()
 
 
-def floats(column: pa.ChunkedArray | pa.Array) -> Any:
-    import pyarrow.compute as pc
-
-    try:
-        values = pc.cast(column, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        raise InvalidInputError("the prediction column must hold numbers (scores)") from None
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-
-
 def _labels(column: pa.ChunkedArray) -> Any:
-    values = floats(column)
+    values = score_values(column)
     present = values[~np.isnan(values)]
     if np.any((present != 0) & (present != 1)):
         raise InvalidInputError("the target must hold 0 and 1 (1: the positive class)")
