@@ -74,3 +74,25 @@ def test_embedded_default_creates_its_database_under_home(
 def test_recorded_head_is_alembics_head() -> None:
     """Opening a store compares with a constant; it must name the newest migration."""
     assert schema.head_revision() == schema.alembic_head()
+
+
+def test_table_metadata_agrees_with_the_migrations(database_url: str) -> None:
+    """The queries are written against tables.py and the schema is made by the migrations: a
+    column, type, index or constraint in one and not the other is a difference here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from steward.adapters.sql.tables import metadata
+
+    writer, reader = make_engines(database_url)
+    try:
+        schema.upgrade(writer)
+        with writer.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = [
+                d for d in compare_metadata(context, metadata) if "alembic_version" not in str(d)
+            ]
+    finally:
+        writer.dispose()
+        reader.dispose()
+    assert differences == []

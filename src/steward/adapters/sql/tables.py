@@ -17,7 +17,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
 metadata = MetaData()
@@ -273,14 +272,14 @@ promotion_requests = Table(
     Column("reason", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("closed_at", TS, nullable=True),
-    # At most one open request per version and target stage.
+    # At most one open request per version and target stage: migration 0003 makes this index
+    # partial (WHERE status = 'open'). The predicate is not repeated here: a dialect option on a
+    # table imports that dialect when this module loads, PostgreSQL's on every start.
     Index(
         "uq_promotion_requests_open",
         "version_id",
         "to_stage",
         unique=True,
-        sqlite_where=text("status = 'open'"),
-        postgresql_where=text("status = 'open'"),
     ),
     Index("ix_promotion_requests_status", "status", "id"),
 )
@@ -415,12 +414,11 @@ reviews = Table(
     Column("closed_by", PERSON, nullable=True),
     Column("closed_at", TS, nullable=True),
     Column("resolution", Text, nullable=True),
+    # At most one open review per version; partial (WHERE status = 'open') in migration 0004.
     Index(
         "uq_reviews_open",
         "version_id",
         unique=True,
-        sqlite_where=text("status = 'open'"),
-        postgresql_where=text("status = 'open'"),
     ),
 )
 
