@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
+from steward.stats.arrow_numpy import arrow_of, integers, texts, valid_mask
 from steward.stats.columns import first_line
 from steward.stats.profile_columns import (
     QUANTILE_LEVELS,
@@ -288,13 +289,13 @@ def _categorical_reference(
 ) -> CategoricalProfile:
     text = text_values(name, column)
     values, counts = _value_counts(text)
-    table = pa.table({"value": values, "count": pa.array(counts)})
+    table = pa.table({"value": values, "count": arrow_of(counts, pa.int64())})
     listed = min(max_categories, len(values))
     order = np.zeros(0, dtype=np.int64)
     if listed:
         keys = [("count", "descending"), ("value", "ascending")]
-        order = pc.select_k_unstable(table, k=listed, sort_keys=keys).to_numpy()
-    chosen = values.take(pa.array(order, type=pa.int64())).to_pylist()
+        order = integers(pc.select_k_unstable(table, k=listed, sort_keys=keys))
+    chosen = values.take(arrow_of(order, pa.int64())).to_pylist()
     frequencies = tuple(zip(chosen, (int(n) for n in counts[order]), strict=True))
     present = len(text) - text.null_count
     return CategoricalProfile(
@@ -312,8 +313,8 @@ def _categorical_reference(
 def _categorical_like(reference: CategoricalProfile, column: pa.ChunkedArray) -> CategoricalProfile:
     text = text_values(reference.name, column)
     values, counts = _value_counts(text)
-    listed = pa.array(reference.categories, type=pa.large_string())
-    position = pc.fill_null(pc.index_in(values, value_set=listed), -1).to_numpy()
+    listed = texts(reference.categories)
+    position = integers(pc.index_in(values, value_set=listed), missing=-1)
     known = position >= 0
     sums = np.zeros(len(listed), dtype=np.int64)
     np.add.at(sums, position[known], counts[known])
@@ -335,11 +336,11 @@ def _value_counts(text: pa.Array) -> tuple[pa.Array, npt.NDArray[np.int64]]:
     """The distinct present values and how often each occurs."""
     found = pc.value_counts(text)
     values = found.field("values")
-    counts = found.field("counts").to_numpy()
+    counts = integers(found.field("counts"))
     if values.null_count:
-        keep = values.is_valid()
-        values, counts = values.filter(keep), counts[keep.to_numpy(zero_copy_only=False)]
-    return values, np.asarray(counts, dtype=np.int64)
+        present = valid_mask(values)
+        values, counts = values.filter(values.is_valid()), counts[present]
+    return values, counts
 
 
 def _other(name: str, column: pa.ChunkedArray) -> OtherProfile:

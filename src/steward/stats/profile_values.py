@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
+from steward.stats.arrow_numpy import floats
 from steward.stats.columns import first_line
 from steward.stats.fingerprint import normalise_type, to_arrow_table
 
@@ -62,8 +63,7 @@ def numeric_values(name: str, column: pa.ChunkedArray) -> Floats:
             f"column {name!r} has type {column.type}, which cannot be read as numbers: "
             f"{first_line(exc)}"
         ) from None
-    values: Floats = np.asarray(column.to_numpy(), dtype=np.float64)
-    return values
+    return floats(column)
 
 
 def text_values(name: str, column: pa.ChunkedArray) -> pa.Array:

@@ -18,12 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.windows import Window
+from steward.stats.arrow_numpy import floats
 from steward.stats.profile import Profile, profile_like
 from steward.stats.profile_values import Floats
 from steward.stats.score_sums import ScoreSums, score_sums
@@ -162,7 +162,7 @@ def score_values(column: pa.ChunkedArray | pa.Array) -> Floats:
         values = pc.cast(column, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         raise InvalidInputError("the prediction column must hold numbers (scores)") from None
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return floats(values)
 
 
 def _checked(

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.windows import Window
+from steward.stats.arrow_numpy import arrow_of, integers, valid_mask
 
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
 
@@ -42,11 +43,9 @@ def epoch_seconds(table: pa.Table, time_column: str) -> pa.Array:
         return ticks
     # Integer floor division: nanosecond ticks exceed float64's exact range (2**53), and
     # flooring rounds pre-1970 times towards the earlier second, as window starts need.
-    present = pc.fill_null(ticks, 0).to_numpy(zero_copy_only=False)
-    seconds = np.floor_divide(present, per_second)
-    if ticks.null_count == 0:
-        return pa.array(seconds, type=pa.int64())
-    return pa.array(seconds, type=pa.int64(), mask=ticks.is_null().to_numpy(zero_copy_only=False))
+    seconds = np.floor_divide(integers(ticks), per_second)
+    missing = None if ticks.null_count == 0 else ~valid_mask(ticks)
+    return arrow_of(seconds, pa.int64(), missing=missing)
 
 
 def _parse_text(column: pa.Array) -> pa.Array:
@@ -66,9 +65,8 @@ def split_by_window(
     """The rows of each window (keyed by the window's start in epoch seconds, ascending) and
     the number of rows whose time is missing, which belong to no window."""
     seconds = epoch_seconds(table, time_column)
-    valid = seconds.is_valid().to_numpy(zero_copy_only=False)
-    values = seconds.to_numpy(zero_copy_only=False)
-    starts = np.where(valid, values, 0).astype(np.int64)
+    valid = valid_mask(seconds)
+    starts = integers(seconds)
     starts = (starts - window.offset) // window.seconds * window.seconds + window.offset
     untimed = int((~valid).sum())
     found = np.unique(starts[valid])
@@ -76,6 +74,6 @@ def split_by_window(
         return {int(found[0]): table}, 0
     out: dict[int, pa.Table] = {}
     for start in found:
-        mask = pa.array(valid & (starts == start))
+        mask = arrow_of(valid & (starts == start), pa.bool_())
         out[int(start)] = table.filter(mask)
     return out, untimed
