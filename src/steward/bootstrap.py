@@ -136,7 +136,7 @@ class Container:
         from steward.adapters.capture.ports import SkopsJoblibCodec
         from steward.adapters.memory import release_memory
         from steward.adapters.quality_yaml import YamlSuiteLoader
-        from steward.adapters.report import HtmlReportRenderer
+        from steward.adapters.report.page import HtmlReportRenderer
         from steward.services.checks import EvidenceEngine as Engine
 
         return Engine(
@@ -228,7 +228,7 @@ class LocalServices:
 
     @cached_property
     def analysis(self) -> Analysis:
-        from steward.adapters.report import HtmlReportRenderer
+        from steward.adapters.report.page import HtmlReportRenderer
         from steward.services.analysis import Analysis as AnalysisService
 
         return AnalysisService(HtmlReportRenderer())

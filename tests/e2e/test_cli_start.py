@@ -85,3 +85,32 @@ def test_a_mistyped_command_still_gets_suggestions() -> None:
     )
     assert done.returncode == 2
     assert "'project'" in done.stderr
+
+
+_POOL_PROBE = """
+import sys
+from steward.entrypoints.cli.app import main
+sys.argv = ["steward", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+import pyarrow
+print(pyarrow.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_the_cli_gives_arrow_the_c_allocator_unless_one_is_chosen(
+    chosen: str | None, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow's default allocator keeps freed memory, which a long ingest pays for in peak
+    memory; the CLI picks the C library's unless ARROW_DEFAULT_MEMORY_POOL says otherwise."""
+    if chosen is None:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    else:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", chosen)
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_PROBE], check=True, capture_output=True, text=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == expected

@@ -337,8 +337,9 @@ def test_empty_history_says_there_is_no_data_yet() -> None:
     assert checker.errors == [] and checker.stack == []
 
 
-def test_report_package_exports_the_renderer() -> None:
-    assert report.render_monitor_report is render_monitor_report
+def test_the_report_port_renders_the_monitoring_page() -> None:
+    history = sample_history()
+    assert report.HtmlMonitorReport().render(history) == render_monitor_report(history)
 
 
 def test_details_of_an_odd_shape_still_render() -> None:

@@ -24,8 +24,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from steward.adapters.report import HtmlReportRenderer
 from steward.adapters.report import page as report_page
+from steward.adapters.report.page import HtmlReportRenderer
 from steward.adapters.report.values import number
 from steward.services.check_results import CheckOutcome, ReportHeader, Requirement
 from steward.services.ports import ReportRenderer

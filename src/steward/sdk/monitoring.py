@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from steward.domain.windows import BATCH_ROWS
 from steward.sdk import files
 from steward.sdk.base import ClientBase
 
@@ -64,7 +65,7 @@ class MonitorMethods(ClientBase):
         prediction_column: str | None = None,
         id_column: str | None = None,
         threshold: float = 0.5,
-        batch_rows: int = 65_536,
+        batch_rows: int = BATCH_ROWS,
         progress: Callable[[int], None] | None = None,
     ) -> IngestResult:
         """Profile production rows into windows and evaluate them against the policy's rules."""

@@ -27,7 +27,7 @@ from steward.domain.monitoring import (
 from steward.domain.naming import VersionRef
 from steward.domain.policy import DriftSettings, Monitoring
 from steward.domain.principal import Principal
-from steward.domain.windows import Window, parse_window, window_text
+from steward.domain.windows import BATCH_ROWS, Window, parse_window, window_text
 from steward.services.governed import GovernanceContext
 from steward.services.inventory import Inventory
 from steward.services.monitor_actions import Reactor
@@ -109,7 +109,7 @@ class Monitor(FeedbackIntake):
         prediction_column: str | None = None,
         id_column: str | None = None,
         threshold: float = 0.5,
-        batch_rows: int = 65_536,
+        batch_rows: int = BATCH_ROWS,
         progress: Progress | None = None,
         deliver: bool = True,
     ) -> IngestResult:

@@ -21,13 +21,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from steward.domain.errors import InvalidInputError
-from steward.domain.windows import Window
+from steward.domain.windows import BATCH_ROWS, Window
 from steward.stats.columns import first_line
 from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
 from steward.stats.profile_values import read_table
 from steward.stats.window_profiler import DEFAULT_WORKERS, WindowTerms, profile_stream
 
-DEFAULT_BATCH_ROWS = 65_536
+DEFAULT_BATCH_ROWS = BATCH_ROWS
 DEFAULT_WINDOW = Window(86_400)
 
 _PARQUET = (".parquet", ".pq")

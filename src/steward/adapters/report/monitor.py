@@ -192,10 +192,3 @@ def _reviews(reviews: Sequence[Review]) -> str:
 
 
 __all__ = ["render_monitor_report"]
-
-
-class HtmlMonitorReport:
-    """The `MonitorReportRenderer` port."""
-
-    def render(self, history: MonitorHistory) -> str:
-        return render_monitor_report(history)

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from steward.domain.errors import InvalidInputError
+from steward.domain.windows import BATCH_ROWS
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
     client,
@@ -87,7 +88,7 @@ def ingest(
         None, "--id-column", help="Row id, kept with the score so late labels can be joined."
     ),
     threshold: float = typer.Option(0.5, "--threshold", help="Score at which a row is positive."),
-    batch_rows: int = typer.Option(65_536, "--batch-rows", help="Rows read at a time."),
+    batch_rows: int = typer.Option(BATCH_ROWS, "--batch-rows", help="Rows read at a time."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Profile production rows into windows, compare each with the reference and raise the
