@@ -144,6 +144,16 @@ def _approve(world: World, signer: str, stage: str, role: str) -> Result:
     )  # fmt: skip
 
 
+def _new_evidence_makes_the_approval_stale(world: World) -> None:
+    _evidence(world, "performance", "--metric", "auc=0.93", "--summary", "retrained")
+    stale = world.invoke("gate", "status", VERSION, "--to", "staging")
+    assert stale.code == 0 and "stale" in stale.out and "blocked" in stale.out
+    assert world.invoke("gate", "status", VERSION, "--to", "staging", "--exit-code").code == 6
+    assert _approve(world, "bob", "staging", "validator").code == 0
+    listed = json.loads(world.invoke("signoff", "list", VERSION, "--json").out)
+    assert [i["evidence"] for i in listed["items"]] == ["stale", "current"]
+
+
 def test_a_version_earns_its_way_to_production(world: World) -> None:
     before = _statuses(world, "staging")
     assert before["check:data_quality passed"] == "missing"
@@ -181,11 +191,7 @@ def test_a_version_earns_its_way_to_production(world: World) -> None:
     )  # fmt: skip
     assert own.code == 5 and own.err.count("\n") == 1
     assert _approve(world, "bob", "staging", "validator").code == 0
-    _evidence(world, "performance", "--metric", "auc=0.93", "--summary", "retrained")
-    stale = world.invoke("gate", "status", VERSION, "--to", "staging")
-    assert stale.code == 0 and "stale" in stale.out and "blocked" in stale.out
-    assert world.invoke("gate", "status", VERSION, "--to", "staging", "--exit-code").code == 6
-    assert _approve(world, "bob", "staging", "validator").code == 0
+    _new_evidence_makes_the_approval_stale(world)
 
     staged = world.run("promote", VERSION, "--to", "staging", "--reason", "validated")
     assert staged.code == 0, staged.err

@@ -474,6 +474,22 @@ def test_a_new_policy_version_makes_earlier_signoffs_stale(world: World) -> None
     assert {s.policy_version for s in world.gov.facts(READER, ref).signoffs} == {1, 2}
 
 
+def test_signoff_standing_marks_a_signoff_given_before_new_evidence_stale(world: World) -> None:
+    ref = world.staged()
+    world.approve(ref, "vera")
+    before = world.gov.signoff_standing(READER, ref)
+    assert [before.current(s) for s in before.signoffs] == [True]
+    world.evidence(ref, auc=0.9)
+    world.approve(ref, "victor")
+    after = world.gov.signoff_standing(READER, ref)
+    assert [(s.signer, after.current(s)) for s in after.signoffs] == [
+        ("vera", False),
+        ("victor", True),
+    ]
+    assert [item["evidence"] for item in after.as_dict()["items"]] == ["stale", "current"]
+    assert after.evidence_digest != before.evidence_digest
+
+
 # Evidence -----------------------------------------------------------------------------------
 
 

@@ -144,6 +144,27 @@ class SignOff:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOffStanding:
+    """A version's sign-offs, oldest first, beside the digest of its evidence now: a sign-off
+    given on other evidence (`evidence_digest` differs) is stale."""
+
+    evidence_digest: str
+    signoffs: tuple[SignOff, ...]
+
+    def current(self, signoff: SignOff) -> bool:
+        return signoff.evidence_digest == self.evidence_digest
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "evidence_digest": self.evidence_digest,
+            "items": [
+                {**s.as_dict(), "evidence": "current" if self.current(s) else "stale"}
+                for s in self.signoffs
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Waiver:
     """A policy exception: one requirement of one gate, granted with a reason, until a date."""
 

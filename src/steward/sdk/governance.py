@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         GateDecision,
         PromotionRequest,
         SignOff,
+        SignOffStanding,
         StoredPolicy,
         Waiver,
     )
@@ -159,6 +160,10 @@ class GovernanceMethods(ClientBase):
 
     def signoffs(self, ref: str | VersionRef) -> list[SignOff]:
         return self._s.governance.signoffs(self._p, ref)
+
+    def signoff_standing(self, ref: str | VersionRef) -> SignOffStanding:
+        """The version's sign-offs and whether each still matches its evidence."""
+        return self._s.governance.signoff_standing(self._p, ref)
 
     # Gates and promotion ------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from steward.domain.governance import (
     Assessment,
     Evidence,
     SignOff,
+    SignOffStanding,
     VersionGovernance,
     Waiver,
     evidence_set_digest,
@@ -205,6 +206,13 @@ class Governance(WaiverCases):
     def signoffs(self, principal: Principal, ref: str | VersionRef) -> list[SignOff]:
         """Every sign-off of a version, oldest first."""
         return list(self._facts(as_version_ref(ref)).signoffs)
+
+    @use_case("governance.read")
+    def signoff_standing(self, principal: Principal, ref: str | VersionRef) -> SignOffStanding:
+        """Every sign-off of a version, oldest first, and whether each was given on the
+        evidence the version holds now; read in one snapshot."""
+        facts = self._facts(as_version_ref(ref))
+        return SignOffStanding(evidence_set_digest(facts.evidence), tuple(facts.signoffs))
 
     @use_case("governance.read")
     def evidence_report(

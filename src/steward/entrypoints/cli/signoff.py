@@ -17,7 +17,7 @@ from steward.entrypoints.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from steward.domain.governance import SignOff
+    pass
 
 app = typer.Typer(
     help="Approve or reject a version for a stage, acting in a role.", no_args_is_help=True
@@ -95,25 +95,12 @@ def reject(
     _sign(ctx, "reject", ref, stage, role, reason, meaning, as_json)
 
 
-def _current(signoff: SignOff, digest: str) -> str:
-    return "current" if signoff.evidence_digest == digest else "stale"
-
-
 @app.command("list")
 def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTION) -> None:
     """List a version's sign-offs, oldest first, and whether each still matches its evidence."""
-    from steward.domain.governance import evidence_set_digest
-
-    c = client(ctx)
-    signoffs = c.signoffs(ref)
-    digest = evidence_set_digest(c.evidence(ref))
+    standing = client(ctx).signoff_standing(ref)
     if as_json:
-        print_json(
-            {
-                "evidence_digest": digest,
-                "items": [{**s.as_dict(), "evidence": _current(s, digest)} for s in signoffs],
-            }
-        )
+        print_json(standing.as_dict())
         return
     table(
         None,
@@ -126,9 +113,9 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
                 s.decision,
                 escape(s.signer),
                 s.signed_at[:16].replace("T", " "),
-                _current(s, digest),
+                "current" if standing.current(s) else "stale",
                 escape(s.reason),
             )
-            for s in signoffs
+            for s in standing.signoffs
         ],
     )
