@@ -13,11 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from steward.stats.arrow_numpy import arrow_of, bools, floats, integers, texts, valid_mask
+from steward.stats.arrow_numpy import arrow_of, floats, integers, texts, valid_mask
 
 _MAYBE_FLOATS = st.lists(st.one_of(st.none(), st.floats(allow_nan=False, width=64)), max_size=80)
 _MAYBE_INTS = st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=80)
-_MAYBE_BOOLS = st.lists(st.one_of(st.none(), st.booleans()), max_size=80)
 
 
 def _sliced(array: pa.Array, start: int) -> pa.Array:
@@ -43,12 +42,6 @@ def test_integers_match_pyarrow_with_the_fill_for_missing(
     got = integers(array, missing=-1)
     assert got.dtype == np.int64
     assert got.tolist() == expected
-
-
-@given(_MAYBE_BOOLS, st.integers(0, 11))
-def test_bools_match_pyarrow_with_false_for_missing(values: list[bool | None], start: int) -> None:
-    array = _sliced(pa.array(values, type=pa.bool_()), start)
-    assert bools(array).tolist() == [bool(v) for v in array.to_pylist()]
 
 
 def test_chunked_columns_are_joined() -> None:

@@ -154,13 +154,14 @@ class SignOffStanding:
     def current(self, signoff: SignOff) -> bool:
         return signoff.evidence_digest == self.evidence_digest
 
+    def state(self, signoff: SignOff) -> str:
+        """`current` or `stale`, as listings show it."""
+        return "current" if self.current(signoff) else "stale"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "evidence_digest": self.evidence_digest,
-            "items": [
-                {**s.as_dict(), "evidence": "current" if self.current(s) else "stale"}
-                for s in self.signoffs
-            ],
+            "items": [{**s.as_dict(), "evidence": self.state(s)} for s in self.signoffs],
         }
 
 

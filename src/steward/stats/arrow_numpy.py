@@ -3,8 +3,8 @@
 pyarrow's own conversions (`Array.to_numpy`, `pa.array`, `pa.scalar`) pass through its pandas
 bridge, which imports pandas on first use whenever pandas is installed: about 0.2 s and 30 MiB
 in a process that never needs it, such as `steward monitor ingest`. The window profiler and
-the profiles convert here instead. Only fixed-width numbers, booleans and text are handled;
-that is all the profiles read.
+the profiles convert here instead. Only fixed-width numbers, boolean masks and text are
+handled; that is all the profiles read.
 """
 
 from __future__ import annotations
@@ -66,17 +66,6 @@ def integers(column: pa.Array | pa.ChunkedArray, *, missing: int = 0) -> npt.NDA
     return values
 
 
-def bools(column: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    """A boolean column as booleans, False where a value is missing."""
-    array = single(column)
-    if not pa.types.is_boolean(array.type):
-        raise TypeError(f"bools() reads boolean arrays, not {array.type}")
-    values = _bits(array.buffers()[1], array.offset, len(array))
-    if array.null_count:
-        values &= valid_mask(array)
-    return values
-
-
 def arrow_of(
     values: npt.NDArray[np.generic],
     dtype: pa.DataType,
@@ -121,4 +110,4 @@ def _bits(buffer: pa.Buffer | None, offset: int, count: int) -> npt.NDArray[np.b
     return np.unpackbits(packed, count=offset + count, bitorder="little")[offset:].astype(np.bool_)
 
 
-__all__ = ["arrow_of", "bools", "floats", "integers", "single", "texts", "valid_mask"]
+__all__ = ["arrow_of", "floats", "integers", "single", "texts", "valid_mask"]

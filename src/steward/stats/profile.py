@@ -338,8 +338,7 @@ def _value_counts(text: pa.Array) -> tuple[pa.Array, npt.NDArray[np.int64]]:
     values = found.field("values")
     counts = integers(found.field("counts"))
     if values.null_count:
-        present = valid_mask(values)
-        values, counts = values.filter(values.is_valid()), counts[present]
+        values, counts = values.drop_null(), counts[valid_mask(values)]
     return values, counts
 
 

@@ -3,8 +3,6 @@ sign-offs and whether each still counts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 from rich.markup import escape
 
@@ -15,9 +13,6 @@ from steward.entrypoints.cli.output import (
     print_json,
     table,
 )
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="Approve or reject a version for a stage, acting in a role.", no_args_is_help=True
@@ -113,7 +108,7 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
                 s.decision,
                 escape(s.signer),
                 s.signed_at[:16].replace("T", " "),
-                "current" if standing.current(s) else "stale",
+                standing.state(s),
                 escape(s.reason),
             )
             for s in standing.signoffs
