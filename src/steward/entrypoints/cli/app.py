@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import typer
 
 from steward.domain.errors import StewardError
 from steward.entrypoints.cli.lazy import LazyGroup
+from steward.entrypoints.cli.process import tune_memory
 
 if TYPE_CHECKING:
     from typer import _click as click
@@ -78,14 +78,8 @@ def command_tree() -> click.Command:
     return root
 
 
-# Arrow's default allocator (mimalloc) keeps freed blocks for reuse, per thread, so a long
-# ingest holds about 70 MiB more than it uses; the C library's allocator returns them, at the
-# same speed (bench/out_of_core.py). Set before Arrow loads; a choice already made is kept.
-ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
-
-
 def main() -> None:
-    os.environ.setdefault(ARROW_POOL_VARIABLE, "system")
+    tune_memory()
     try:
         app(prog_name="steward")
     except StewardError as exc:
