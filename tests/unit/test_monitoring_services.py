@@ -5,6 +5,7 @@ column drifts, labels joined to logged scores, and the reads returning typed res
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,8 +60,7 @@ def _rows(day: int, shift: float, n: int = 300) -> pd.DataFrame:
     )
 
 
-@pytest.fixture
-def monitor() -> Monitor:
+def _monitor() -> Monitor:
     s = FakeServices()
     s.inventory.create_project(DANA, "credit", members={"dana": "data_scientist"})
     s.governance.classify(DANA, "credit", MONITORED_ANSWERS, reason="scheduled scoring")
@@ -71,6 +71,11 @@ def monitor() -> Monitor:
     reference = _rows(0, 0.0, 1000).drop(columns=["request_id", "ts"])
     m.set_reference(DANA, REF, reference, prediction_column="score", score=False)
     return m
+
+
+@pytest.fixture
+def monitor() -> Monitor:
+    return _monitor()
 
 
 def _ingest(m: Monitor, day: int, shift: float) -> IngestResult:
@@ -117,3 +122,34 @@ def test_labels_join_logged_scores_by_id(monitor: Monitor) -> None:
     result = monitor.labels(DANA, REF, labels, id_column="request_id", target_column="target")
     assert isinstance(result, LabelResult)
     assert (result.version, result.labels, result.matched, result.unmatched) == (REF, 3, 2, 1)
+
+
+def test_a_parquet_file_read_in_column_passes_gives_the_same_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading one column per pass changes nothing a user sees: the same windows, signals and
+    logged scores (each row's score once) as reading every column at once."""
+    from steward.stats import stream
+
+    path = tmp_path / "day.parquet"
+    pd.concat([_rows(1, 0.0), _rows(2, 0.5)]).to_parquet(path)
+
+    def ingest() -> IngestResult:
+        return _monitor().ingest(
+            DANA,
+            REF,
+            path,
+            time_column="ts",
+            window="1d",
+            prediction_column="score",
+            id_column="request_id",
+        )
+
+    once = ingest()
+    monkeypatch.setattr(stream, "COLUMNS_PER_PASS", 1)
+    assert len(stream.column_passes(path, ["x", "y"])) == 2
+    in_passes = ingest()
+    assert in_passes.windows == once.windows and len(once.windows) == 2
+    assert in_passes.logged_predictions == once.logged_predictions == 600
+    for mine, theirs in zip(in_passes.results, once.results, strict=True):
+        assert mine.signals == pytest.approx(theirs.signals, rel=1e-9)

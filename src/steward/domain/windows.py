@@ -21,9 +21,10 @@ _PATTERN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _MONDAY = 4 * 86_400
 
 # Rows profiled at a time when production data is read in batches. Smaller batches hold less
-# (about 230 MiB peak for a 20-column Parquet file instead of 270 at 65,536 rows, measured with
-# bench/out_of_core.py) at the same speed; much smaller ones are slowed by per-batch overhead.
-BATCH_ROWS = 32_768
+# (a 20-column Parquet file of 2 million rows: about 182 MiB peak at 16,384 rows, 205 at 32,768
+# and 270 at 65,536, measured with bench/out_of_core.py) at about the same speed; much smaller
+# ones are slowed by per-batch overhead.
+BATCH_ROWS = 16_384
 
 
 @dataclass(frozen=True, slots=True)

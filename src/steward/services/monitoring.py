@@ -118,12 +118,8 @@ class Monitor(FeedbackIntake):
         touched windows and raise the alerts the policy's rules call for; then send the
         notifications they queue unless `deliver` is False."""
         ref = self._target(target)
-        from steward.stats.stream import csv_types, iter_batches
-        from steward.stats.window_profiler import (
-            ScoreTerms,
-            WindowTerms,
-            profile_stream,
-        )
+        from steward.stats.stream import csv_types, read_in_passes
+        from steward.stats.window_profiler import ScoreTerms, WindowTerms, profile_passes
 
         reference, stored = self._reference(ref)
         width = self._window_for(ref, window)
@@ -145,15 +141,17 @@ class Monitor(FeedbackIntake):
         terms = WindowTerms(
             reference, time_column, width, width.start_of(now_epoch), scores, logger is not None
         )
-        stream = iter_batches(
+        passes = read_in_passes(
             source,
-            columns=[*wanted, *extras],
+            wanted,
+            every_pass=[time_column] if time_column is not None else [],
+            first_pass=[c for c in (prediction_column, id_column) if c is not None],
             batch_rows=batch_rows,
             column_types=csv_types(reference),
         )
-        totals = profile_stream(
+        totals = profile_passes(
             terms,
-            stream,
+            passes,
             first=lambda batch: _check_extras(batch, extras),
             on_piece=None if logger is None else logger.piece_adder(id_column),
             progress=progress,

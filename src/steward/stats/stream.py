@@ -12,6 +12,7 @@ profiler of `steward.stats.window_profiler`.
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ from steward.domain.windows import BATCH_ROWS, Window
 from steward.stats.columns import first_line
 from steward.stats.profile import CategoricalProfile, NumericProfile, Profile
 from steward.stats.profile_values import read_table
-from steward.stats.window_profiler import DEFAULT_WORKERS, WindowTerms, profile_stream
+from steward.stats.window_profiler import DEFAULT_WORKERS, WindowTerms, profile_passes
 
 DEFAULT_BATCH_ROWS = BATCH_ROWS
 DEFAULT_WINDOW = Window(86_400)
@@ -39,8 +40,16 @@ _CSV_SAMPLE_BYTES = 1 << 20
 _CSV_MIN_BLOCK = 1 << 20
 _CSV_MAX_BLOCK = 64 << 20
 # Parquet column chunks are read through a buffer of this size instead of whole, so a file
-# written as one huge row group still streams.
-_PARQUET_BUFFER = 1 << 20
+# written as one huge row group still streams. The reader keeps one per column read: 64 KiB
+# instead of 1 MiB took about 11 MiB off a 20-column ingest's peak, and no time.
+_PARQUET_BUFFER = 64 << 10
+# The reader also holds, for each column it reads, the column chunk's dictionary page and a
+# decoded data page (about 2 MiB for a float64 column in row groups of 1,000,000 rows), so its
+# memory grows with the number of columns read at once. A Parquet file is columnar: a pass
+# decodes only its own columns, so a wide file is read in passes of at most this many profiled
+# columns (plus the time column in each). Two passes over 20 columns took about 23 MiB off the
+# peak of bench/out_of_core.py's ingest for 0.05 s.
+COLUMNS_PER_PASS = 10
 _CSV_COLUMN = re.compile(r"^In CSV column #(\d+): (.*)$")
 
 
@@ -120,14 +129,18 @@ def profile_windows(
     `workers` threads (see `steward.stats.window_profiler`)."""
     window = DEFAULT_WINDOW if window is None else window
     extras = [extra_columns] if isinstance(extra_columns, str) else list(extra_columns)
-    wanted = [*reference.columns, *([time_column] if time_column is not None else []), *extras]
-    stream = iter_batches(
-        source, columns=wanted, batch_rows=batch_rows, column_types=csv_types(reference)
+    passes = read_in_passes(
+        source,
+        list(reference.columns),
+        every_pass=[time_column] if time_column is not None else [],
+        first_pass=extras,
+        batch_rows=batch_rows,
+        column_types=csv_types(reference),
     )
     terms = WindowTerms(reference, time_column, window, window.start_of(now_epoch))
-    totals = profile_stream(
+    totals = profile_passes(
         terms,
-        stream,
+        passes,
         workers=workers,
         first=lambda batch: _check_columns(batch, time_column, extras),
         progress=progress,
@@ -137,7 +150,67 @@ def profile_windows(
     return WindowedProfiles(window, totals.profiles, totals.rows, totals.untimed, totals.batches)
 
 
+def read_in_passes(
+    source: object,
+    columns: Sequence[str],
+    *,
+    every_pass: Sequence[str] = (),
+    first_pass: Sequence[str] = (),
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    column_types: Mapping[str, pa.DataType] | None = None,
+) -> list[tuple[list[str], Iterator[pa.Table]]]:
+    """The profiled `columns` split into groups, each with the batches of one pass over
+    `source` that read the group, `every_pass` (the time column) and, in the first pass only,
+    `first_pass` (scores, ids). Several passes only for a Parquet file with more than
+    COLUMNS_PER_PASS of the columns; anything else is read once (a CSV file would be parsed
+    whole on every pass). Columns the file lacks go in the first group. Each pass opens the
+    file when its batches are first asked for."""
+    groups = column_passes(source, columns)
+    return [
+        (
+            group,
+            iter_batches(
+                source,
+                columns=[*group, *every_pass, *(first_pass if number == 0 else ())],
+                batch_rows=batch_rows,
+                column_types=column_types,
+            ),
+        )
+        for number, group in enumerate(groups)
+    ]
+
+
+def column_passes(source: object, columns: Sequence[str]) -> list[list[str]]:
+    """`columns` in groups of nearly equal size, at most COLUMNS_PER_PASS of the file's columns
+    each, when `source` is a Parquet file; otherwise one group."""
+    names = list(dict.fromkeys(columns))
+    if not isinstance(source, str | os.PathLike):
+        return [names]
+    path = Path(source)
+    if path.suffix.lower() not in _PARQUET or not path.is_file():
+        return [names]  # iter_batches refuses what it cannot read, with its own message
+    present = set(_parquet_names(path))
+    found = [name for name in names if name in present]
+    if len(found) <= COLUMNS_PER_PASS:
+        return [names]
+    count = -(-len(found) // COLUMNS_PER_PASS)
+    size, larger = divmod(len(found), count)  # the first `larger` groups hold one more
+    bounds = [n * size + min(n, larger) for n in range(count + 1)]
+    groups = [found[start:end] for start, end in itertools.pairwise(bounds)]
+    groups[0] = [*(name for name in names if name not in present), *groups[0]]
+    return groups
+
+
 # ---- reading files -----------------------------------------------------------------------
+
+
+def _parquet_names(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise InvalidInputError(f"cannot read {path.name!r}: {first_line(exc)}") from None
 
 
 def _parquet_batches(path: Path, columns: list[str] | None, batch_rows: int) -> Iterator[pa.Table]:
@@ -239,9 +312,12 @@ def _check_columns(batch: pa.Table, time_column: str | None, extras: Sequence[st
 
 
 __all__ = [
+    "COLUMNS_PER_PASS",
     "DEFAULT_BATCH_ROWS",
     "DEFAULT_WINDOW",
     "WindowedProfiles",
+    "column_passes",
     "iter_batches",
     "profile_windows",
+    "read_in_passes",
 ]

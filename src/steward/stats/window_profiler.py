@@ -13,9 +13,9 @@ every batch is counted once.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -156,6 +156,91 @@ def profile_stream(
     return totals.sorted()
 
 
+def profile_passes(
+    terms: WindowTerms,
+    passes: Sequence[tuple[Sequence[str], Iterable[pa.Table]]],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    first: Callable[[pa.Table], None] | None = None,
+    on_piece: Pieces | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> WindowTotals:
+    """Profile rows read in one or more passes, each pass holding a group of the reference's
+    columns (`steward.stats.stream.read_in_passes`), and join each window's column profiles.
+    The first pass also carries the scores, `first` and `on_piece`; `progress` counts each
+    pass as its share of the rows, so it ends at the number of rows. The passes must see the
+    same rows: a file that changed between them is refused."""
+    if len(passes) == 1:
+        batches = passes[0][1]
+        return profile_stream(
+            terms, batches, workers=workers, first=first, on_piece=on_piece, progress=progress
+        )
+    count = len(passes)
+    results: list[WindowTotals] = []
+    for number, (columns, batches) in enumerate(passes):
+        lead = number == 0
+        done = number * results[0].rows if results else 0
+        counted = None if progress is None else _share(progress, done, count)
+        results.append(
+            profile_stream(
+                _pass_terms(terms, columns, lead),
+                batches,
+                workers=workers,
+                first=first if lead else None,
+                on_piece=on_piece if lead else None,
+                progress=counted,
+            )
+        )
+    return _joined(terms.reference, results)
+
+
+def _share(progress: Callable[[int], None], done: int, count: int) -> Callable[[int], None]:
+    return lambda rows: progress((done + rows) // count)
+
+
+def _pass_terms(terms: WindowTerms, columns: Sequence[str], lead: bool) -> WindowTerms:
+    """The terms of one pass: the reference's columns of the group (and the scores' column in
+    the first pass)."""
+    keep = set(columns)
+    if lead and terms.scores is not None:
+        keep.add(terms.scores.profile_as)
+    reference = terms.reference
+    narrowed = Profile(
+        reference.rows,
+        {name: column for name, column in reference.columns.items() if name in keep},
+        reference.max_categories,
+    )
+    return replace(
+        terms,
+        reference=narrowed,
+        scores=terms.scores if lead else None,
+        keep_pieces=terms.keep_pieces and lead,
+    )
+
+
+def _joined(reference: Profile, results: Sequence[WindowTotals]) -> WindowTotals:
+    lead = results[0]
+    for other in results[1:]:
+        same = (
+            other.rows == lead.rows
+            and other.untimed == lead.untimed
+            and other.profiles.keys() == lead.profiles.keys()
+            and all(p.rows == lead.profiles[s].rows for s, p in other.profiles.items())
+        )
+        if not same:
+            raise InvalidInputError(
+                "the file changed while it was read: its passes over the columns found "
+                "different rows"
+            )
+    profiles: dict[int, Profile] = {}
+    for start, profile in lead.profiles.items():
+        found = {n: c for r in results for n, c in r.profiles[start].columns.items()}
+        columns = {name: found[name] for name in reference.columns if name in found}
+        profiles[start] = Profile(profile.rows, columns, profile.max_categories)
+    batches = sum(result.batches for result in results)
+    return WindowTotals(profiles, lead.sums, lead.rows, lead.untimed, batches)
+
+
 def score_values(column: pa.ChunkedArray | pa.Array) -> Floats:
     """Scores as float64 (nulls as NaN)."""
     try:
@@ -203,6 +288,7 @@ __all__ = [
     "WindowTerms",
     "WindowTotals",
     "profile_batch",
+    "profile_passes",
     "profile_stream",
     "score_values",
 ]
