@@ -5,6 +5,7 @@ between passes is refused rather than joined from two different sets of rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,25 @@ def test_one_pass_is_the_window_profiler_itself() -> None:
         s: p.to_dict() for s, p in direct.profiles.items()
     }
     assert np.array_equal(sorted(once.profiles), sorted(direct.profiles))
+
+
+def test_a_file_rewritten_with_as_many_rows_between_passes_is_refused(
+    tmp_path: Path, one_column_per_pass: None
+) -> None:
+    """The same number of rows would pass the rows check; the file's identity does not."""
+    path = _parquet(production(3_000, seed=13), tmp_path)
+    reference = reference_for(production(1_000, seed=14))
+    terms = WindowTerms(reference, "seen_at", Window(DAY), 0)
+    passes = read_in_passes(path, list(reference.columns), every_pass=["seen_at"])
+    first_group, first_batches = passes[0]
+    rewritten = [(first_group, _then_rewrite(first_batches, path)), *passes[1:]]
+    with pytest.raises(InvalidInputError, match=r"'wide\.parquet' was modified between passes"):
+        profile_passes(terms, rewritten)
+
+
+def _then_rewrite(batches: Iterable[pa.Table], path: Path) -> Iterator[pa.Table]:
+    """The first pass's batches, after which the file is replaced by another of as many rows."""
+    yield from batches
+    replacement = path.with_name("other.parquet")
+    pq.write_table(production(3_000, seed=15), replacement, row_group_size=2_500)
+    replacement.replace(path)

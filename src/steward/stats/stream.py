@@ -166,7 +166,7 @@ def read_in_passes(
     whole on every pass). Columns the file lacks go in the first group. Each pass opens the
     file when its batches are first asked for."""
     groups = column_passes(source, columns)
-    return [
+    passes = [
         (
             group,
             iter_batches(
@@ -178,6 +178,11 @@ def read_in_passes(
         )
         for number, group in enumerate(groups)
     ]
+    if len(passes) == 1 or not isinstance(source, str | os.PathLike):
+        return passes
+    path = Path(source)
+    signature = _signature(path)
+    return [(group, _unchanged(path, signature, batches)) for group, batches in passes]
 
 
 def column_passes(source: object, columns: Sequence[str]) -> list[list[str]]:
@@ -199,6 +204,29 @@ def column_passes(source: object, columns: Sequence[str]) -> list[list[str]]:
     groups = [found[start:end] for start, end in itertools.pairwise(bounds)]
     groups[0] = [*(name for name in names if name not in present), *groups[0]]
     return groups
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
+
+
+def _unchanged(
+    path: Path, signature: tuple[int, int, int], batches: Iterator[pa.Table]
+) -> Iterator[pa.Table]:
+    """The batches of one pass, refused when the file is not the one the first pass began on
+    (replaced, rewritten or appended to): joining passes over two files would mix their rows."""
+    _check_unchanged(path, signature)
+    yield from batches
+    _check_unchanged(path, signature)
+
+
+def _check_unchanged(path: Path, signature: tuple[int, int, int]) -> None:
+    if _signature(path) != signature:
+        raise InvalidInputError(
+            f"the file changed while it was read: {path.name!r} was modified between passes "
+            "over its columns"
+        )
 
 
 # ---- reading files -----------------------------------------------------------------------
