@@ -497,3 +497,33 @@ def test_any_change_of_meaning_changes_the_digest() -> None:
     digest = LOADER.load(DEFAULT, "default.yaml").digest()
     changed = edited("  max_days: 90\n", "  max_days: 91\n")
     assert LOADER.load(changed, "default.yaml").digest() != digest
+
+
+def _shape(node: yaml.Node) -> object:
+    """A node tree as plain data: tag, value and the line each node starts on."""
+    line = node.start_mark.line
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value, line)
+    if isinstance(node, yaml.SequenceNode):
+        return (node.tag, [_shape(item) for item in node.value], line)
+    assert isinstance(node, yaml.MappingNode)
+    return (node.tag, [(_shape(k), _shape(v)) for k, v in node.value], line)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("name", [*sorted(SHIPPED), "scalars"])
+def test_libyaml_builds_the_same_tree_as_the_python_parser(name: str) -> None:
+    """Policies are parsed by libyaml for speed; the tags its plain scalars resolve to (YAML
+    1.2's: `yes` and `1_000` stay text) and the lines problems are reported on must be the
+    Python parser's."""
+    from steward.adapters.policy_yaml import _fast_node
+
+    text = SHIPPED.get(name, "a: yes\nb: 1_000\nc: 0o17\nd: .5\ne: ~\nf: [on, 0x1F, -.inf]\n")
+    loader = PolicyYamlLoader(text)
+    try:
+        expected = loader.get_single_node()
+    finally:
+        loader.dispose()
+    fast = _fast_node(text)
+    assert fast is not None and expected is not None
+    assert _shape(fast) == _shape(expected)
