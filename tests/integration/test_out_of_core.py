@@ -42,7 +42,7 @@ pytestmark = [
 
 MiB = 1 << 20
 # The command's imports (CLI, store, statistics) take about 110 MiB; the whole ingest peaked at
-# 161 MiB on a 2-core machine, with Arrow's threads pinned to 4 (see above).
+# 158 MiB on a 2-core machine, with Arrow's threads pinned to 4 (see above).
 MEMORY_BOUND = 240 * MiB
 ROWS = 7_000_000
 ROW_GROUP = 100_000

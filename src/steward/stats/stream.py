@@ -47,9 +47,12 @@ _PARQUET_BUFFER = 64 << 10
 # decoded data page (about 2 MiB for a float64 column in row groups of 1,000,000 rows), so its
 # memory grows with the number of columns read at once. A Parquet file is columnar: a pass
 # decodes only its own columns, so a wide file is read in passes of at most this many profiled
-# columns (plus the time column in each). Two passes over 20 columns took about 23 MiB off the
-# peak of bench/out_of_core.py's ingest for 0.05 s.
-COLUMNS_PER_PASS = 10
+# columns (plus the time column in each), which bounds the reader near 70 MiB however wide the
+# file. A pass is not free (the time column is read and cut again, and the work per row grows):
+# two passes over bench/out_of_core.py's 20 columns took 23 MiB off its peak but 0.2-0.4 s
+# more at 2 million rows and up to a third more time at 50 million, so narrower files are read
+# in one.
+COLUMNS_PER_PASS = 32
 _CSV_COLUMN = re.compile(r"^In CSV column #(\d+): (.*)$")
 
 
