@@ -192,7 +192,7 @@ def column_passes(source: object, columns: Sequence[str]) -> list[list[str]]:
     """`columns` in groups of nearly equal size, at most COLUMNS_PER_PASS of the file's columns
     each, when `source` is a Parquet file; otherwise one group."""
     names = list(dict.fromkeys(columns))
-    if not isinstance(source, str | os.PathLike):
+    if len(names) <= COLUMNS_PER_PASS or not isinstance(source, str | os.PathLike):
         return [names]
     path = Path(source)
     if path.suffix.lower() not in _PARQUET or not path.is_file():
