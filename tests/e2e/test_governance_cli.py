@@ -268,3 +268,23 @@ def test_policy_files_are_checked_and_versioned(world: World) -> None:
     assert again.out.strip() == "unchanged: test-gates v1 already has this content"
     history = json.loads(world.invoke("policy", "history", "test-gates", "--json").out)
     assert [v["version"] for v in history["items"]] == [1]
+
+
+@pytest.mark.parametrize(
+    ("metric", "message"),
+    [
+        ("auc=5", "metric 'auc' of performance evidence must be between 0 and 1, got 5"),
+        ("auc=-3", "metric 'auc' of performance evidence must be between 0 and 1, got -3"),
+        ("auc=1_0", "metric 'auc' must be a finite decimal number, got '1_0'"),
+        ("auc=nan", "metric 'auc' must be a finite decimal number, got 'nan'"),
+    ],
+)
+def test_an_impossible_metric_is_refused_in_one_line_and_leaves_no_evidence(
+    world: World, metric: str, message: str
+) -> None:
+    """A hand-typed `auc=5` would meet any `>= 0.75` threshold; `1_0` is Python's 10."""
+    before = world.invoke("evidence", "list", VERSION, "--json").out
+    refused = world.run("evidence", "add", VERSION, "--kind", "performance", "--metric", metric)
+    assert refused.code == 2
+    assert refused.err.strip() == f"steward: error: {message}"
+    assert world.invoke("evidence", "list", VERSION, "--json").out == before

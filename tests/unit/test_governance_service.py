@@ -539,6 +539,14 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
         ("performance", {}, "states nothing"),
         ("performance", {"metrics": {}}, "states nothing"),
         ("bad kind", {"passed": True}, "bad kind"),
+        ("performance", {"metrics": {"auc": 5.0}}, "'auc' of performance .* between 0 and 1"),
+        ("performance", {"metrics": {"auc": -3.0}}, "between 0 and 1, got -3"),
+        ("performance", {"metrics": {"rmse": -0.1}}, "'rmse' .* must be at least 0"),
+        ("performance", {"metrics": {"r2": 1.5}}, "'r2' .* must be at most 1"),
+        ("fairness", {"metrics": {"demographic_parity_ratio": 42.0}}, "between 0 and 1, got 42"),
+        ("fairness", {"metrics": {"min_group_size": 2.5}}, "is a count"),
+        ("documentation", {"metrics": {"complete": 0.5}}, "yes/no flag"),
+        ("champion_challenger", {"metrics": {"delta_auc": 1.5}}, "between -1 and 1"),
     ],
     ids=[
         "unknown-kind",
@@ -550,6 +558,14 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
         "nothing",
         "no-metrics",
         "malformed-kind",
+        "auc-above-one",
+        "auc-negative",
+        "error-negative",
+        "r2-above-one",
+        "ratio-above-one",
+        "fractional-count",
+        "flag-not-0-or-1",
+        "delta-beyond-span",
     ],
 )
 def test_invalid_evidence_is_refused_and_writes_nothing(
@@ -559,6 +575,17 @@ def test_invalid_evidence_is_refused_and_writes_nothing(
     with Unchanged(world.store), pytest.raises(InvalidInputError, match=match):
         world.gov.add_evidence(who("dana"), ref, kind, **kwargs)
     assert world.gov.facts(READER, ref).evidence == ()
+
+
+def test_metric_values_at_the_ends_of_their_ranges_are_kept(world: World) -> None:
+    """The ranges refuse only what a metric cannot be: 0 and 1 are an AUC, a huge error is an
+    error, a policy's own metrics carry no range."""
+    ref = world.version()
+    edges = {"auc": 1.0, "accuracy": 0.0, "rmse": 1e12, "r2": -40.0}
+    item = world.gov.add_evidence(who("dana"), ref, "performance", metrics=edges)
+    assert item.metrics == edges
+    counts = {"min_group_size": 0.0, "small_groups": 3.0, "demographic_parity_ratio": 1.0}
+    assert world.gov.add_evidence(who("dana"), ref, "fairness", metrics=counts).metrics == counts
 
 
 def test_evidence_for_an_unknown_version_or_project_is_not_found(world: World) -> None:

@@ -29,6 +29,7 @@ from steward.domain.naming import (
     check_tags,
     parse_metric_filter,
     parse_model_ref,
+    parse_number,
     parse_tag,
     parse_version_ref,
 )
@@ -361,3 +362,25 @@ def test_malformed_times_are_refused_naming_the_input(text: str) -> None:
 )
 def test_iso_text_of_any_utc_time_round_trips_to_the_same_instant(moment: datetime) -> None:
     assert to_utc_text(moment.isoformat()) == format_ts(moment)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0.81", 0.81), ("-3", -3.0), ("+3e-2", 0.03), (".5", 0.5), ("5.", 5.0), ("1E3", 1000.0)],
+)
+def test_decimal_numbers_are_read(text: str, expected: float) -> None:
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["1_0", "nan", "inf", "-Infinity", "1e400", " 1", "0x10", "", "1,5"]
+)
+def test_what_float_takes_but_nobody_types_as_a_metric_is_not_a_number(text: str) -> None:
+    """float() reads `1_0` as 10 and takes nan, inf and padding; a typed metric means none."""
+    assert parse_number(text) is None
+
+
+def test_a_metric_filter_takes_only_a_decimal_number() -> None:
+    assert parse_metric_filter("auc>=.8").value == 0.8
+    with pytest.raises(InvalidInputError, match="'1_0' is not a finite decimal number"):
+        parse_metric_filter("auc>=1_0")

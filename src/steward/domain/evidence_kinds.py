@@ -8,9 +8,11 @@ validation report. Every kind also has `passed`, the verdict of the check as a w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from steward.domain.errors import InvalidInputError
 from steward.domain.policy import Policy
 
 PASSED = "passed"
@@ -98,3 +100,84 @@ def known_kinds(policy: Policy | None = None) -> tuple[str, ...]:
     """Every evidence kind a check may name under `policy`: built-in first, then declared."""
     declared = tuple(policy.evidence_kinds) if policy is not None else ()
     return (*_CATALOG, *(kind for kind in declared if kind not in _CATALOG))
+
+
+# The values each built-in metric can take: a value outside is a typing error or a forgery
+# (`auc=5`, `demographic_parity_ratio=42`), never a result, and it would pass thresholds such as
+# `>= 0.8`. Counts are whole numbers. Metrics a policy declares carry no range.
+_UNIT = (0.0, 1.0)
+_NON_NEGATIVE = (0.0, math.inf)
+_RANGES: dict[str, tuple[float, float]] = {
+    **dict.fromkeys(("auc", "pr_auc", "accuracy", "precision", "recall", "f1", "brier"), _UNIT),
+    **dict.fromkeys(("log_loss", "rmse", "mae", "mape"), _NON_NEGATIVE),
+    "r2": (-math.inf, 1.0),
+    **dict.fromkeys(
+        (
+            "missing_share_max",
+            "duplicate_share",
+            "unseen_category_share",
+            "outlier_share",
+            "demographic_parity_difference",
+            "demographic_parity_ratio",
+            "equalized_odds_difference",
+            "equal_opportunity_difference",
+            "top_feature_share",
+        ),
+        _UNIT,
+    ),
+    **dict.fromkeys(("latency_p50_ms", "latency_p99_ms"), _NON_NEGATIVE),
+}
+_COUNTS = frozenset(
+    {
+        "failed_rules",
+        "schema_errors",
+        "constant_columns",
+        "model_size_bytes",
+        "peak_memory_bytes",
+        "min_group_size",
+        "small_groups",
+        "features_explained",
+        "local_explanations",
+        "missing_fields",
+    }
+)
+_FLAGS = frozenset({"passed", "complete", "challenger_wins"})
+
+
+def check_metric_value(kind: str, name: str, value: float) -> None:
+    """Refuse a value a built-in metric of a built-in kind cannot take, naming the range."""
+    if kind not in _CATALOG or (name not in _CATALOG[kind] and name != PASSED):
+        return
+    what = f"metric {name!r} of {kind} evidence"
+    if name in _FLAGS:
+        if value not in (0.0, 1.0):
+            raise InvalidInputError(f"{what} is a yes/no flag: 1 or 0, got {value:g}")
+        return
+    if name in _COUNTS:
+        if value < 0 or not float(value).is_integer():
+            raise InvalidInputError(
+                f"{what} is a count: a whole number of at least 0, got {value:g}"
+            )
+        return
+    low, high = (
+        _delta_range(name)
+        if name.startswith("delta_")
+        else _RANGES.get(name, (-math.inf, math.inf))
+    )
+    if not low <= value <= high:
+        raise InvalidInputError(f"{what} must be {_range_text(low, high)}, got {value:g}")
+
+
+def _delta_range(name: str) -> tuple[float, float]:
+    """A champion-challenger delta of a metric bounded in [low, high] lies within ±(high - low)."""
+    low, high = _RANGES.get(name.removeprefix("delta_"), (-math.inf, math.inf))
+    span = high - low
+    return (-span, span)
+
+
+def _range_text(low: float, high: float) -> str:
+    if math.isinf(low):
+        return f"at most {high:g}"
+    if math.isinf(high):
+        return f"at least {low:g}"
+    return f"between {low:g} and {high:g}"

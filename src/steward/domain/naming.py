@@ -71,6 +71,19 @@ def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
     return {check_tag_key(k): check_tag_value(k, v) for k, v in (tags or {}).items()}
 
 
+# A decimal number as people write one. Python's float() also takes `1_0` (as 10), `nan`,
+# `inf` and surrounding whitespace, none of which a typed metric means.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_number(text: str) -> float | None:
+    """`text` as a finite number, or None when it is not one written in decimal."""
+    if not _DECIMAL.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 def check_metrics(metrics: dict[str, float] | None) -> dict[str, float]:
     """Metrics are finite numbers under tag-like keys."""
     checked: dict[str, float] = {}
@@ -103,14 +116,11 @@ def parse_metric_filter(text: str) -> MetricFilter:
             f"malformed metric filter {text!r}: expected NAME OP NUMBER, e.g. auc>=0.8"
         )
     key, op, raw = match.groups()
-    try:
-        value = float(raw)
-    except ValueError:
+    value = parse_number(raw)
+    if value is None:
         raise InvalidInputError(
-            f"malformed metric filter {text!r}: {raw!r} is not a number"
-        ) from None
-    if not math.isfinite(value):
-        raise InvalidInputError(f"malformed metric filter {text!r}: the number must be finite")
+            f"malformed metric filter {text!r}: {raw!r} is not a finite decimal number"
+        )
     return MetricFilter(key=key, op="==" if op == "=" else op, value=value)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from steward.domain.audit import PendingEvent
 from steward.domain.errors import InvalidInputError
-from steward.domain.evidence_kinds import metrics_for
+from steward.domain.evidence_kinds import check_metric_value, metrics_for
 from steward.domain.governance import Evidence
 from steward.domain.naming import VersionRef, check_tag_key
 from steward.domain.policy import Policy
@@ -108,6 +108,8 @@ def _check_kind(kind: str, metrics: Mapping[str, float], policy: Policy) -> None
             f"evidence {kind!r} has no metric {extra[0]!r}: "
             f"expected some of {', '.join(sorted(known))}"
         )
+    for name, value in metrics.items():
+        check_metric_value(kind, name, value)
 
 
 def _metrics(metrics: Mapping[str, float] | None) -> dict[str, float]:

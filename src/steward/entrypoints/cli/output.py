@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from steward.domain.errors import InvalidInputError
+from steward.domain.naming import parse_number
 
 if TYPE_CHECKING:
     from steward.sdk import Client
@@ -70,10 +71,12 @@ def metric_values(items: list[str], label: str = "metric") -> dict[str, float]:
     """`name=number` options as a dict; `label` names them in the one-line error."""
     metrics: dict[str, float] = {}
     for key, value in key_values(label, items).items():
-        try:
-            metrics[key] = float(value)
-        except ValueError:
-            raise InvalidInputError(f"{label} {key!r} must be a number, got {value!r}") from None
+        number = parse_number(value)
+        if number is None:
+            raise InvalidInputError(
+                f"{label} {key!r} must be a finite decimal number, got {value!r}"
+            )
+        metrics[key] = number
     return metrics
 
 
