@@ -124,3 +124,23 @@ def test_a_numeric_window_matches_numpy(dirty: bool) -> None:
     assert (column.min, column.max) == (finite.min(), finite.max())
     assert column.mean == pytest.approx(finite.mean(), rel=1e-12)
     assert column.m2 == pytest.approx(((finite - finite.mean()) ** 2).sum(), rel=1e-9)
+
+
+def test_a_nan_score_is_refused_and_a_missing_one_left_out() -> None:
+    """A null score is missing and left out; NaN is a failed computation upstream, not a
+    probability, and counting it as missing would hide it."""
+    table = scored(1_000, seed=22)
+    terms = WindowTerms(
+        reference_for(production(500, seed=23)), None, Window(DAY), NOW, ScoreTerms("p", "q")
+    )
+    scores = table.column("p").to_numpy().copy()
+    missing = pa.array(scores, mask=np.arange(1_000) % 10 == 0)
+    with_nulls = table.set_column(table.schema.get_field_index("p"), "p", missing)
+    totals = profile_stream(terms, iter_batches(with_nulls, batch_rows=300))
+    (sums,) = totals.sums.values()
+    assert sums.positive_rows + sums.negative_rows == 900
+
+    scores[[3, 700]] = np.nan
+    nan = table.set_column(table.schema.get_field_index("p"), "p", pa.array(scores))
+    with pytest.raises(InvalidInputError, match=r"2 score\(s\) are NaN"):
+        profile_stream(terms, iter_batches(nan, batch_rows=2_000))

@@ -242,11 +242,18 @@ def _joined(reference: Profile, results: Sequence[WindowTotals]) -> WindowTotals
 
 
 def score_values(column: pa.ChunkedArray | pa.Array) -> Floats:
-    """Scores as float64 (nulls as NaN)."""
+    """Scores as float64 (nulls as NaN). A missing score is a null and is left out; a NaN is
+    not a probability (a failed computation upstream) and is refused."""
     try:
         values = pc.cast(column, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         raise InvalidInputError("the prediction column must hold numbers (scores)") from None
+    not_numbers = pc.sum(pc.is_nan(values)).as_py() or 0
+    if not_numbers:
+        raise InvalidInputError(
+            f"scores must be probabilities in [0, 1]: {not_numbers:,} score(s) are NaN "
+            "(leave a missing score empty: a null is left out)"
+        )
     return floats(values)
 
 
