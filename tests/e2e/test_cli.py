@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import joblib
@@ -49,6 +50,16 @@ def test_register_promote_and_audit_from_the_command_line(cli: Run, files: Path)
     assert [v["ref"] for v in listed["items"]] == ["iris/tree/1"]
     at = json.loads(cli("model", "at", "iris/tree", "--time", "now", "--json").out)
     assert at["stages"]["production"][0]["reason"] == "approved"
+    # A date means the end of that day in UTC, and the answer says so; a zone is honoured.
+    today = datetime.now(UTC).date().isoformat()
+    by_date = cli("model", "at", "iris/tree", "--time", today)
+    assert f"at {today}T23:59:59.999999Z (the end of {today} in UTC" in by_date.out
+    assert "iris/tree/1" in by_date.out
+    zoned = json.loads(
+        cli("model", "at", "iris/tree", "--time", "2000-01-01T10:00+02:00", "--json").out
+    )
+    assert (zoned["time"], zoned["stages"]) == ("2000-01-01T08:00:00.000000Z", {})
+    assert zoned["time_read_as"] == "given in UTC+02:00, shown in UTC"
     verify = cli("audit", "verify", "--json")
     assert verify.code == 0 and json.loads(verify.out)["ok"] is True
     out = files / "trail.jsonl"

@@ -33,7 +33,7 @@ from steward.domain.naming import (
     parse_tag,
     parse_version_ref,
 )
-from steward.domain.times import to_utc_text
+from steward.domain.times import how_read, to_utc_text
 
 # Names --------------------------------------------------------------------------------------
 
@@ -384,3 +384,21 @@ def test_a_metric_filter_takes_only_a_decimal_number() -> None:
     assert parse_metric_filter("auc>=.8").value == 0.8
     with pytest.raises(InvalidInputError, match="'1_0' is not a finite decimal number"):
         parse_metric_filter("auc>=1_0")
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("2026-11-23", "the end of 2026-11-23 in UTC: a date means its whole day"),
+        ("20261123", "the end of 2026-11-23 in UTC: a date means its whole day"),
+        ("2026-11-23T10:00", "taken as UTC (no zone given)"),
+        ("2026-11-23T10:00Z", "in UTC"),
+        ("2026-11-23T10:00+02:00", "given in UTC+02:00, shown in UTC"),
+        ("2026-11-23T10:00-05:30", "given in UTC-05:30, shown in UTC"),
+        (" now ", "now"),
+    ],
+)
+def test_an_answer_says_how_its_time_was_read(text: str, read_as: str) -> None:
+    """`model at --time 2026-11-23` answers at the end of the day; saying so prevents reading
+    it as midnight at the start."""
+    assert how_read(text) == read_as

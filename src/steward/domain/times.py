@@ -36,3 +36,26 @@ def to_utc_text(value: datetime | str, *, date_means: str = "end") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return format_ts(moment)
+
+
+def how_read(value: datetime | str) -> str:
+    """How `to_utc_text` (with a date meaning the end of its day) read `value`, in words a
+    reader of the answer needs: a bare date is easy to mistake for its start."""
+    if isinstance(value, datetime):
+        return "given with a zone" if value.tzinfo else "taken as UTC (no zone given)"
+    text = value.strip()
+    if text.lower() == "now":
+        return "now"
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is not None:
+        return f"the end of {day.isoformat()} in UTC: a date means its whole day"
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        return "taken as UTC (no zone given)"
+    offset = moment.utcoffset()
+    if not offset:
+        return "in UTC"
+    return f"given in UTC{moment.strftime('%z')[:3]}:{moment.strftime('%z')[3:]}, shown in UTC"

@@ -13,7 +13,7 @@ from steward.domain.governance import GateDecisionRecord, SignOff, VersionGovern
 from steward.domain.naming import ModelRef, as_model_ref
 from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
-from steward.domain.times import to_utc_text
+from steward.domain.times import how_read, to_utc_text
 from steward.services.ports import ReadSession, Store
 from steward.services.use_case import use_case
 
@@ -44,11 +44,13 @@ class ModelAtTime:
     model: str
     time: str
     stages: dict[str, list[StageHolding]]
+    time_read_as: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "time": self.time,
+            "time_read_as": self.time_read_as,
             "stages": {s: [h.as_dict() for h in hs] for s, hs in self.stages.items()},
         }
 
@@ -74,7 +76,8 @@ class StageHistory:
                 raise NotFoundError(f"unknown model {model}")
             history = q.registry.stage_history(model.project, model.model, at)
             holdings = _holdings(history, self._stages)
-            return ModelAtTime(str(model), at, _with_approvals(q, model.project, holdings))
+            approved = _with_approvals(q, model.project, holdings)
+            return ModelAtTime(str(model), at, approved, how_read(time))
 
 
 def _holdings(history: list[StageChange], stages: StageGraph) -> dict[str, list[StageHolding]]:

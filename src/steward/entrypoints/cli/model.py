@@ -94,7 +94,10 @@ def at(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="PROJECT/MODEL"),
     time: str = typer.Option(
-        ..., "--time", help="ISO 8601 time, e.g. 2026-11-23T14:30:00Z, or 'now'."
+        ...,
+        "--time",
+        help="ISO 8601 time (2026-11-23T14:30:00Z; no zone means UTC), a date (the end of "
+        "that day in UTC) or 'now'.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -103,7 +106,7 @@ def at(
     if as_json:
         print_json(result.as_dict())
         return
-    console.print(f"[bold]{result.model}[/bold] at {result.time}")
+    console.print(f"[bold]{result.model}[/bold] at {result.time} ({result.time_read_as})")
     rows = [
         (
             stage,
