@@ -129,3 +129,32 @@ def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
     assert {r["delivery"] for r in receiver.received} == {str(webhook.id)}
     assert steward.alerts(REF)  # the alert stays, whatever became of its notification
     assert "delivery.failed" in [e.action for e in steward.audit_log(limit=500).items]
+
+
+def test_an_ingest_whose_windows_all_breach_demotes_once(
+    steward: Client, frame: pd.DataFrame
+) -> None:
+    """Five days in one file raise the demote rule in each window; the version leaves production
+    once, with one stage event, and the later windows' alerts say it was already demoted."""
+    days = pd.date_range("2026-11-03", periods=5, freq="D", tz="UTC")
+    features = frame.drop(columns="target")
+    rows = pd.concat([features.assign(ts=day) for day in days], ignore_index=True)
+    before = [e.seq for e in steward.audit_log(limit=500).items]
+
+    steward.ingest("lab/scorer@production", rows, time_column="ts")
+
+    demotions = sorted(
+        (a.window_start, a.detail["outcome"]) for a in steward.alerts(REF) if a.action == "demote"
+    )
+    assert len(demotions) == 5
+    assert demotions[0][1] == "demoted from production to retired"
+    assert {o for _, o in demotions[1:]} == {
+        "already demoted from production to retired by an earlier window of this ingest"
+    }
+    moves = [
+        e
+        for e in steward.audit_log(limit=500).items
+        if e.action == "version.stage_changed" and e.seq not in before
+    ]
+    assert [(e.payload["from"], e.payload["to"]) for e in moves] == [("production", "retired")]
+    assert steward.version(REF).stage == "retired"

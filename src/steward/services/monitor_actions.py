@@ -41,9 +41,12 @@ class Reactor:
     ) -> list[int]:
         """Raise the alerts `results` call for; returns the new alerts' ids."""
         raised: list[int] = []
+        # The handle is read once per ingest: after one window's rule demoted the version, the
+        # next windows' must not move it again (one demotion, one stage event).
+        demoted: list[str] = []
         for result in results:
             for breach in breaches(tuple(rules), result.signals):
-                alert = self._raise(tx, governed, result, breach.rule, breach.value)
+                alert = self._raise(tx, governed, result, breach.rule, breach.value, demoted)
                 if alert is not None:
                     raised.append(alert)
         return raised
@@ -55,12 +58,13 @@ class Reactor:
         result: WindowResult,
         rule: MonitoringRule,
         value: float,
+        demoted: list[str],
     ) -> int | None:
         ref = governed.handle.ref
         key = dedup_key(ref, result.window_start, rule)
         if tx.monitoring.alert_exists(key):
             return None
-        outcome = self._act(tx, governed, rule, value, result)
+        outcome = self._act(tx, governed, rule, value, result, demoted)
         detail = {"kind": result.kind, "outcome": outcome, "routes": list(rule.routes)}
         event = tx.record(
             PendingEvent(
@@ -120,6 +124,7 @@ class Reactor:
         rule: MonitoringRule,
         value: float,
         result: WindowResult,
+        demoted: list[str],
     ) -> str:
         ref = governed.handle.ref
         why = f"{rule.signal} = {value:.4g} in window {result.window_start} ({rule.key})"
@@ -142,6 +147,8 @@ class Reactor:
             )
             return "retraining hook called"
         if rule.action == "demote":
+            if demoted:
+                return f"already {demoted[0]} by an earlier window of this ingest"
             stage = governed.handle.stage
             destination = governed.policy.stages.exclusive.get(stage)
             if destination is None:
@@ -150,7 +157,8 @@ class Reactor:
             apply_move(
                 tx, graph, governed.handle, destination, f"demoted: {why}", {"demoted": True}
             )
-            return f"demoted from {stage} to {destination}"
+            demoted.append(f"demoted from {stage} to {destination}")
+            return demoted[0]
         return "notified"
 
 
