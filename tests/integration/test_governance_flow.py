@@ -197,4 +197,6 @@ def test_raci_names_the_people_in_the_policys_step_order(client: Client) -> None
     first = steps[0].assignments
     assert first["accountable"] == {"business_owner": ["olga"]}
     assert first["informed"] == {"risk_officer": ["rita"]}
-    assert "owner" in steps[0].unstaffed()
+    # The project's creator owns it and holds the owner role from creation.
+    assert first["consulted"] == {"owner": ["alice"]}
+    assert "owner" not in steps[0].unstaffed()

@@ -251,6 +251,7 @@ def member_roles_by_person(world: World) -> None:
     credit = world.project("credit", {"ben": ["validator", "reviewer"], "carl": ["data_scientist"]})
     world.project("other", {"zed": ["validator"]})
     expected = {
+        ACTOR: frozenset({"owner"}),  # whoever creates a project owns it
         "ben": frozenset({"validator", "reviewer"}),
         "carl": frozenset({"data_scientist"}),
     }
@@ -575,7 +576,10 @@ def registry_writes_members_models_and_conflicts(world: World) -> None:
         assert tx.registry.add_member(credit, "ben", "reviewer") is True
         assert tx.registry.remove_member(credit, "ben", "reviewer") is True
         assert tx.registry.remove_member(credit, "ben", "reviewer") is False
-        assert tx.registry.member_roles(credit) == {"ben": frozenset({"validator"})}
+        assert tx.registry.member_roles(credit) == {
+            ACTOR: frozenset({"owner"}),
+            "ben": frozenset({"validator"}),
+        }
         assert tx.registry.project_id("absent") is None
         assert tx.registry.model_id(credit, "scorer") is None
         assert tx.registry.claim_version_number("credit", "scorer") is None
@@ -584,7 +588,10 @@ def registry_writes_members_models_and_conflicts(world: World) -> None:
         assert tx.registry.next_version_number(model) == 1
         tx.commit()
     with world.store.read() as q:
-        assert q.registry.member_roles("credit") == {"ben": frozenset({"validator"})}
+        assert q.registry.member_roles("credit") == {
+            ACTOR: frozenset({"owner"}),
+            "ben": frozenset({"validator"}),
+        }
     with pytest.raises(ConflictError), world.store.write(who(ACTOR)) as tx:
         tx.registry.add_project("credit", "again", "", ACTOR, ())
     with pytest.raises(ConflictError), world.store.write(who(ACTOR)) as tx:

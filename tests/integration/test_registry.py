@@ -48,6 +48,7 @@ def test_project_holds_purpose_kpis_owner_and_members(client: Client) -> None:
     assert project.owner == "ana"
     assert [k.name for k in project.kpis] == ["default rate", "approval rate"]
     assert {(m.person, m.role) for m in project.members} == {
+        ("ana", "owner"),
         ("ben", "validator"),
         ("carl", "data_scientist"),
     }

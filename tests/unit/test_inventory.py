@@ -136,7 +136,12 @@ def test_create_project_stores_its_facts_and_records_one_event_per_fact(
     assert project.purpose == "Score loan applications"
     assert project.owner == "carla"
     assert project.kpis == (Kpi("default rate", "share of loans in default", "< 2%"),)
-    assert project.members == (Member("ben", "validator"), Member("dina", "data_scientist"))
+    # The owner holds the owner role from creation, recorded by the project.created event.
+    assert project.members == (
+        Member("ben", "validator"),
+        Member("carla", "owner"),
+        Member("dina", "data_scientist"),
+    )
     assert (project.created_by, project.created_at) == ("ana", clock.text())
 
     events = store.events()
@@ -200,11 +205,15 @@ def test_members_are_added_and_removed_with_an_event_each(
 ) -> None:
     head = store.head.seq
     project = credit.add_member(who("ana"), "credit", "ben", "validator", reason="second line")
-    assert project.members == (Member("ben", "validator"),)
+    assert project.members == (Member("ana", "owner"), Member("ben", "validator"))
     project = credit.add_member(who("ana"), "credit", "ben", "data_scientist")
-    assert set(project.members) == {Member("ben", "validator"), Member("ben", "data_scientist")}
+    assert set(project.members) == {
+        Member("ana", "owner"),
+        Member("ben", "validator"),
+        Member("ben", "data_scientist"),
+    }
     project = credit.remove_member(who("ana"), "credit", "ben", "validator")
-    assert project.members == (Member("ben", "data_scientist"),)
+    assert project.members == (Member("ana", "owner"), Member("ben", "data_scientist"))
     assert _events_after(store, head) == [
         ("project.member_added", "credit"),
         ("project.member_added", "credit"),

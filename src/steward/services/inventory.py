@@ -56,6 +56,9 @@ from steward.services.ports import (
 )
 from steward.services.use_case import use_case
 
+# The role every project's owner holds from its creation (the shipped policies define it).
+OWNER_ROLE = "owner"
+
 
 class Inventory:
     """The registry of projects, models and versions. Every change writes one audit event per
@@ -125,7 +128,13 @@ class Inventory:
                     check_reason(reason, False),
                 )
             )
+            # The owner holds the `owner` role from the start, so what the role allows (and what
+            # separation of duties bars its holders from) applies to them as to any member. The
+            # project.created event, which names the owner, records it.
+            tx.registry.add_member(project_id, owner_name, OWNER_ROLE)
             for member in dict.fromkeys(checked_members):
+                if member == Member(owner_name, OWNER_ROLE):
+                    continue
                 tx.registry.add_member(project_id, member.person, member.role)
                 tx.record(
                     PendingEvent(
