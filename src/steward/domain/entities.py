@@ -7,6 +7,10 @@ from typing import Any
 
 from steward.domain.audit import json_sha256
 
+# The role every project's owner holds from the project's creation (the shipped policies define
+# it; the project.created event, which names the owner, records it).
+OWNER_ROLE = "owner"
+
 
 @dataclass(frozen=True, slots=True)
 class Member:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from steward.domain.audit import PendingEvent
 from steward.domain.entities import (
+    OWNER_ROLE,
     Kpi,
     Member,
     Model,
@@ -56,9 +57,6 @@ from steward.services.ports import (
 )
 from steward.services.use_case import use_case
 
-# The role every project's owner holds from its creation (the shipped policies define it).
-OWNER_ROLE = "owner"
-
 
 class Inventory:
     """The registry of projects, models and versions. Every change writes one audit event per
@@ -86,8 +84,9 @@ class Inventory:
         members: MembersInput | None = None,
         reason: str | None = None,
     ) -> Project:
-        """Create a project (an analytics use case). KPIs are `"name: target"` strings, mappings
-        or Kpi values; members map a person to one role or a list of roles."""
+        """Create a project (an analytics use case) owned by `owner` (the actor by default), who
+        holds the owner role from the start (project.created names the owner). KPIs are `"name:
+        target"` strings, mappings or Kpi values; members map a person to roles."""
         check_name("project", name)
         owner_name = check_person("owner", owner or principal.name)
         checked_kpis = tuple(
@@ -128,13 +127,9 @@ class Inventory:
                     check_reason(reason, False),
                 )
             )
-            # The owner holds the `owner` role from the start, so what the role allows (and what
-            # separation of duties bars its holders from) applies to them as to any member. The
-            # project.created event, which names the owner, records it.
+            owner_member = Member(owner_name, OWNER_ROLE)
             tx.registry.add_member(project_id, owner_name, OWNER_ROLE)
-            for member in dict.fromkeys(checked_members):
-                if member == Member(owner_name, OWNER_ROLE):
-                    continue
+            for member in dict.fromkeys(m for m in checked_members if m != owner_member):
                 tx.registry.add_member(project_id, member.person, member.role)
                 tx.record(
                     PendingEvent(
