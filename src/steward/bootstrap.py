@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from steward.adapters.sql import schema
 from steward.adapters.sql.engine import make_engines
@@ -275,7 +275,7 @@ def build(settings: Settings, *, create_if_empty: bool = True) -> Container:
     writer, reader = open_engines(settings)
     try:
         schema.ensure_current(writer, create_if_empty=create_if_empty)
-    except OperationalError as exc:
+    except DatabaseError as exc:
         writer.dispose()
         reader.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -296,7 +296,7 @@ def _engines(settings: Settings) -> Iterator[Engine]:
     writer, reader = open_engines(settings)
     try:
         yield writer
-    except OperationalError as exc:
+    except DatabaseError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StorageUnavailableError(
             f"cannot open the database {safe_url(settings)}: {reason}"

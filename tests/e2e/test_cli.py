@@ -111,6 +111,9 @@ def test_corrupted_artifact_is_refused_on_download(cli: Run, files: Path, tmp_pa
         (["version", "list", "--after", "xyz"], 2, "malformed page cursor"),
         (["model", "at", "p/m", "--time", "yesterday"], 2, "malformed time 'yesterday'"),
         (["audit", "log", "--entity", "a/b/c/d"], 2, "malformed entity"),
+        # Numbers beyond 64 bits name nothing; the databases would raise an overflow.
+        (["version", "show", "p/m/99999999999999999999999"], 2, "malformed version reference"),
+        (["audit", "log", "--after", "99999999999999999999999"], 2, "malformed page cursor"),
     ],
 )
 def test_user_mistakes_get_one_line_and_a_specific_exit_code(
@@ -121,6 +124,30 @@ def test_user_mistakes_get_one_line_and_a_specific_exit_code(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.err
     assert "Traceback" not in result.err
+
+
+def test_a_home_that_is_a_file_or_a_database_that_is_not_sqlite_is_named(
+    cli: Run, tmp_path: Path
+) -> None:
+    """Both used to end in a traceback; each is one line with the storage exit code."""
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder\n")
+    home = cli("project", "list", env={"STEWARD_HOME": str(in_the_way)})
+    assert home.code == 9, home.err
+    assert home.err.strip() == (
+        f"steward: error: cannot create the database in {str(in_the_way)!r}: a file is in the "
+        "way, not a folder"
+    )
+    text = tmp_path / "notes.db"
+    text.write_text("these are notes, not a database\n")
+    url = f"sqlite:///{text}"
+    database = cli("project", "list", env={"STEWARD_DATABASE_URL": url})
+    assert database.code == 9, database.err
+    assert (
+        database.err.strip()
+        == f"steward: error: cannot open the database {url}: file is not a database"
+    )
+    assert text.read_text() == "these are notes, not a database\n"  # left as it was
 
 
 def test_duplicate_project_and_unreadable_pickle_are_refused(cli: Run, files: Path) -> None:

@@ -24,7 +24,6 @@ from steward.domain.entities import (
 )
 from steward.domain.errors import (
     ConflictError,
-    InvalidInputError,
 )
 from steward.domain.governance import (
     Assessment,
@@ -38,7 +37,6 @@ from steward.domain.governance import (
     Waiver,
 )
 from steward.services.ports import (
-    MAX_PAGE_SIZE,
     ChainHead,
     PageRequest,
 )
@@ -213,15 +211,7 @@ def _json(value: Any) -> Any:
 
 
 def _after(page: PageRequest) -> int | None:
-    if page.limit < 1 or page.limit > MAX_PAGE_SIZE:
-        raise InvalidInputError(
-            f"page size must be between 1 and {MAX_PAGE_SIZE}, got {page.limit}"
-        )
-    if page.after is None:
-        return None
-    if not page.after.isdigit():
-        raise InvalidInputError(f"malformed page cursor {page.after!r}")
-    return int(page.after)
+    return page.position()
 
 
 def _page(items: list[Any], limit: int, key: Callable[[Any], int]) -> tuple[list[Any], str | None]:

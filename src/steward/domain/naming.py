@@ -14,6 +14,8 @@ _PERSON = re.compile(r"^[^\s/][^\n\r\t]{0,199}$")
 TAG_VALUE_MAX = 256
 # ASCII digits only: str.isdigit() also accepts superscripts that int() rejects.
 _NUMBER = re.compile(r"[0-9]+")
+# Version numbers and sequence numbers are 64-bit in the databases; a larger one names nothing.
+MAX_NUMBER = 2**63 - 1
 
 
 def check_name(kind: str, name: str) -> str:
@@ -152,7 +154,7 @@ def parse_model_ref(text: str) -> ModelRef:
 
 def parse_version_ref(text: str) -> VersionRef:
     parts = text.split("/")
-    if len(parts) != 3 or not _NUMBER.fullmatch(parts[2]) or int(parts[2]) < 1:
+    if len(parts) != 3 or not _NUMBER.fullmatch(parts[2]) or not 1 <= int(parts[2]) <= MAX_NUMBER:
         raise InvalidInputError(
             f"malformed version reference {text!r}: expected PROJECT/MODEL/NUMBER, e.g. credit/scorer/3"
         )

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from steward.domain.errors import InvalidInputError, require_extra
+from steward.domain.errors import InvalidInputError, StorageUnavailableError, require_extra
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -100,7 +100,17 @@ def _sqlite_engine(url: str, writer: bool) -> Engine:
     database = parsed.database
     on_disk = bool(database) and database != ":memory:"
     if database and on_disk and writer:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StorageUnavailableError(
+                f"cannot create the database in {str(folder)!r}: a file is in the way, not a folder"
+            ) from None
+        except OSError as exc:
+            raise StorageUnavailableError(
+                f"cannot create the database's folder {str(folder)!r}: {exc.strerror}"
+            ) from None
     if not writer and on_disk and parsed.query.get("mode") != "memory":
         # The writer creates the file and sets WAL mode (both persist) before any reader opens
         # it: `bootstrap.build` checks the schema with the writer first.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
+
+from steward.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from steward.domain.naming import MetricFilter
@@ -12,6 +15,7 @@ T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+_CURSOR = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,19 @@ class PageRequest:
 
     limit: int = DEFAULT_PAGE_SIZE
     after: str | None = None
+
+    def position(self) -> int | None:
+        """The key after which the page starts, refusing a size out of range or a cursor no
+        page returned (at most 18 digits: keys are 64-bit, and the databases refuse larger)."""
+        if self.limit < 1 or self.limit > MAX_PAGE_SIZE:
+            raise InvalidInputError(
+                f"page size must be between 1 and {MAX_PAGE_SIZE}, got {self.limit}"
+            )
+        if self.after is None:
+            return None
+        if not _CURSOR.fullmatch(self.after):
+            raise InvalidInputError(f"malformed page cursor {self.after!r}")
+        return int(self.after)
 
 
 @dataclass(frozen=True, slots=True)
