@@ -18,7 +18,6 @@ from steward.services.ports import (
 )
 from tests.fakes.state import (
     View,
-    _after,
     _page,
 )
 
@@ -33,7 +32,7 @@ class FakeAuditReads(View):
         return max((row[0] for row in self._state.events), default=0)
 
     def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]:
-        after = _after(page)
+        after = page.position()
         hash_of = {row[0]: row[8] for row in self._state.events}
 
         def matches(row: StoredRow) -> bool:

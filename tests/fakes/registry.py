@@ -31,7 +31,6 @@ from steward.services.ports import (
 from tests.fakes.state import (
     _OPS,
     View,
-    _after,
     _conflict,
     _ModelRow,
     _new_id,
@@ -189,7 +188,7 @@ class FakeRegistryReads(View):
     """RegistryReads over a snapshot."""
 
     def list_projects(self, page: PageRequest) -> Page[Project]:
-        after = _after(page)
+        after = page.position()
         rows = sorted(
             (p for p in self._state.projects.values() if after is None or p.id > after),
             key=lambda p: p.id,
@@ -206,7 +205,7 @@ class FakeRegistryReads(View):
         return {} if row is None else self._roles(row.id)
 
     def list_models(self, project: str | None, page: PageRequest) -> Page[Model]:
-        after = _after(page)
+        after = page.position()
         models = sorted(
             (self._model(m) for m in self._state.models.values()),
             key=lambda m: m.id,
@@ -230,7 +229,7 @@ class FakeRegistryReads(View):
         )
 
     def search_versions(self, query: VersionQuery, page: PageRequest) -> Page[VersionSummary]:
-        after = _after(page)
+        after = page.position()
         if query.model is not None and query.project is None:
             raise InvalidInputError("filtering by model needs the project too")
         if query.project is not None and self.get_project(query.project) is None:

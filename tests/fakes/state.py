@@ -38,7 +38,6 @@ from steward.domain.governance import (
 )
 from steward.services.ports import (
     ChainHead,
-    PageRequest,
 )
 
 T = TypeVar("T")
@@ -208,10 +207,6 @@ def _conflict(what: str) -> ConflictError:
 def _json(value: Any) -> Any:
     """A value as it comes back from a JSON column: the SQL adapter stores canonical JSON text."""
     return json.loads(canonical_json(value))
-
-
-def _after(page: PageRequest) -> int | None:
-    return page.position()
 
 
 def _page(items: list[Any], limit: int, key: Callable[[Any], int]) -> tuple[list[Any], str | None]:

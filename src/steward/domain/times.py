@@ -14,19 +14,32 @@ def to_utc_text(value: datetime | str, *, date_means: str = "end") -> str:
     A time without a zone is taken as UTC. A bare date means the end of that day by default, so
     that 'what held production on 2026-11-23' or '--until 2026-11-23' include the whole day;
     pass date_means="start" where it opens a range ('--since 2026-11-23')."""
+    return format_ts(_read(value, date_means)[0])
+
+
+def how_read(value: datetime | str) -> str:
+    """How `to_utc_text` (with a date meaning the end of its day) read `value`, in words a
+    reader of the answer needs: a bare date is easy to mistake for its start."""
+    return _read(value, "end")[1]
+
+
+def _read(value: datetime | str, date_means: str) -> tuple[datetime, str]:
+    """The moment `value` names, in UTC, and how it was read."""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return format_ts(moment)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC), _NO_ZONE
+        return value, "given with a zone"
     text = value.strip()
     if text.lower() == "now":
-        return format_ts(datetime.now(UTC))
+        return datetime.now(UTC), "now"
     try:
         day = date.fromisoformat(text)
     except ValueError:
         day = None
     if day is not None:
         clock = time.max if date_means == "end" else time.min
-        return format_ts(datetime.combine(day, clock, tzinfo=UTC))
+        moment = datetime.combine(day, clock, tzinfo=UTC)
+        return moment, f"the {date_means} of {day.isoformat()} in UTC: a date means its whole day"
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -34,28 +47,11 @@ def to_utc_text(value: datetime | str, *, date_means: str = "end") -> str:
             f"malformed time {value!r}: expected ISO 8601 such as 2026-11-23T14:30:00Z"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_ts(moment)
+        return moment.replace(tzinfo=UTC), _NO_ZONE
+    offset = moment.strftime("%z")  # +0200
+    if offset in ("+0000", "-0000"):
+        return moment, "in UTC"
+    return moment, f"given in UTC{offset[:3]}:{offset[3:]}, shown in UTC"
 
 
-def how_read(value: datetime | str) -> str:
-    """How `to_utc_text` (with a date meaning the end of its day) read `value`, in words a
-    reader of the answer needs: a bare date is easy to mistake for its start."""
-    if isinstance(value, datetime):
-        return "given with a zone" if value.tzinfo else "taken as UTC (no zone given)"
-    text = value.strip()
-    if text.lower() == "now":
-        return "now"
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is not None:
-        return f"the end of {day.isoformat()} in UTC: a date means its whole day"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        return "taken as UTC (no zone given)"
-    offset = moment.utcoffset()
-    if not offset:
-        return "in UTC"
-    return f"given in UTC{moment.strftime('%z')[:3]}:{moment.strftime('%z')[3:]}, shown in UTC"
+_NO_ZONE = "taken as UTC (no zone given)"

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.chain import iter_chain_rows
-from steward.adapters.sql.paging import page_after as _cursor
 from steward.adapters.sql.paging import page_of as _page
 from steward.adapters.sql.part import SqlPart
 from steward.domain.audit import GENESIS_HASH, AuditEvent, StoredRow
@@ -37,7 +36,7 @@ class SqlAuditReads(SqlPart):
         return int(self._conn.execute(select(func.max(t.audit_events.c.seq))).scalar() or 0)
 
     def audit_events(self, query: AuditQuery, page: PageRequest) -> Page[AuditEvent]:
-        after = _cursor(page)
+        after = page.position()
         a = t.audit_events
         conditions: list[ColumnElement[bool]] = []
         if query.entity_type is not None:

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from steward.services.ports import PageRequest
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-
-def page_after(page: PageRequest) -> int | None:
-    return page.position()
 
 
 def page_of(rows: Sequence[Any], limit: int, key: str) -> tuple[Sequence[Any], str | None]:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Select, and_, select
 
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.paging import page_after as _cursor
 from steward.adapters.sql.paging import page_of as _page
 from steward.adapters.sql.part import SqlPart
 from steward.domain.entities import (
@@ -120,7 +119,7 @@ class SqlRegistryReads(SqlPart):
         )
 
     def list_projects(self, page: PageRequest) -> Page[Project]:
-        after = _cursor(page)
+        after = page.position()
         stmt = select(t.projects).order_by(t.projects.c.id).limit(page.limit + 1)
         if after is not None:
             stmt = stmt.where(t.projects.c.id > after)
@@ -152,7 +151,7 @@ class SqlRegistryReads(SqlPart):
         )
 
     def list_models(self, project: str | None, page: PageRequest) -> Page[Model]:
-        after = _cursor(page)
+        after = page.position()
         stmt = self._model_select().order_by(t.models.c.id).limit(page.limit + 1)
         if project is not None:
             stmt = stmt.where(t.projects.c.name == project)
@@ -168,7 +167,7 @@ class SqlRegistryReads(SqlPart):
         return None if row is None else self._model(row)
 
     def search_versions(self, query: VersionQuery, page: PageRequest) -> Page[VersionSummary]:
-        after = _cursor(page)
+        after = page.position()
         v, m, p, s = t.versions, t.models, t.projects, t.version_state
         stmt = (
             select(
