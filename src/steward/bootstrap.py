@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from steward.adapters.artifacts import LocalArtifactStore
     from steward.config import Settings
     from steward.domain.windows import Window
+    from steward.services.access import Access
     from steward.services.analysis import Analysis
     from steward.services.audit import AuditTrail
     from steward.services.checks import EvidenceEngine
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from steward.services.inventory import Inventory
     from steward.services.kpis import GovernanceKpis
     from steward.services.monitoring import Monitor
+    from steward.services.organisation import Organisation
     from steward.services.policies import PolicyBook, PolicyResolver
     from steward.services.promotion import Promotion
     from steward.services.registration import Registration
@@ -60,6 +62,13 @@ class Container:
         return Artifacts(self.settings.resolved_artifact_root)
 
     @cached_property
+    def access(self) -> Access:
+        from steward.adapters.shipped_policies import shipped_permissions
+        from steward.services.access import Access as Decider
+
+        return Decider(self.store, shipped_permissions, self.settings.default_policy)
+
+    @cached_property
     def resolver(self) -> PolicyResolver:
         from steward.adapters.policy_yaml import YamlPolicyLoader
         from steward.services.policies import PolicyResolver as Resolver
@@ -71,27 +80,33 @@ class Container:
         from steward.services.governed import GovernanceContext as Context
 
         return Context(
-            self.store, self.resolver, self.artifacts, default_policy=self.settings.default_policy
+            self.store,
+            self.resolver,
+            self.artifacts,
+            access=self.access,
+            default_policy=self.settings.default_policy,
         )
 
     @cached_property
     def inventory(self) -> Inventory:
         from steward.services.inventory import Inventory as InventoryService
 
-        return InventoryService(self.store, self.artifacts)
+        return InventoryService(self.store, self.artifacts, access=self.access)
 
     @cached_property
     def registration(self) -> Registration:
         from steward.adapters.capture.ports import GitAndEnvironment, SkopsJoblibCodec
         from steward.services.registration import Registration as RegistrationService
 
-        return RegistrationService(self.inventory, SkopsJoblibCodec(), GitAndEnvironment())
+        return RegistrationService(
+            self.inventory, SkopsJoblibCodec(), GitAndEnvironment(), access=self.access
+        )
 
     @cached_property
     def history(self) -> StageHistory:
         from steward.services.history import StageHistory as History
 
-        return History(self.store)
+        return History(self.store, access=self.access)
 
     @cached_property
     def audit(self) -> AuditTrail:
@@ -103,13 +118,20 @@ class Container:
             self.store,
             Ed25519Keys(),
             ParallelChainVerifier(self.settings.resolved_database_url, _cores()),
+            access=self.access,
         )
 
     @cached_property
     def policies(self) -> PolicyBook:
         from steward.services.policies import PolicyBook as Book
 
-        return Book(self.store, self.resolver)
+        return Book(self.store, self.resolver, access=self.access)
+
+    @cached_property
+    def organisation(self) -> Organisation:
+        from steward.services.organisation import Organisation as Org
+
+        return Org(self.store, access=self.access)
 
     @cached_property
     def governance(self) -> Governance:
@@ -225,6 +247,10 @@ class LocalServices:
     @property
     def monitor(self) -> Monitor:
         return self.container().monitor
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.container().organisation
 
     @cached_property
     def analysis(self) -> Analysis:

@@ -45,9 +45,12 @@ class World:
     home: Path
     work: Path
 
-    def run(self, *args: str, actor: str = "alice") -> Result:
+    def run(self, *args: str, actor: str | None = "alice") -> Result:
+        """A command as a process; `actor=None` acts as the operating-system login."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-        environ.update({"STEWARD_HOME": str(self.home), "STEWARD_ACTOR": actor, "COLUMNS": "200"})
+        environ.update({"STEWARD_HOME": str(self.home), "COLUMNS": "200"})
+        if actor is not None:
+            environ["STEWARD_ACTOR"] = actor
         proc = subprocess.run(
             [sys.executable, "-m", "steward", *args],
             capture_output=True,
@@ -97,10 +100,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     data.frame.to_parquet(world.work / "train.parquet")
     data.frame.sample(frac=0.3, random_state=0).to_parquet(world.work / "valid.parquet")
 
+    # The machine's login sets up the store; dave is the organisation's risk officer.
+    assert world.run("org", "init", actor=None).code == 0
+    granted = world.run("org", "grant", "dave", "risk_officer", "--reason", "MRM", actor=None)
+    assert granted.code == 0, granted.err
     members = ["alice:data_scientist", "bob:validator", "carol:validator", "dave:risk_officer"]
     made = world.invoke(
-        "project", "create", "credit", *(a for m in members for a in ("--member", m))
-    )
+        "project", "create", "credit", *(a for m in members for a in ("--member", m)),
+        actor="olga",
+    )  # fmt: skip
     assert made.code == 0, made.err
     docs = [a for k, v in DOCS.items() for a in ("--doc", f"{k}={v}")]
     registered = world.run(
@@ -116,7 +124,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     )
     classified = world.run(
         "project", "classify", "credit", "--answers-file", "answers.yaml",
-        "--answer", "usage=operational", "--reason", "credit decisions", "--json",
+        "--answer", "usage=operational", "--reason", "credit decisions", "--json", actor="olga",
     )  # fmt: skip
     assert classified.code == 0, classified.err
     assessment = json.loads(classified.out)
@@ -261,10 +269,14 @@ def test_policy_files_are_checked_and_versioned(world: World) -> None:
     good.write_text(GATES_POLICY)
     valid = world.invoke("policy", "validate", str(good))
     assert valid.code == 0 and valid.out.startswith(f"{good}: valid (policy test-gates, digest ")
-    assert world.invoke("policy", "apply", str(good), "--reason", "pilot").out.strip() == (
-        "applied test-gates v1"
+    refused = world.run("policy", "apply", str(good), "--reason", "pilot")
+    assert (refused.code, refused.err.strip()) == (
+        5,
+        "steward: error: alice may not policy.apply: it needs the role risk_officer or admin",
     )
-    again = world.invoke("policy", "apply", str(good))
+    applied = world.invoke("policy", "apply", str(good), "--reason", "pilot", actor="dave")
+    assert applied.out.strip() == "applied test-gates v1"
+    again = world.invoke("policy", "apply", str(good), actor="dave")
     assert again.out.strip() == "unchanged: test-gates v1 already has this content"
     history = json.loads(world.invoke("policy", "history", "test-gates", "--json").out)
     assert [v["version"] for v in history["items"]] == [1]

@@ -3,6 +3,7 @@ port contract suite (tests/integration/test_port_contracts.py) runs the same sce
 them and against the SQL adapters on SQLite and PostgreSQL, so a fake cannot drift from the
 SQL."""
 
+from tests.fakes.access import access_over
 from tests.fakes.state import FakeClock
 from tests.fakes.store import FakeChainVerifier, FakeReadSession, FakeStore, FakeWriteSession
 from tests.fakes.tools import FakeArtifactStore, make_lineage
@@ -14,5 +15,6 @@ __all__ = [
     "FakeReadSession",
     "FakeStore",
     "FakeWriteSession",
+    "access_over",
     "make_lineage",
 ]

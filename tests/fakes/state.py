@@ -192,6 +192,7 @@ class _State:
     alerts: dict[int, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     deliveries: dict[int, dict[str, Any]] = field(default_factory=dict)
+    org_roles: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit seq
     events: list[StoredRow] = field(default_factory=list)
     head: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS_HASH, None))
 

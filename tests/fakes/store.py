@@ -33,6 +33,7 @@ from steward.services.ports import (
     Store,
     WriteSession,
 )
+from tests.fakes.access import FakeAccessReads, FakeAccessWrites
 from tests.fakes.audit import FakeAuditReads
 from tests.fakes.governance import FakeGovernanceReads, FakeGovernanceWrites
 from tests.fakes.monitoring import (
@@ -62,6 +63,7 @@ class FakeWriteSession:
         self.governance = FakeGovernanceWrites(*parts)
         self.monitoring = FakeMonitoringWrites(*parts)
         self.outbox = FakeOutboxWrites(*parts)
+        self.access = FakeAccessWrites(*parts)
 
     def record(self, event: PendingEvent) -> AuditEvent:
         chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
@@ -85,6 +87,7 @@ class FakeReadSession:
         self.monitoring = FakeMonitoringReads(state)
         self.outbox = FakeOutboxReads(state)
         self.audit = FakeAuditReads(state)
+        self.access = FakeAccessReads(state)
 
 
 class FakeStore:

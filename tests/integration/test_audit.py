@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from steward import IntegrityBrokenError
 from steward.domain.audit import GENESIS_HASH, event_body
 from steward.sdk import Client
+from tests.support.org import grant_org_roles
 
 
 def _fill(client: Client) -> None:
@@ -101,6 +102,7 @@ def test_export_is_json_lines_that_recompute_to_the_same_hashes(client: Client) 
 def test_log_filters_by_entity_actor_action_and_time(
     client: Client, database_url: str, steward_home: object
 ) -> None:
+    grant_org_roles(client.settings, {"bob": "admin"})  # bob changes a project he is not in
     _fill(client)
     other = Client(home=str(steward_home), database_url=database_url, actor="bob")
     try:
@@ -160,9 +162,9 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     with container_of(client) as container:
         keys = Ed25519Keys()
         parallel = audit_service.AuditTrail(
-            container.store, keys, ParallelChainVerifier(database_url, 4)
+            container.store, keys, ParallelChainVerifier(database_url, 4), access=container.access
         )
-        sequential = audit_service.AuditTrail(container.store, keys)
+        sequential = audit_service.AuditTrail(container.store, keys, access=container.access)
         result = parallel.verify(who("auditor"), raise_on_break=False)
         expected = sequential.verify(who("auditor"), raise_on_break=False)
     assert (result.ok, result.broken_seq, result.checked) == (

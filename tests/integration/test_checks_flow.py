@@ -49,7 +49,7 @@ def steward(
 ) -> Iterator[Client]:
     train, _ = split
     c = Client(home=steward_home, database_url=database_url, actor="dana")
-    c.create_project("credit", members={"dana": "data_scientist", "vic": "validator"})
+    c.create_project("credit", members={"vic": "validator"})
     c.classify("credit", MONITORED_ANSWERS, reason="scheduled scoring")
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     model.fit(train.drop(columns="target"), train["target"])

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from steward.sdk import Client
+from tests.support.org import grant_org_roles
 
 WORKERS = 4
 ROUNDS = 8
@@ -29,7 +30,11 @@ def _worker(database_url: str, home: str, worker: int, start: object) -> None:
 
 def test_concurrent_processes_keep_the_chain_gapless(database_url: str, steward_home: Path) -> None:
     with Client(home=steward_home, database_url=database_url, actor="setup") as client:
-        client.create_project("shared")
+        # Each worker registers into the shared project and changes its members: an admin.
+        client.create_project(
+            "shared", members={f"worker{w}": "data_scientist" for w in range(WORKERS)}
+        )
+        grant_org_roles(client.settings, {f"worker{w}": "admin" for w in range(WORKERS)})
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
     procs = [
@@ -45,8 +50,9 @@ def test_concurrent_processes_keep_the_chain_gapless(database_url: str, steward_
 
     with Client(home=steward_home, database_url=database_url, actor="check") as client:
         result = client.verify_audit()
-        # setup project + per worker: project, ROUNDS x (member, version, tag) + one model.created
-        expected = 1 + WORKERS * (1 + ROUNDS * 3) + 1
+        # set-up: the shared project, its members, the first admin and one admin role per
+        # worker; per worker: project, ROUNDS x (member, version, tag); one model.created
+        expected = (1 + WORKERS) + (1 + WORKERS) + WORKERS * (1 + ROUNDS * 3) + 1
         assert result.ok and result.checked == result.head_seq == expected
         numbers = sorted(v.number for v in client.versions("shared", "m", limit=1000).items)
         assert numbers == list(range(1, WORKERS * ROUNDS + 1))

@@ -17,6 +17,7 @@ from steward.domain.errors import GateBlockedError, PermissionDeniedError
 from steward.domain.governance import evidence_set_digest
 from steward.sdk import Client
 from tests.policy_samples import ADHOC_ANSWERS, GATES_POLICY
+from tests.support.org import grant_org_roles
 
 MEMBERS = {
     "alice": ["data_scientist", "validator"],
@@ -48,8 +49,9 @@ def governed(
     policy_file = tmp_path / "gates.yaml"
     policy_file.write_text(GATES_POLICY, encoding="utf-8")
     admin = as_("dave")
+    grant_org_roles(admin.settings, {"dave": "risk_officer"})
     admin.apply_policy(policy_file, reason="test policy")
-    admin.create_project("credit", members=MEMBERS)
+    as_("olga").create_project("credit", members=MEMBERS)
     admin.classify("credit", {"impact": "high"}, policy="test-gates", reason="lends money")
     alice = as_("alice")
     alice.register(

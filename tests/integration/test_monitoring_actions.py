@@ -22,6 +22,7 @@ from steward.sdk import Client
 from steward.services.outbox import Outbox
 from tests.policy_samples import ADHOC_ANSWERS
 from tests.support.containers import container_of
+from tests.support.org import grant_org_roles
 from tests.support.webhook_receiver import WebhookReceiver
 
 REF = "lab/scorer/1"
@@ -75,6 +76,7 @@ def steward(
     )
     monkeypatch.setenv("STEWARD_RETRAIN_HOOK", hook)
     c = Client(home=steward_home, database_url=database_url, actor="dana")
+    grant_org_roles(c.settings, {"dana": "risk_officer"})  # she writes the monitoring policy
     c.apply_policy(_policy(tmp_path / "policy.yaml", receiver.url), reason="actions")
     c.create_project("lab")
     c.classify("lab", ADHOC_ANSWERS, reason="exploration")

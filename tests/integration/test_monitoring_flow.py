@@ -22,6 +22,7 @@ from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
 from tests.policy_samples import MONITORED_ANSWERS
 from tests.support.containers import container_of
+from tests.support.org import grant_org_roles
 from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = "s3cret-for-tests"
@@ -77,8 +78,9 @@ def steward(
     monkeypatch.setenv(SECRET_ENV, SECRET)
     train, valid = data
     c = Client(home=steward_home, database_url=database_url, actor="dana")
+    grant_org_roles(c.settings, {"dana": "risk_officer"})  # she writes the monitoring policy
     c.apply_policy(_policy_with_webhook(tmp_path / "policy.yaml", receiver.url), reason="hooks")
-    c.create_project("credit", members={"dana": "data_scientist"})
+    c.create_project("credit")
     c.classify("credit", MONITORED_ANSWERS, reason="scheduled scoring")
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
     model.fit(train.drop(columns="target"), train["target"])

@@ -35,12 +35,14 @@ from steward.services.inventory import Inventory
 from steward.services.ports import (
     AuditQuery,
     PageRequest,
+    Standing,
     Store,
     VersionHandle,
     VersionQuery,
 )
 from tests.conftest import PostgresServer
 from tests.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
+from tests.fakes.access import access_over
 from tests.support.principals import who
 
 ACTOR = "ana"
@@ -53,14 +55,16 @@ class World:
     store: Store
 
     def __post_init__(self) -> None:
-        self.inventory = Inventory(self.store, FakeArtifactStore())
+        self.inventory = Inventory(self.store, FakeArtifactStore(), access=access_over(self.store))
         self._artifacts = 0
 
     def project(self, name: str, members: dict[str, list[str]] | None = None) -> int:
+        """A project whose members include carl, who registers the versions."""
+        people = {"carl": ["data_scientist"], **(members or {})}
         self.inventory.create_project(
             who(ACTOR),
             name,
-            members=[Member(p, r) for p, roles in (members or {}).items() for r in roles],
+            members=[Member(p, r) for p, roles in people.items() for r in roles],
         )
         with self.store.write(who(ACTOR)) as tx:
             project_id = tx.registry.project_id(name)
@@ -579,6 +583,7 @@ def registry_writes_members_models_and_conflicts(world: World) -> None:
         assert tx.registry.member_roles(credit) == {
             ACTOR: frozenset({"owner"}),
             "ben": frozenset({"validator"}),
+            "carl": frozenset({"data_scientist"}),
         }
         assert tx.registry.project_id("absent") is None
         assert tx.registry.model_id(credit, "scorer") is None
@@ -591,6 +596,7 @@ def registry_writes_members_models_and_conflicts(world: World) -> None:
         assert q.registry.member_roles("credit") == {
             ACTOR: frozenset({"owner"}),
             "ben": frozenset({"validator"}),
+            "carl": frozenset({"data_scientist"}),
         }
     with pytest.raises(ConflictError), world.store.write(who(ACTOR)) as tx:
         tx.registry.add_project("credit", "again", "", ACTOR, ())
@@ -1009,7 +1015,67 @@ def fill_every_table(world: World) -> None:
     )
 
 
+def access_standing_and_organisation_roles(world: World) -> None:
+    """A person's standing names their organisation roles, their roles in the project, and the
+    policy governing it: the assessed version, else the default policy's newest stored version
+    (None while it is only shipped). Organisation roles are granted once and revoked once."""
+    credit = world.project("credit", {"vera": ["validator", "risk_officer"]})
+    with world.store.read() as q:
+        fresh = q.access.standing("vera", "credit", "default")
+        assert fresh == Standing(
+            frozenset(), True, frozenset({"validator", "risk_officer"}), "default", None
+        )
+        assert q.access.standing("vera", "absent", "default").project_found is False
+        assert q.access.standing("vera", None, "default").project_roles == frozenset()
+        assert q.access.org_role_holders() == {}
+    with world.store.write(who(ACTOR)) as tx:
+        seq = world.event(tx, "org.role_granted", "vera")
+        assert tx.access.grant_org_role("vera", "auditor", seq) is True
+        assert tx.access.grant_org_role("vera", "auditor", seq) is False
+        assert tx.access.grant_org_role("vera", "admin", seq) is True
+        assert tx.access.grant_org_role("ana", "admin", seq) is True
+        assert tx.access.revoke_org_role("ana", "admin") is True
+        assert tx.access.revoke_org_role("ana", "admin") is False
+        assert tx.access.org_role_holders() == {"vera": frozenset({"auditor", "admin"})}
+        default = tx.policies.add_policy("default", 1, "d" * 64, "name: default", {})
+        other = tx.policies.add_policy("other", 1, "e" * 64, "name: other", {})
+        tx.policies.add_policy("default", 2, "f" * 64, "name: default", {})
+        tx.commit()
+    with world.store.read() as q:
+        assert q.access.org_role_holders() == {"vera": frozenset({"auditor", "admin"})}
+        unassessed = q.access.standing("vera", "credit", "default")
+        assert (unassessed.org_roles, unassessed.policy_name, unassessed.policy_version) == (
+            frozenset({"auditor", "admin"}),
+            "default",
+            2,
+        )
+    assessed = Assessment(
+        "credit",
+        "other",
+        1,
+        {"impact": "high"},
+        "high",
+        5,
+        (),
+        "2026-01-01T00:00:00.000000Z",
+        ACTOR,
+    )
+    world.append(
+        "project.classified",
+        lambda tx, seq: tx.governance.add_assessment(credit, other.id, assessed, seq),
+    )
+    with world.store.read() as q:
+        standing = q.access.standing("carl", "credit", "default")
+        assert (standing.project_roles, standing.policy_name, standing.policy_version) == (
+            frozenset({"data_scientist"}),
+            "other",
+            1,
+        )
+    assert default.version == 1
+
+
 SCENARIOS: list[Callable[[World], None]] = [
+    access_standing_and_organisation_roles,
     policies_newest_by_version_and_listed,
     policy_versions_are_unique_and_content_may_return,
     assessments_current_per_project,

@@ -33,7 +33,7 @@ def _project(client: Client) -> None:
         "credit",
         purpose="Score loan applications",
         business_objective="Fewer defaults at the same approval rate",
-        owner="ana",
+        owner="alice",
         kpis=["default rate: < 2%", {"name": "approval rate", "target": ">= 60%"}],
         members={"ben": ["validator"], "carl": "data_scientist"},
     )
@@ -45,10 +45,10 @@ def _project(client: Client) -> None:
 def test_project_holds_purpose_kpis_owner_and_members(client: Client) -> None:
     _project(client)
     project = client.project("credit")
-    assert project.owner == "ana"
+    assert project.owner == "alice"
     assert [k.name for k in project.kpis] == ["default rate", "approval rate"]
     assert {(m.person, m.role) for m in project.members} == {
-        ("ana", "owner"),
+        ("alice", "owner"),
         ("ben", "validator"),
         ("carl", "data_scientist"),
     }

@@ -12,3 +12,7 @@ def who(name: str) -> Principal:
 
 # Who reads, in tests of use cases whose reads do not depend on the reader.
 READER = who("reader")
+
+# The operating-system login of the machine the tests run on, as Steward establishes it: the
+# first admin of a store, who grants the organisation roles a test needs.
+ROOT = Principal("root", "os_login")

@@ -28,6 +28,7 @@ from tests.fakes import (
     FakeStore,
     make_lineage,
 )
+from tests.fakes.access import access_over
 from tests.fakes.keys import FakeKeys
 from tests.fakes.state import ROW_FIELDS
 from tests.support.principals import READER, who
@@ -46,7 +47,7 @@ def store(clock: FakeClock) -> FakeStore:
 
 @pytest.fixture
 def trail(store: FakeStore) -> AuditTrail:
-    return AuditTrail(store, FakeKeys())
+    return AuditTrail(store, FakeKeys(), access=access_over(store))
 
 
 def _filters(query: AuditQuery) -> dict[str, Any]:
@@ -73,10 +74,10 @@ def _log(
 @pytest.fixture
 def history(store: FakeStore, clock: FakeClock) -> FakeStore:
     """A store with a small history, one hour between changes: 8 events by three actors."""
-    inv = Inventory(store, FakeArtifactStore())
+    inv = Inventory(store, FakeArtifactStore(), access=access_over(store))
     inv.create_project(who("ana"), "credit")  # 1
     clock.advance(hours=1)
-    inv.add_member(who("ana"), "credit", "ben", "validator")  # 2
+    inv.add_member(who("ana"), "credit", "carl", "data_scientist")  # 2
     clock.advance(hours=1)
     inv.register_version(who("carl"), "credit", "scorer", b"one", make_lineage())  # 3, 4
     clock.advance(hours=1)
@@ -231,7 +232,7 @@ def test_a_long_chain_is_verified_in_stretches_each_from_the_stored_hash_before_
     history: FakeStore, parallel: FakeChainVerifier
 ) -> None:
     calls: list[tuple[int, int]] = []
-    result = AuditTrail(history, FakeKeys(), parallel).verify(
+    result = AuditTrail(history, FakeKeys(), parallel, access=access_over(history)).verify(
         READER, on_progress=lambda d, t: calls.append((d, t))
     )
     assert result.ok and result.checked == 8
@@ -249,7 +250,11 @@ def test_a_short_chain_is_verified_in_one_pass_without_the_workers(
         for name in "abc":
             tx.record(_pending(name))
         tx.commit()
-    assert AuditTrail(store, FakeKeys(), verifier).verify(READER, raise_on_break=False).ok
+    assert (
+        AuditTrail(store, FakeKeys(), verifier, access=access_over(store))
+        .verify(READER, raise_on_break=False)
+        .ok
+    )
     assert verifier.calls == []
 
 
@@ -271,8 +276,12 @@ def test_verifying_in_stretches_finds_the_same_first_broken_event_as_one_pass(
     history: FakeStore, parallel: FakeChainVerifier, tamper: Callable[[FakeStore], None]
 ) -> None:
     tamper(history)
-    one_pass = AuditTrail(history, FakeKeys()).verify(READER, raise_on_break=False)
-    stretches = AuditTrail(history, FakeKeys(), parallel).verify(READER, raise_on_break=False)
+    one_pass = AuditTrail(history, FakeKeys(), access=access_over(history)).verify(
+        READER, raise_on_break=False
+    )
+    stretches = AuditTrail(history, FakeKeys(), parallel, access=access_over(history)).verify(
+        READER, raise_on_break=False
+    )
     assert parallel.calls, "the stretches were not used"
     assert not one_pass.ok and not stretches.ok
     assert stretches.broken_seq == one_pass.broken_seq

@@ -15,6 +15,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from steward.adapters.quality_yaml import YamlSuiteLoader
+from steward.domain.entities import Member
 from steward.domain.errors import InvalidInputError
 from steward.domain.naming import VersionRef
 from steward.services.check_kinds import CheckOptions
@@ -23,7 +24,7 @@ from steward.services.check_results import CheckOutcome, ReportHeader
 from steward.services.checks import EvidenceEngine
 from tests.fakes import make_lineage
 from tests.support.principals import READER, who
-from tests.unit.test_governance_service import World
+from tests.unit.test_governance_service import MEMBERS, World
 
 FEATURES = ["x1", "x2"]
 
@@ -65,7 +66,8 @@ class Engine:
     def __init__(self, impact: str | None = "high") -> None:
         self.world = World()
         self.world.apply()
-        self.world.project(impact=impact)
+        # The CI job that runs the checks is a member of the project, as ml_engineer.
+        self.world.project(impact=impact, members=(*MEMBERS, Member("ci", "ml_engineer")))
         self.frame = _data()
         self.model = _model(self.frame)
         self.loaded: list[bytes] = []

@@ -42,6 +42,8 @@ FAKES: dict[str, Callable[[], object]] = {
     "OutboxWrites": lambda: _write_session().outbox,
     "OutboxReads": lambda: _read_session().outbox,
     "AuditReads": lambda: _read_session().audit,
+    "AccessWrites": lambda: _write_session().access,
+    "AccessReads": lambda: _read_session().access,
     "ChainVerifier": lambda: FakeChainVerifier(FakeStore()),
     "Keys": FakeKeys,
     "Signer": lambda: FakeSigner("ana"),

@@ -27,6 +27,7 @@ from steward.services.history import StageHistory
 from steward.services.inventory import Inventory
 from steward.services.ports import MAX_PAGE_SIZE, PageRequest, VersionQuery
 from tests.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
+from tests.fakes.access import access_over
 from tests.fakes.keys import FakeKeys
 from tests.support.principals import READER, who
 from tests.support.stages import force_stage
@@ -51,7 +52,7 @@ def artifacts() -> FakeArtifactStore:
 
 @pytest.fixture
 def inventory(store: FakeStore, artifacts: FakeArtifactStore) -> Inventory:
-    return Inventory(store, artifacts)
+    return Inventory(store, artifacts, access=access_over(store))
 
 
 @pytest.fixture
@@ -286,8 +287,8 @@ def test_every_operation_on_an_unknown_project_says_so_and_writes_nothing(
         ),
         (lambda inv: inv.get_version(READER, _ref(1, "nope")), "unknown model credit/nope"),
         (lambda inv: inv.get_version(READER, _ref(9)), "unknown version credit/scorer/9"),
-        (lambda inv: inv.set_tags(who("a"), _ref(9), {"k": "v"}), "unknown version"),
-        (lambda inv: inv.remove_tags(who("a"), _ref(9), ["k"]), "unknown version"),
+        (lambda inv: inv.set_tags(who("ana"), _ref(9), {"k": "v"}), "unknown version"),
+        (lambda inv: inv.remove_tags(who("ana"), _ref(9), ["k"]), "unknown version"),
     ],
 )
 def test_unknown_models_and_versions_are_named_in_the_error(
@@ -314,7 +315,7 @@ def test_create_model_records_model_created_and_refuses_a_duplicate(
     assert _events_after(store, head) == [("model.created", "credit/scorer")]
     assert store.events()[-1].payload == {"description": "Ridge scorer"}
     with Unchanged(store), pytest.raises(ConflictError, match="already exists"):
-        credit.create_model(who("bob"), "credit/scorer")
+        credit.create_model(who("ana"), "credit/scorer")
 
 
 def test_models_are_listed_per_project(credit: Inventory) -> None:
@@ -583,7 +584,8 @@ def test_bad_searches_are_refused(
 def test_paging_through_a_search_visits_every_match_once_in_order(
     versions: list[tuple[str, str]], limit: int, team: str | None, model: str | None
 ) -> None:
-    inv = Inventory(FakeStore(FakeClock()), FakeArtifactStore())
+    fake = FakeStore(FakeClock())
+    inv = Inventory(fake, FakeArtifactStore(), access=access_over(fake))
     inv.create_project(who("ana"), "credit")
     if model is not None:
         inv.create_model(who("ana"), f"credit/{model}")  # searching an unknown model is an error
@@ -772,7 +774,7 @@ def test_model_at_gives_the_holder_of_each_stage_and_the_event_that_put_it_there
     registered_seq = next(e.seq for e in store.events() if e.action == "version.registered")
 
     def holders(time: str) -> dict[str, list[tuple[str, int, str]]]:
-        at = StageHistory(store).model_at(READER, ref, time)
+        at = StageHistory(store, access=access_over(store)).model_at(READER, ref, time)
         assert at.model == "credit/scorer" and at.time == time
         return {s: [(h.version, h.audit_seq, h.since) for h in hs] for s, hs in at.stages.items()}
 
@@ -789,7 +791,11 @@ def test_model_at_gives_the_holder_of_each_stage_and_the_event_that_put_it_there
         "production": [("credit/scorer/2", seq_of[("credit/scorer/2", "production")], t_v2_live)],
         "retired": [("credit/scorer/1", seq_of[("credit/scorer/1", "retired")], t_v2_live)],
     }
-    holding = StageHistory(store).model_at(READER, ref, t_v2_live).stages["retired"][0]
+    holding = (
+        StageHistory(store, access=access_over(store))
+        .model_at(READER, ref, t_v2_live)
+        .stages["retired"][0]
+    )
     assert holding.reason == "displaced from production by credit/scorer/2"
     assert holding.actor == "ben"
 
@@ -801,7 +807,11 @@ def test_model_at_just_before_a_change_shows_the_state_before_it(
     just_before = clock.text()
     clock.advance(microseconds=1)
     _move(store, 1, "staging")
-    stages = StageHistory(store).model_at(READER, ModelRef("credit", "scorer"), just_before).stages
+    stages = (
+        StageHistory(store, access=access_over(store))
+        .model_at(READER, ModelRef("credit", "scorer"), just_before)
+        .stages
+    )
     assert list(stages) == ["development"]
 
 
@@ -814,7 +824,11 @@ def test_a_clock_running_backwards_never_moves_the_audit_time_back(
     _move(store, 1, "staging")
     assert store.head.ts == t1
     assert store.events()[-1].ts == t1
-    stages = StageHistory(store).model_at(READER, ModelRef("credit", "scorer"), t1).stages
+    stages = (
+        StageHistory(store, access=access_over(store))
+        .model_at(READER, ModelRef("credit", "scorer"), t1)
+        .stages
+    )
     assert [h.version for h in stages["staging"]] == ["credit/scorer/1"]
 
 
@@ -827,7 +841,7 @@ def test_set_tags_records_only_the_changed_values_with_their_previous_ones(
     _register(credit, tags={"team": "risk", "tier": "2"})
     head = store.head.seq
     version = credit.set_tags(
-        who("ben"), _ref(1), {"team": "risk", "tier": "1", "owner": "dina"}, reason="re-tiered"
+        who("ana"), _ref(1), {"team": "risk", "tier": "1", "owner": "dina"}, reason="re-tiered"
     )
     assert version.tags == {"owner": "dina", "team": "risk", "tier": "1"}
     assert _events_after(store, head) == [("version.tagged", "credit/scorer/1")]
@@ -841,23 +855,23 @@ def test_setting_tags_to_the_values_they_have_writes_no_event(
 ) -> None:
     _register(credit, tags={"team": "risk"})
     with Unchanged(store):
-        assert credit.set_tags(who("ben"), _ref(1), {"team": "risk"}).tags == {"team": "risk"}
+        assert credit.set_tags(who("ana"), _ref(1), {"team": "risk"}).tags == {"team": "risk"}
 
 
 def test_set_tags_needs_at_least_one_valid_tag(credit: Inventory, store: FakeStore) -> None:
     _register(credit)
     with Unchanged(store):
         with pytest.raises(InvalidInputError, match="no tags given"):
-            credit.set_tags(who("ben"), _ref(1), {})
+            credit.set_tags(who("ana"), _ref(1), {})
         with pytest.raises(InvalidInputError, match="malformed tag key"):
-            credit.set_tags(who("ben"), _ref(1), {"ok": "1", "not ok": "2"})
+            credit.set_tags(who("ana"), _ref(1), {"ok": "1", "not ok": "2"})
     assert credit.get_version(READER, _ref(1)).tags == {}
 
 
 def test_remove_tags_records_the_removed_values(credit: Inventory, store: FakeStore) -> None:
     _register(credit, tags={"team": "risk", "tier": "1", "keep": "me"})
     head = store.head.seq
-    version = credit.remove_tags(who("ben"), _ref(1), ["team", "tier"], reason="obsolete")
+    version = credit.remove_tags(who("ana"), _ref(1), ["team", "tier"], reason="obsolete")
     assert version.tags == {"keep": "me"}
     assert _events_after(store, head) == [("version.untagged", "credit/scorer/1")]
     event = store.events()[-1]
@@ -869,14 +883,14 @@ def test_removing_a_missing_tag_removes_nothing_and_writes_nothing(
 ) -> None:
     _register(credit, tags={"team": "risk"})
     with Unchanged(store), pytest.raises(NotFoundError, match="no tag 'tier'"):
-        credit.remove_tags(who("ben"), _ref(1), ["team", "tier"])
+        credit.remove_tags(who("ana"), _ref(1), ["team", "tier"])
     assert credit.get_version(READER, _ref(1)).tags == {"team": "risk"}
 
 
 def test_removing_no_tags_writes_no_event(credit: Inventory, store: FakeStore) -> None:
     _register(credit, tags={"team": "risk"})
     with Unchanged(store), pytest.raises(InvalidInputError):
-        credit.remove_tags(who("ben"), _ref(1), [])
+        credit.remove_tags(who("ana"), _ref(1), [])
 
 
 # The whole audit trail of a history ---------------------------------------------------------
@@ -909,7 +923,9 @@ def test_a_full_history_writes_exactly_the_expected_actions_and_verifies(
         ("version.untagged", "credit/scorer/1"),
     ]
     assert [e.seq for e in store.events()] == list(range(1, len(actions) + 1))
-    result = AuditTrail(store, FakeKeys()).verify(READER, raise_on_break=False)
+    result = AuditTrail(store, FakeKeys(), access=access_over(store)).verify(
+        READER, raise_on_break=False
+    )
     assert result.ok and result.checked == len(actions) == result.head_seq
 
 
@@ -919,7 +935,7 @@ def test_an_audit_query_by_entity_gives_the_history_of_one_version(
     _register(credit, data=b"one")
     _register(credit, data=b"two")
     _move(store, 1, "staging")
-    history = AuditTrail(store, FakeKeys()).log(
+    history = AuditTrail(store, FakeKeys(), access=access_over(store)).log(
         READER, entity="credit/scorer/1", newest_first=False
     )
     assert [e.action for e in history.items] == ["version.registered", "version.stage_changed"]

@@ -62,7 +62,7 @@ def _rows(day: int, shift: float, n: int = 300) -> pd.DataFrame:
 
 def _monitor() -> Monitor:
     s = FakeServices()
-    s.inventory.create_project(DANA, "credit", members={"dana": "data_scientist"})
+    s.inventory.create_project(DANA, "credit")
     s.governance.classify(DANA, "credit", MONITORED_ANSWERS, reason="scheduled scoring")
     s.inventory.register_version(DANA, "credit", "scorer", b"model bytes", make_lineage())
     m = Monitor(

@@ -13,7 +13,6 @@ import re
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Generic, TypeVar, Union, get_args, get_origin
 
 import yaml
@@ -129,9 +128,6 @@ PolicyYamlLoader.add_constructor(_FLOAT, _construct_float)
 class YamlPolicyLoader:
     """Implements the PolicyLoader port for YAML text and the policies shipped with Steward."""
 
-    package = "steward"
-    folder = "policies"
-
     def load(self, text: str, source: str) -> Policy:
         root, policy = load_yaml_document(text, source, POLICY_DOCUMENT)
         found = policy_problems(policy)
@@ -140,16 +136,9 @@ class YamlPolicyLoader:
         return policy
 
     def builtin(self) -> dict[str, str]:
-        folder = resources.files(self.package).joinpath(self.folder)
-        texts: dict[str, str] = {}
-        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
-        for entry in entries:
-            if not entry.is_file() or not entry.name.endswith((".yaml", ".yml")):
-                continue
-            text = entry.read_text(encoding="utf-8")
-            stem = entry.name.rsplit(".", 1)[0]
-            texts.setdefault(_declared_name(text) or stem, text)
-        return texts
+        from steward.adapters.shipped_policies import shipped_texts
+
+        return dict(shipped_texts())
 
 
 # Parsing ------------------------------------------------------------------------------------
@@ -312,17 +301,6 @@ def _construct(
         loader.dispose()
     assert isinstance(data, dict)
     return data
-
-
-def _declared_name(text: str) -> str | None:
-    try:
-        root = _compose(text, "")
-    except PolicyInvalidError:
-        return None
-    for key, value in root.value:
-        if isinstance(key, ScalarNode) and key.value == "name" and isinstance(value, ScalarNode):
-            return str(value.value)
-    return None
 
 
 # Reporting ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ ACTIONS: frozenset[str] = frozenset(
         "project.create",
         "project.members.change",
         "project.classify",
+        "project.owner.change",
         "model.create",
         "version.register",
         "version.tag",
@@ -26,6 +27,7 @@ ACTIONS: frozenset[str] = frozenset(
         "request.withdraw",
         "version.recertify",
         "governance.read",
+        "change.approve",
         # Monitoring
         "monitor.configure",
         "monitor.ingest",
@@ -37,5 +39,8 @@ ACTIONS: frozenset[str] = frozenset(
         # Audit
         "audit.read",
         "audit.checkpoint",
+        # The organisation: its roles, and administration
+        "roles.read",
+        "admin",
     }
 )

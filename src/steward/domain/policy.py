@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from steward.domain.audit import json_sha256
+from steward.domain.permissions import DEFAULT_PERMISSIONS
 from steward.domain.stages import StageGraph
 
 _ID = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"
@@ -336,6 +337,18 @@ class Policy(_Strict):
     routes: dict[str, Route] = Field(default_factory=dict)
     monitoring: dict[str, Monitoring] = Field(default_factory=dict)
     waivers: WaiverRules = WaiverRules()
+    # Action -> the roles that allow it. Actions left out take Steward's defaults, which are
+    # written into the stored document so that a decision can always be explained from it.
+    permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict, validate_default=True)
+
+    @field_validator("permissions", mode="after")
+    @classmethod
+    def _with_defaults(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return {**DEFAULT_PERMISSIONS, **value}
+
+    def allowed(self, action: str) -> tuple[str, ...]:
+        """The roles that allow `action` under this policy."""
+        return self.permissions.get(action, ())
 
     def tier(self, name: str) -> Tier:
         return next(t for t in self.tiers if t.name == name)

@@ -15,6 +15,7 @@ import re
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import known_kinds, metric_names
 from steward.domain.naming import check_role, check_tag_key
+from steward.domain.permissions import mapping_problems
 from steward.domain.policy import (
     DRIFT_METHODS,
     Gate,
@@ -57,6 +58,10 @@ def problems(policy: Policy) -> list[Problem]:
     found += _routes(policy)
     found += _monitoring(policy)
     found += _waivers(policy)
+    found += [
+        (("permissions", action), message)
+        for action, message in mapping_problems(policy.permissions, policy.roles)
+    ]
     return found
 
 

@@ -17,6 +17,7 @@ from steward.sdk.audit import AuditMethods
 from steward.sdk.checks import ChecksMethods
 from steward.sdk.governance import GovernanceMethods
 from steward.sdk.monitoring import MonitorMethods
+from steward.sdk.organisation import OrganisationMethods
 from steward.sdk.registry import RegistryMethods
 from steward.sdk.transport import LocalTransport, Transport
 
@@ -30,7 +31,14 @@ if TYPE_CHECKING:
 __all__ = ["Client", "LocalTransport", "Transport", "register"]
 
 
-class Client(RegistryMethods, GovernanceMethods, ChecksMethods, MonitorMethods, AuditMethods):
+class Client(
+    RegistryMethods,
+    GovernanceMethods,
+    ChecksMethods,
+    MonitorMethods,
+    AuditMethods,
+    OrganisationMethods,
+):
     """A connection to one Steward store. Cheap to create; connects on first use."""
 
     def __init__(

@@ -26,7 +26,7 @@ class Analysis:
     def __init__(self, renderer: ReportRenderer) -> None:
         self._renderer = renderer
 
-    @use_case("data.analyse")
+    @use_case("data.analyse", scope="local")
     def drift(
         self,
         principal: Principal,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from steward.services.inventory import Inventory
     from steward.services.kpis import GovernanceKpis
     from steward.services.monitoring import Monitor
+    from steward.services.organisation import Organisation
     from steward.services.policies import PolicyBook
     from steward.services.promotion import Promotion
     from steward.services.registration import Registration
@@ -47,6 +48,8 @@ class Services(Protocol):
     def analysis(self) -> Analysis: ...
     @property
     def webhooks(self) -> WebhookTools: ...
+    @property
+    def organisation(self) -> Organisation: ...
 
 
 # The classes whose public methods are use cases, by the name `Services` gives each.
@@ -63,4 +66,5 @@ USE_CASE_SERVICES: dict[str, str] = {
     "monitor": "steward.services.monitoring:Monitor",
     "analysis": "steward.services.analysis:Analysis",
     "webhooks": "steward.services.webhooks:WebhookTools",
+    "organisation": "steward.services.organisation:Organisation",
 }

@@ -23,6 +23,7 @@ from steward.domain.errors import IntegrityBrokenError, InvalidInputError
 from steward.domain.inputs import entity_filter
 from steward.domain.principal import Principal
 from steward.domain.times import to_utc_text
+from steward.services.access import Access
 from steward.services.ports import (
     AuditQuery,
     ChainHead,
@@ -70,7 +71,10 @@ class VerifyResult:
 
 
 class AuditTrail:
-    def __init__(self, store: Store, keys: Keys, verifier: ChainVerifier | None = None) -> None:
+    def __init__(
+        self, store: Store, keys: Keys, verifier: ChainVerifier | None = None, *, access: Access
+    ) -> None:
+        self._access = access
         self._store = store
         self._keys = keys
         self._verifier = verifier

@@ -74,6 +74,7 @@ class EvidenceEngine:
         release_memory: MemoryRelease = lambda: None,
     ) -> None:
         self._ctx = ctx
+        self._access = ctx.access
         self._inventory = inventory
         self._artifacts = ctx.artifacts
         self._codec = codec

@@ -20,6 +20,7 @@ from steward.domain.governance import (
 )
 from steward.domain.naming import VersionRef
 from steward.domain.policy import Policy
+from steward.services.access import Access
 from steward.services.lookup import explain_unknown_version, version_for_write
 from steward.services.policies import PolicyResolver
 from steward.services.ports import ArtifactStore, ReadSession, Store, VersionHandle, WriteSession
@@ -84,9 +85,11 @@ class GovernanceContext:
         policies: PolicyResolver,
         artifacts: ArtifactStore,
         *,
+        access: Access,
         default_policy: str = "default",
         clock: Clock = system_clock,
     ) -> None:
+        self.access = access
         self.store = store
         self.policies = policies
         self.artifacts = artifacts

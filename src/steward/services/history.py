@@ -14,6 +14,7 @@ from steward.domain.naming import ModelRef, as_model_ref
 from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
 from steward.domain.times import how_read, to_utc_text
+from steward.services.access import Access
 from steward.services.ports import ReadSession, Store
 from steward.services.use_case import use_case
 
@@ -56,7 +57,10 @@ class ModelAtTime:
 
 
 class StageHistory:
-    def __init__(self, store: Store, stages: StageGraph = DEFAULT_STAGES) -> None:
+    def __init__(
+        self, store: Store, stages: StageGraph = DEFAULT_STAGES, *, access: Access
+    ) -> None:
+        self._access = access
         self._store = store
         self._stages = stages
 

@@ -20,6 +20,7 @@ from steward.domain.errors import (
     IntegrityBrokenError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from steward.domain.inputs import (
     KpiInput,
@@ -44,8 +45,10 @@ from steward.domain.naming import (
 )
 from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
+from steward.services.access import Access
 from steward.services.inventory_inputs import Lineage, check_reason, text_field
-from steward.services.lookup import explain_missing, version_for_write
+from steward.services.inventory_tags import TagCases
+from steward.services.lookup import explain_missing
 from steward.services.ports import (
     ArtifactStore,
     Page,
@@ -58,13 +61,19 @@ from steward.services.ports import (
 from steward.services.use_case import use_case
 
 
-class Inventory:
+class Inventory(TagCases):
     """The registry of projects, models and versions. Every change writes one audit event per
     fact, in the transaction that makes the change."""
 
     def __init__(
-        self, store: Store, artifacts: ArtifactStore, stages: StageGraph = DEFAULT_STAGES
+        self,
+        store: Store,
+        artifacts: ArtifactStore,
+        stages: StageGraph = DEFAULT_STAGES,
+        *,
+        access: Access,
     ) -> None:
+        self._access = access
         self._store = store
         self._artifacts = artifacts
         self._stages = stages
@@ -103,6 +112,7 @@ class Inventory:
             Member(check_person("member", m.person), check_role(m.role))
             for m in members_from(members)
         ]
+        _not_to_oneself(principal, [m.person for m in checked_members])
         with self._store.write(principal) as tx:
             if tx.registry.project_id(name) is not None:
                 raise ConflictError(f"project {name!r} already exists")
@@ -147,6 +157,7 @@ class Inventory:
         self, principal: Principal, project: str, person: str, role: str, reason: str | None = None
     ) -> Project:
         person, role = check_person("member", person), check_role(role)
+        _not_to_oneself(principal, [person])
         with self._store.write(principal) as tx:
             project_id = self._project_id(tx, project)
             if not tx.registry.add_member(project_id, person, role):
@@ -397,74 +408,6 @@ class Inventory:
         artifact = version.record.artifact
         return self._artifacts.get(artifact["sha256"]), artifact["format"]
 
-    @use_case("version.tag")
-    def set_tags(
-        self,
-        principal: Principal,
-        ref: str | VersionRef,
-        tags: TagsInput,
-        reason: str | None = None,
-    ) -> Version:
-        ref = as_version_ref(ref)
-        checked = check_tags(dict(tag_pairs(tags)))
-        if not checked:
-            raise InvalidInputError("no tags given: expected one or more key=value")
-        with self._store.write(principal) as tx:
-            handle = self._version(tx, ref)
-            current = tx.registry.tags(handle.id)
-            changed = {k: v for k, v in checked.items() if current.get(k) != v}
-            for key, value in changed.items():
-                tx.registry.set_tag(handle.id, key, value)
-            if changed:
-                tx.record(
-                    PendingEvent(
-                        "version.tagged",
-                        "version",
-                        handle.ref,
-                        {
-                            "tags": changed,
-                            "previous": {k: current[k] for k in changed if k in current},
-                        },
-                        check_reason(reason, False),
-                    )
-                )
-            tx.commit()
-        return self._version_read(ref)
-
-    @use_case("version.tag")
-    def remove_tags(
-        self,
-        principal: Principal,
-        ref: str | VersionRef,
-        keys: Iterable[str],
-        reason: str | None = None,
-    ) -> Version:
-        ref = as_version_ref(ref)
-        keys = [keys] if isinstance(keys, str) else list(keys)
-        if not keys:
-            raise InvalidInputError("no tag keys given: name one or more tags to remove")
-        for key in keys:
-            check_tag_key(key)
-        with self._store.write(principal) as tx:
-            handle = self._version(tx, ref)
-            current = tx.registry.tags(handle.id)
-            missing = [k for k in keys if k not in current]
-            if missing:
-                raise NotFoundError(f"version {ref} has no tag {missing[0]!r}")
-            for key in keys:
-                tx.registry.remove_tag(handle.id, key)
-            tx.record(
-                PendingEvent(
-                    "version.untagged",
-                    "version",
-                    handle.ref,
-                    {"removed": {k: current[k] for k in keys}},
-                    check_reason(reason, False),
-                )
-            )
-            tx.commit()
-        return self._version_read(ref)
-
     # Helpers --------------------------------------------------------------------------------
 
     def _add_model(
@@ -495,6 +438,12 @@ class Inventory:
             raise NotFoundError(f"unknown project {project!r}")
         return project_id
 
-    @staticmethod
-    def _version(tx: WriteSession, ref: VersionRef) -> VersionHandle:
-        return version_for_write(tx, ref)
+
+def _not_to_oneself(principal: Principal, people: Iterable[str]) -> None:
+    """Nobody grants a role to themselves: the owner role a creator holds comes with the
+    project, every other role from someone else."""
+    if principal.name in people:
+        raise PermissionDeniedError(
+            f"{principal.name} cannot grant a role to themselves: ask the project's owner "
+            "or an admin"
+        )

@@ -118,6 +118,7 @@ class KpiReport:
 class GovernanceKpis:
     def __init__(self, ctx: GovernanceContext, promotion: Promotion) -> None:
         self._ctx = ctx
+        self._access = ctx.access
         self._promotion = promotion
         self._store = ctx.store
 

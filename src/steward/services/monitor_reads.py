@@ -17,7 +17,7 @@ from steward.domain.principal import Principal
 from steward.services.governed import GovernanceContext, required_reason
 from steward.services.lookup import explain_unknown_version
 from steward.services.ports import ReadSession
-from steward.services.use_case import use_case
+from steward.services.use_case import project_of, use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ class MonitorReading:
                 for version_id, ref, stage in q.monitoring.monitored_versions()
             ]
 
-    @use_case("review.close")
+    @use_case("review.close", scope="inside")
     def close_review(self, principal: Principal, review_id: int, reason: str | None) -> Review:
         """Close a review with its resolution."""
         why = required_reason(reason, "close a review")
@@ -136,6 +136,7 @@ class MonitorReading:
             review = tx.monitoring.review(review_id)
             if review is None:
                 raise NotFoundError(f"unknown review {review_id}")
+            self._ctx.access.require(principal, "review.close", project_of(review.version_ref))
             if review.status != "open":
                 raise InvalidInputError(f"review {review_id} is already closed")
             tx.record(

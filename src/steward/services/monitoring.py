@@ -89,6 +89,7 @@ class Monitor(FeedbackIntake):
         retrain_secret_env: str | None = None,
     ) -> None:
         self._ctx = ctx
+        self._access = ctx.access
         self._inventory = inventory
         self._artifacts = ctx.artifacts
         self._outbox = outbox

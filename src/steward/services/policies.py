@@ -15,6 +15,7 @@ from steward.domain.errors import InvalidInputError, NotFoundError
 from steward.domain.governance import StoredPolicy
 from steward.domain.policy import Policy
 from steward.domain.principal import Principal
+from steward.services.access import Access
 from steward.services.ports import PolicyLoader, ReadSession, Store, WriteSession
 from steward.services.use_case import use_case
 
@@ -130,7 +131,8 @@ class PolicyResolver:
 class PolicyBook:
     """The policy use cases."""
 
-    def __init__(self, store: Store, resolver: PolicyResolver) -> None:
+    def __init__(self, store: Store, resolver: PolicyResolver, *, access: Access) -> None:
+        self._access = access
         self._store = store
         self._resolver = resolver
 

@@ -101,6 +101,7 @@ class Promotion:
 
     def __init__(self, ctx: GovernanceContext) -> None:
         self._ctx = ctx
+        self._access = ctx.access
         self._store = ctx.store
         self._policies = ctx.policies
 

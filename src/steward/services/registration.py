@@ -13,6 +13,7 @@ from steward.domain.entities import Version
 from steward.domain.errors import InvalidInputError
 from steward.domain.naming import ModelRef, VersionRef, as_model_ref, as_version_ref
 from steward.domain.principal import Principal
+from steward.services.access import Access
 from steward.services.inventory import Inventory
 from steward.services.inventory_inputs import Lineage
 from steward.services.ports import ModelCodec, SourceCapture
@@ -22,7 +23,10 @@ _SUFFIXES = {".skops": "skops", ".joblib": "joblib", ".pkl": "joblib", ".pickle"
 
 
 class Registration:
-    def __init__(self, inventory: Inventory, codec: ModelCodec, capture: SourceCapture) -> None:
+    def __init__(
+        self, inventory: Inventory, codec: ModelCodec, capture: SourceCapture, *, access: Access
+    ) -> None:
+        self._access = access
         self._inventory = inventory
         self._codec = codec
         self._capture = capture

@@ -33,6 +33,7 @@ class WaiverCases:
     def __init__(self, ctx: GovernanceContext) -> None:
         self._ctx = ctx
         self._store = ctx.store
+        self._access = ctx.access
 
     @use_case("waiver.grant")
     def grant_waiver(
@@ -126,7 +127,7 @@ class WaiverCases:
             tx.commit()
         return Waiver(**{**with_fields(waiver), "id": waiver_id})
 
-    @use_case("waiver.revoke")
+    @use_case("waiver.revoke", scope="inside")
     def revoke_waiver(self, principal: Principal, waiver_id: int, reason: str | None) -> Waiver:
         why = required_reason(reason, "revoke a waiver")
         actor = principal.name
@@ -134,9 +135,11 @@ class WaiverCases:
             waiver = tx.governance.get_waiver(waiver_id)
             if waiver is None:
                 raise NotFoundError(f"unknown waiver {waiver_id}")
+            ref = parse_version_ref(waiver.version_ref)
+            self._access.require(principal, "waiver.revoke", ref.project)
             if waiver.revoked_at is not None:
                 raise ConflictError(f"waiver {waiver_id} was already revoked")
-            governed = self._ctx.governed_for_write(tx, parse_version_ref(waiver.version_ref))
+            governed = self._ctx.governed_for_write(tx, ref)
             allowed = set(governed.policy.waivers.granted_by)
             if not allowed & governed.members.get(actor, frozenset()):
                 raise PermissionDeniedError(

@@ -17,7 +17,7 @@ class WebhookTools:
     def __init__(self, listener: WebhookListener) -> None:
         self._listener = listener
 
-    @use_case("webhook.manage")
+    @use_case("webhook.manage", scope="local")
     def listen(
         self,
         principal: Principal,

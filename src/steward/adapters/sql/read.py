@@ -31,6 +31,7 @@ from steward.services.ports import (
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
+    from steward.adapters.sql.access import SqlAccessReads
     from steward.adapters.sql.audit_read import SqlAuditReads
     from steward.adapters.sql.governance_read import SqlGovernanceReads, SqlPolicyReads
     from steward.adapters.sql.monitor import SqlMonitoringReads
@@ -85,6 +86,12 @@ class SqlReadSession:
     @cached_property
     def audit(self) -> SqlAuditReads:
         from steward.adapters.sql.audit_read import SqlAuditReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def access(self) -> SqlAccessReads:
+        from steward.adapters.sql.access import SqlAccessReads as Reads
 
         return Reads(self._conn)
 

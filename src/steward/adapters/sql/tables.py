@@ -442,3 +442,13 @@ deliveries = Table(
     Column("created_at", TS, nullable=False),
     Index("ix_deliveries_due", "status", "next_attempt_at", "id"),
 )
+
+org_roles = Table(
+    "org_roles",
+    metadata,
+    Column("person", PERSON, primary_key=True),
+    Column("role", String(64), primary_key=True),
+    Column("granted_by", PERSON, nullable=False),
+    Column("granted_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+)

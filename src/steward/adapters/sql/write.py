@@ -16,6 +16,7 @@ from steward.domain.audit import AuditEvent, PendingEvent, canonical_json, chain
 from steward.services.ports import VersionHandle
 
 if TYPE_CHECKING:
+    from steward.adapters.sql.access import SqlAccessWrites
     from steward.adapters.sql.governance_write import SqlGovernanceWrites, SqlPolicyWrites
     from steward.adapters.sql.monitor import SqlMonitoringWrites
     from steward.adapters.sql.outbox import SqlOutboxWrites
@@ -73,6 +74,12 @@ class SqlWriteSession:
     @cached_property
     def outbox(self) -> SqlOutboxWrites:
         from steward.adapters.sql.outbox import SqlOutboxWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
+
+    @cached_property
+    def access(self) -> SqlAccessWrites:
+        from steward.adapters.sql.access import SqlAccessWrites as Writes
 
         return Writes(self._conn, self.now, self.actor)
 

@@ -79,6 +79,11 @@ GROUPS: dict[str, Entry] = {
         "app",
         "Grant, revoke and list waivers: reasoned, expiring exceptions to one requirement.",
     ),
+    "org": Entry(
+        "org",
+        "app",
+        "Organisation roles: who is admin, risk officer or auditor across every project.",
+    ),
     "request": Entry("request", "app", "List promotion requests and withdraw your own."),
     "governance": Entry(
         "governance", "app", "Governance KPIs per team and the recertification schedule."

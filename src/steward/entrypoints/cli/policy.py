@@ -182,10 +182,16 @@ def show(
     version: int | None = typer.Option(
         None, "--version", min=1, help="A stored version (default: the newest)."
     ),
+    permissions: bool = typer.Option(
+        False, "--permissions", help="Only the permissions: each action and the roles allowed it."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show a policy: tiers, questionnaire, the gate of each tier and stage, and RACI."""
     stored, policy = client(ctx).policy(name, version)
+    if permissions:
+        _show_permissions(policy, as_json)
+        return
     if as_json:
         print_json(
             {
@@ -195,6 +201,30 @@ def show(
         )
     else:
         _show(stored, policy)
+
+
+def _show_permissions(policy: Policy, as_json: bool) -> None:
+    from steward.domain.permissions import ORG_ACTIONS, ORG_ROLES
+
+    if as_json:
+        print_json({"policy": policy.name, "permissions": policy.permissions})
+        return
+    table(
+        f"Permissions of policy {escape(policy.name)}",
+        ["action", "scope", "allowed to"],
+        [
+            (
+                action,
+                "organisation" if action in ORG_ACTIONS else "project",
+                ", ".join(roles),
+            )
+            for action, roles in sorted(policy.permissions.items())
+        ],
+    )
+    console.print(
+        "everyone: any identified person; member: anyone holding a role in the project; "
+        f"the organisation roles ({', '.join(ORG_ROLES)}) count in every project."
+    )
 
 
 @app.command("validate")

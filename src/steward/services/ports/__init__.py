@@ -3,6 +3,7 @@ in-process fakes in tests/fakes, which implement every member of every one of th
 (tests/unit/test_fakes_complete.py). Every port runs the scenarios in
 tests/integration/test_port_contracts.py against its fake, SQLite and PostgreSQL."""
 
+from steward.services.ports.access import AccessReads, AccessWrites, Standing
 from steward.services.ports.audit import AuditReads, ChainVerifier, Keys, Signer
 from steward.services.ports.governance import GovernanceReads, GovernanceWrites
 from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
@@ -42,6 +43,8 @@ from steward.services.ports.values import (
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "AccessReads",
+    "AccessWrites",
     "ArtifactStore",
     "AuditQuery",
     "AuditReads",
@@ -71,6 +74,7 @@ __all__ = [
     "Signer",
     "SourceCapture",
     "SparkProfiler",
+    "Standing",
     "Store",
     "StoredArtifact",
     "SuiteLoader",

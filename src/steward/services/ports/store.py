@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     from steward.domain.audit import AuditEvent, PendingEvent
     from steward.domain.principal import Principal
+    from steward.services.ports.access import AccessReads, AccessWrites
     from steward.services.ports.audit import AuditReads
     from steward.services.ports.governance import GovernanceReads, GovernanceWrites
     from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
@@ -40,6 +41,8 @@ class WriteSession(Protocol):
     def monitoring(self) -> MonitoringWrites: ...
     @property
     def outbox(self) -> OutboxWrites: ...
+    @property
+    def access(self) -> AccessWrites: ...
 
     def record(self, event: PendingEvent) -> AuditEvent:
         """Numbers, timestamps and chains the event; it is stored at commit."""
@@ -61,6 +64,8 @@ class ReadSession(Protocol):
     def outbox(self) -> OutboxReads: ...
     @property
     def audit(self) -> AuditReads: ...
+    @property
+    def access(self) -> AccessReads: ...
 
 
 class Store(Protocol):

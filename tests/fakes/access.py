@@ -1,0 +1,43 @@
+"""The access port in memory: organisation roles and a person's standing."""
+
+from __future__ import annotations
+
+from steward.adapters.shipped_policies import shipped_permissions
+from steward.services.access import Access
+from steward.services.ports import Standing, Store
+from tests.fakes.state import View
+
+
+class FakeAccessReads(View):
+    def standing(self, person: str, project: str | None, default_policy: str) -> Standing:
+        org = frozenset(role for holder, role in self._state.org_roles if holder == person)
+        row = next((p for p in self._state.projects.values() if p.name == project), None)
+        roles = frozenset() if row is None else frozenset(r for p, r in row.members if p == person)
+        assessment = None if row is None else self._current_assessments().get(row.id)
+        if assessment is not None:
+            return Standing(org, True, roles, assessment.policy_name, assessment.policy_version)
+        versions = [p.version for p in self._state.policies.values() if p.name == default_policy]
+        return Standing(org, row is not None, roles, default_policy, max(versions, default=None))
+
+    def org_role_holders(self) -> dict[str, frozenset[str]]:
+        held: dict[str, set[str]] = {}
+        for person, role in sorted(self._state.org_roles):
+            held.setdefault(person, set()).add(role)
+        return {person: frozenset(roles) for person, roles in held.items()}
+
+
+class FakeAccessWrites(FakeAccessReads):
+    def grant_org_role(self, person: str, role: str, audit_seq: int) -> bool:
+        if (person, role) in self._state.org_roles:
+            return False
+        self._state.org_roles[(person, role)] = audit_seq
+        return True
+
+    def revoke_org_role(self, person: str, role: str) -> bool:
+        return self._state.org_roles.pop((person, role), None) is not None
+
+
+def access_over(store: Store, default_policy: str = "default") -> Access:
+    """The permission decider over a store, deciding on the shipped policies' permissions as
+    `steward.bootstrap` wires it."""
+    return Access(store, shipped_permissions, default_policy)
