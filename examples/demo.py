@@ -123,7 +123,7 @@ def production_weeks(valid: pd.DataFrame, model: object, weeks: int = 4) -> list
 
 
 def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
-    console.print(Rule("13. Production monitoring: weeks of traffic, drift mid-way, alert, review"))
+    console.print(Rule("14. Production monitoring: weeks of traffic, drift mid-way, alert, review"))
     secret = "demo-signing-secret"
     os.environ[HOOK_SECRET_ENV] = secret
     received = HOME / "webhook-received.jsonl"
@@ -216,24 +216,39 @@ def main() -> None:
 
 
 def set_up_project() -> None:
-    console.print(Rule("1. A project: the use case, its owner, KPIs and people with roles"))
+    console.print(Rule("1. The organisation's first admin, and its risk officer"))
+    # The first admin is whoever the operating system says runs this: a name typed after
+    # --actor (or in STEWARD_ACTOR) cannot make itself admin.
+    login_env = {k: v for k, v in os.environ.items() if k != "STEWARD_ACTOR"}
+    steward_cli("org", "init", "--reason", "set up the demo's store", env=login_env)
     steward_cli(
-        "project", "create", "credit-risk",
+        "org", "grant", "rita.risk", "risk_officer", "--reason", "head of model risk",
+        env=login_env,
+    )  # fmt: skip
+    console.print(Rule("2. A project: the use case, its owner, KPIs and people with roles"))
+    steward_cli(
+        "--actor", "olga.owner", "project", "create", "credit-risk",
         "--purpose", "Flag loan applications for manual review",
         "--objective", "Cut credit losses without slowing approvals",
         "--owner", "olga.owner",
         "--kpi", "loss rate: < 1.5%",
         "--kpi", "manual review share: < 20%",
         "--member", "dana.scientist:data_scientist",
-        "--member", "dana.scientist:validator",
+        "--member", "ci-bot:ml_engineer",
+        "--member", "otto.ops:operations",
         "--member", "victor.validator:validator",
         "--member", "vera.validator:validator",
         "--member", "rita.risk:risk_officer",
-        "--member", "olga.owner:business_owner",
         "--reason", "new use case approved by the credit committee",
     )  # fmt: skip
+    # Permissions bind everyone: a data scientist cannot make herself a validator.
+    code = steward_cli(
+        "project", "member", "add", "credit-risk", "dana.scientist", "--role", "validator",
+        check=False,
+    )  # fmt: skip
+    expect(code == 5, f"granting oneself a role must be refused (exit {code})")
 
-    console.print(Rule("2. Risk questionnaire under the default policy: the answers give the tier"))
+    console.print(Rule("3. Risk questionnaire under the default policy: the answers give the tier"))
     steward_cli("policy", "list")
     steward_cli(
         "--actor", "rita.risk", "project", "classify", "credit-risk",
@@ -246,7 +261,7 @@ def set_up_project() -> None:
 
 
 def register_candidates() -> tuple[steward.Client, pd.DataFrame]:
-    console.print(Rule("3. Train two real models and register them from Python, lineage captured"))
+    console.print(Rule("4. Train two real models and register them from Python, lineage captured"))
     data = load_breast_cancer(as_frame=True)
     frame = data.frame
     train, valid = train_test_split(frame, test_size=0.3, random_state=7, stratify=frame["target"])
@@ -284,13 +299,13 @@ def register_candidates() -> tuple[steward.Client, pd.DataFrame]:
 def promote_champion(
     client: steward.Client, valid: pd.DataFrame
 ) -> tuple[Path, dict[str, str], str]:
-    console.print(Rule("4. The gate to staging: what tier 'monitored' asks for, and a refusal"))
+    console.print(Rule("5. The gate to staging: what tier 'monitored' asks for, and a refusal"))
     v1 = "credit-risk/scorer/1"
     steward_cli("gate", "status", v1, "--to", "staging")
     code = steward_cli("promote", v1, "--to", "staging", "--reason", "ready", check=False)
     expect(code == 6, f"a promotion without evidence must be blocked (exit {code})")
 
-    console.print(Rule("5. CI runs the checks the gate asks for; each result becomes evidence"))
+    console.print(Rule("6. CI runs the checks the gate asks for; each result becomes evidence"))
     holdout = holdout_file(valid, HOME / "holdout.parquet", seed=0)
     ci_env = {**os.environ, "STEWARD_ACTOR": "ci-bot"}  # CI is not one of the validators
     steward_cli("check", "plan", v1, "--stage", "staging")
@@ -302,14 +317,16 @@ def promote_champion(
     steward_cli("evidence", "list", v1)
     steward_cli("gate", "status", v1, "--to", "staging")
 
-    console.print(Rule("6. Separation of duties: the author cannot approve her own model"))
+    console.print(
+        Rule("7. Separation of duties: the author, not a validator, cannot approve her own model")
+    )
     code = steward_cli(
         "signoff", "approve", v1, "--stage", "staging", "--role", "validator",
         "--reason", "looks good to me", check=False,
     )  # fmt: skip
     expect(code == 5, f"a self-approval must be refused (exit {code})")
 
-    console.print(Rule("7. An independent validator signs; the gate is met and the version moves"))
+    console.print(Rule("8. An independent validator signs; the gate is met and the version moves"))
     steward_cli("inbox", "--person", "victor.validator")
     steward_cli(
         "--actor", "victor.validator", "signoff", "approve", v1, "--stage", "staging",
@@ -317,7 +334,7 @@ def promote_champion(
     )  # fmt: skip
     steward_cli("promote", v1, "--to", "staging", "--reason", "validated for pre-production")
 
-    console.print(Rule("8. New evidence after an approval makes that approval stale"))
+    console.print(Rule("9. New evidence after an approval makes that approval stale"))
     steward_cli(
         "--actor", "victor.validator", "signoff", "approve", v1, "--stage", "production",
         "--role", "validator", "--reason", "fit for production",
@@ -332,7 +349,7 @@ def promote_champion(
     code = steward_cli("promote", v1, "--to", "production", "--reason", "go live", check=False)
     expect(code == 6, f"a stale approval must not promote (exit {code})")
 
-    console.print(Rule("9. A second validator signs the current evidence; production"))
+    console.print(Rule("10. A second validator signs the current evidence; production"))
     steward_cli(
         "--actor", "vera.validator", "signoff", "approve", v1, "--stage", "production",
         "--role", "validator", "--reason", "re-run performance reviewed, VAL-13",
@@ -345,7 +362,7 @@ def promote_champion(
 
 
 def reject_challenger(holdout: Path, ci_env: dict[str, str]) -> None:
-    console.print(Rule("10. The challenger is rejected, with its reason, and sent back"))
+    console.print(Rule("11. The challenger is rejected, with its reason, and sent back"))
     v2 = "credit-risk/scorer/2"
     steward_cli(
         "check", "run", v2, "--data", str(holdout), "--target", "target", "--sensitive",
@@ -362,24 +379,24 @@ def reject_challenger(holdout: Path, ci_env: dict[str, str]) -> None:
 
 
 def show_history(moment_v1: str) -> None:
-    console.print(Rule("11. Governance KPIs: per team and overall, with a leaderboard"))
+    console.print(Rule("12. Governance KPIs: per team and overall, with a leaderboard"))
     steward_cli("governance", "kpis")
 
     console.print(
-        Rule("12. What was in production at a given time, who put it there and who approved it")
+        Rule("13. What was in production at a given time, who put it there and who approved it")
     )
     steward_cli("model", "at", "credit-risk/scorer", "--time", moment_v1)
     steward_cli("model", "at", "credit-risk/scorer", "--time", "now")
 
 
 def audit_and_tamper(client: steward.Client) -> None:
-    console.print(Rule("14. The audit trail: who did what, when, why — verified"))
+    console.print(Rule("15. The audit trail: who did what, when, why — verified"))
     steward_cli("audit", "log", "--entity", "credit-risk/scorer/1", "--oldest-first")
     steward_cli("audit", "verify")
     steward_cli("audit", "export", "--output", str(HOME / "audit.jsonl"))
 
     console.print(
-        Rule("15. Tamper with a copy of the database: verification names the broken link")
+        Rule("16. Tamper with a copy of the database: verification names the broken link")
     )
     copy = HOME / "tampered"
     copy.mkdir()
