@@ -22,6 +22,25 @@ class Result:
 Run = Callable[..., Result]
 
 
+def run_as(home: Path, *args: str, actor: str | None, cwd: Path | None = None) -> Result:
+    """`steward ARGS` as a process on the store in `home`, acting as `actor` (declared), or as
+    the operating-system login when `actor` is None; no other STEWARD_ setting leaks in."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
+    environ.update({"STEWARD_HOME": str(home), "COLUMNS": "200"})
+    if actor is not None:
+        environ["STEWARD_ACTOR"] = actor
+    proc = subprocess.run(
+        [sys.executable, "-m", "steward", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Run:
     home = tmp_path / "home"

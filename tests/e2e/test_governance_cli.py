@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from sklearn.tree import DecisionTreeClassifier
 from typer.testing import CliRunner
 
 from steward.entrypoints.cli.app import app
-from tests.e2e.conftest import Result
+from tests.e2e.conftest import Result, run_as
 from tests.policy_samples import GATES_POLICY
 
 VERSION = "credit/scorer/1"
@@ -47,20 +46,7 @@ class World:
 
     def run(self, *args: str, actor: str | None = "alice") -> Result:
         """A command as a process; `actor=None` acts as the operating-system login."""
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-        environ.update({"STEWARD_HOME": str(self.home), "COLUMNS": "200"})
-        if actor is not None:
-            environ["STEWARD_ACTOR"] = actor
-        proc = subprocess.run(
-            [sys.executable, "-m", "steward", *args],
-            capture_output=True,
-            text=True,
-            env=environ,
-            cwd=self.work,
-            timeout=120,
-            check=False,
-        )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        return run_as(self.home, *args, actor=actor, cwd=self.work)
 
     def invoke(self, *args: str, actor: str = "alice") -> Result:
         """The same command in-process; for steps that succeed (errors would raise here)."""

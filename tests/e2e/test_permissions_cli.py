@@ -6,14 +6,11 @@ the risk officer, who applies a policy) works."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Result
+from tests.e2e.conftest import Result, run_as
 from tests.policy_samples import GATES_POLICY
 
 
@@ -23,19 +20,7 @@ class Store:
 
     def run(self, *args: str, actor: str | None) -> Result:
         """`actor=None` runs as the operating-system login, with no declared name."""
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
-        environ.update({"STEWARD_HOME": str(self.home), "COLUMNS": "200"})
-        if actor is not None:
-            environ["STEWARD_ACTOR"] = actor
-        proc = subprocess.run(
-            [sys.executable, "-m", "steward", *args],
-            capture_output=True,
-            text=True,
-            env=environ,
-            timeout=120,
-            check=False,
-        )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+        return run_as(self.home, *args, actor=actor)
 
     def trail(self) -> list[dict[str, object]]:
         listed = self.run("audit", "log", "--limit", "1000", "--json", actor="auditor")
