@@ -50,10 +50,6 @@ class Access:
         if not allows(allowed, held, in_project=scope is not None):
             raise PermissionDeniedError(refusal(principal.name, action, scope, allowed))
 
-    def org_roles(self, person: str) -> frozenset[str]:
-        with self._store.read() as q:
-            return q.access.standing(person, None, self._default_policy).org_roles
-
     def _permissions(self, q: ReadSession, standing: Standing) -> Permissions:
         name, version = standing.policy_name, standing.policy_version
         if version is not None:

@@ -23,6 +23,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
+from steward.domain.errors import InvalidInputError
+from steward.domain.naming import check_name
+
 if TYPE_CHECKING:
     from steward.services.access import Access
 
@@ -78,9 +81,6 @@ def project_of(value: object) -> str | None:
     """The project a scope argument names: a project name, or the first part of a model,
     version or deployment reference. None when it names none (the use case then reports the
     malformed value itself)."""
-    from steward.domain.errors import InvalidInputError
-    from steward.domain.naming import check_name
-
     named = getattr(value, "project", None)
     if isinstance(named, str):
         return named
