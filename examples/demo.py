@@ -238,9 +238,18 @@ def set_up_project() -> None:
         "--member", "otto.ops:operations",
         "--member", "victor.validator:validator",
         "--member", "vera.validator:validator",
-        "--member", "rita.risk:risk_officer",
         "--reason", "new use case approved by the credit committee",
     )  # fmt: skip
+    # Roles that sign (the validators; the data scientist signs peer reviews) wait for a
+    # second person: the risk officer approves each, which nobody can do for themselves.
+    steward_cli("change", "list", "--project", "credit-risk")
+    with steward.Client(actor="rita.risk") as rita:
+        waiting = [c.id for c in rita.changes("pending", "credit-risk")]
+    for change_id in waiting:
+        steward_cli(
+            "--actor", "rita.risk", "change", "approve", str(change_id),
+            "--reason", "staffing agreed with the credit committee",
+        )  # fmt: skip
     # Permissions bind everyone: a data scientist cannot make herself a validator.
     code = steward_cli(
         "project", "member", "add", "credit-risk", "dana.scientist", "--role", "validator",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from steward.services.access import Access
     from steward.services.analysis import Analysis
     from steward.services.audit import AuditTrail
+    from steward.services.changes import Changes
     from steward.services.checks import EvidenceEngine
     from steward.services.governance import Governance
     from steward.services.governed import GovernanceContext
@@ -91,7 +92,13 @@ class Container:
     def inventory(self) -> Inventory:
         from steward.services.inventory import Inventory as InventoryService
 
-        return InventoryService(self.store, self.artifacts, access=self.access)
+        return InventoryService(
+            self.store,
+            self.artifacts,
+            access=self.access,
+            policies=self.resolver,
+            default_policy=self.settings.default_policy,
+        )
 
     @cached_property
     def registration(self) -> Registration:
@@ -131,7 +138,18 @@ class Container:
     def organisation(self) -> Organisation:
         from steward.services.organisation import Organisation as Org
 
-        return Org(self.store, access=self.access)
+        return Org(
+            self.store,
+            access=self.access,
+            policies=self.resolver,
+            default_policy=self.settings.default_policy,
+        )
+
+    @cached_property
+    def changes(self) -> Changes:
+        from steward.services.changes import Changes as ChangeService
+
+        return ChangeService(self.context)
 
     @cached_property
     def governance(self) -> Governance:
@@ -251,6 +269,10 @@ class LocalServices:
     @property
     def organisation(self) -> Organisation:
         return self.container().organisation
+
+    @property
+    def changes(self) -> Changes:
+        return self.container().changes
 
     @cached_property
     def analysis(self) -> Analysis:

@@ -90,12 +90,31 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     assert world.run("org", "init", actor=None).code == 0
     granted = world.run("org", "grant", "dave", "risk_officer", "--reason", "MRM", actor=None)
     assert granted.code == 0, granted.err
+    # A second risk officer waits for the first one's approval.
+    asked = world.run(
+        "org", "grant", "rita", "risk_officer", "--reason", "MRM", "--json", actor=None
+    )
+    assert asked.code == 0, asked.err
+    rita = json.loads(asked.out)["pending_change"]["id"]
+    assert (
+        world.run("change", "approve", str(rita), "--reason", "second line", actor="dave").code == 0
+    )
     members = ["alice:data_scientist", "bob:validator", "carol:validator", "dave:risk_officer"]
     made = world.invoke(
         "project", "create", "credit", *(a for m in members for a in ("--member", m)),
-        actor="olga",
+        "--json", actor="olga",
     )  # fmt: skip
     assert made.code == 0, made.err
+    # Every one of these roles signs under the default policy: each waits for an officer who
+    # is not the person receiving it.
+    waiting = json.loads(made.out)["pending_changes"]
+    assert len(waiting) == 4
+    for change in waiting:
+        officer = "rita" if change["summary"].startswith("give dave ") else "dave"
+        approved = world.run(
+            "change", "approve", str(change["id"]), "--reason", "staffing agreed", actor=officer
+        )
+        assert approved.code == 0, approved.err
     docs = [a for k, v in DOCS.items() for a in ("--doc", f"{k}={v}")]
     registered = world.run(
         "version", "register", "credit/scorer", "--artifact", "tree.skops",

@@ -72,7 +72,7 @@ def test_the_user_guides_stand_alone_export_verifier_works(cli: Any, tmp_path: P
     script = tmp_path / "verify_export.py"
     script.write_text(guide[start : guide.index("```", start)], encoding="utf-8")
     assert cli("project", "create", "p", "--reason", 'naïve "quoted" \\ tab\tend').code == 0
-    assert cli("project", "member", "add", "p", "zoë", "--role", "validator").code == 0
+    assert cli("project", "member", "add", "p", "zoë", "--role", "ml_engineer").code == 0
     export = tmp_path / "trail.jsonl"
     assert cli("audit", "export", "--output", str(export)).code == 0
     ok = subprocess.run(

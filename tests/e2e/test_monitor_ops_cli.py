@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tests.e2e.conftest import Run
+from tests.e2e.conftest import Run, run_as
 from tests.policy_samples import MONITORED_ANSWERS
 
 VERSION = "credit/scorer/1"
@@ -101,8 +101,24 @@ def test_windows_drift_alert_review_labels_kpi_and_report(cli: Run, registered: 
     html = (registered / "monitor.html").read_text(encoding="utf-8")
     assert html.count("<svg") >= 3 and "https://" not in html
 
+    # The review an alert opened closes only when a second person approves: a risk officer.
     closed = cli("monitor", "close-review", str(reviews[0]["id"]), "--reason", "pipeline fixed")
     assert closed.code == 0, closed.err
+    assert "pending change" in closed.out and "waits for a second person" in closed.out
+    assert [r["id"] for r in json.loads(cli("monitor", "reviews", "--json").out)] == [
+        reviews[0]["id"]
+    ]
+    home = registered / "home"
+    assert run_as(home, "org", "init", actor=None).code == 0
+    assert (
+        run_as(home, "org", "grant", "rita", "risk_officer", "--reason", "MRM", actor=None).code
+        == 0
+    )
+    [change] = json.loads(cli("change", "list", "--json").out)["items"]
+    approved = run_as(
+        home, "change", "approve", str(change["id"]), "--reason", "seen", actor="rita"
+    )
+    assert approved.code == 0, approved.err
     assert json.loads(cli("monitor", "reviews", "--json").out) == []
 
 

@@ -65,6 +65,9 @@ class FakeRegistryWrites(View):
         )
         return new_id
 
+    def set_owner(self, project_id: int, owner: str) -> None:
+        self._state.projects[project_id].owner = owner
+
     def add_member(self, project_id: int, person: str, role: str) -> bool:
         members = self._state.projects[project_id].members
         if (person, role) in members:

@@ -16,6 +16,7 @@ from steward.domain.audit import (
     canonical_json,
     format_ts,
 )
+from steward.domain.changes import PendingChange
 from steward.domain.entities import (
     Kpi,
     Member,
@@ -193,6 +194,9 @@ class _State:
     reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     deliveries: dict[int, dict[str, Any]] = field(default_factory=dict)
     org_roles: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit seq
+    aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (alias, person)
+    # Change id -> (project id, the change as stored; its project name is filled in on read).
+    changes: dict[int, tuple[int | None, PendingChange]] = field(default_factory=dict)
     events: list[StoredRow] = field(default_factory=list)
     head: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS_HASH, None))
 

@@ -35,6 +35,7 @@ from steward.services.ports import (
 )
 from tests.fakes.access import FakeAccessReads, FakeAccessWrites
 from tests.fakes.audit import FakeAuditReads
+from tests.fakes.changes import FakeChangesReads, FakeChangesWrites
 from tests.fakes.governance import FakeGovernanceReads, FakeGovernanceWrites
 from tests.fakes.monitoring import (
     FakeMonitoringReads,
@@ -64,6 +65,7 @@ class FakeWriteSession:
         self.monitoring = FakeMonitoringWrites(*parts)
         self.outbox = FakeOutboxWrites(*parts)
         self.access = FakeAccessWrites(*parts)
+        self.changes = FakeChangesWrites(*parts)
 
     def record(self, event: PendingEvent) -> AuditEvent:
         chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
@@ -88,6 +90,7 @@ class FakeReadSession:
         self.outbox = FakeOutboxReads(state)
         self.audit = FakeAuditReads(state)
         self.access = FakeAccessReads(state)
+        self.changes = FakeChangesReads(state)
 
 
 class FakeStore:

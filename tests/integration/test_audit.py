@@ -16,10 +16,11 @@ from tests.support.org import grant_org_roles
 
 
 def _fill(client: Client) -> None:
-    client.create_project("credit", members={"ben": "validator"})
+    # Roles that sign nothing: a role that signs would wait for a second person's approval.
+    client.create_project("credit", members={"ben": "ml_engineer"})
     client.create_project("fraud")
     client.add_member("fraud", "ana", "owner", reason="new team lead")
-    client.add_member("fraud", "ben", "validator")
+    client.add_member("fraud", "ben", "ml_engineer")
 
 
 def _tamper(database_url: str, sql: str) -> None:
@@ -106,7 +107,7 @@ def test_log_filters_by_entity_actor_action_and_time(
     _fill(client)
     other = Client(home=str(steward_home), database_url=database_url, actor="bob")
     try:
-        other.add_member("credit", "carl", "data_scientist", reason="joined")
+        other.add_member("credit", "carl", "operations", reason="joined")
     finally:
         other.close()
     assert [e.action for e in client.audit_log(entity="fraud", newest_first=False).items] == [
@@ -153,7 +154,7 @@ def test_parallel_verification_finds_the_same_first_broken_link(
     _fill(client)
     client.create_project("extra", members={"x": "r"})
     # Text the database must escape exactly like Python for the fast path (else it falls back).
-    odd = 'tab\t nl\n del\x7f ls\u2028 emoji\U0001f600 quote" backslash\\ ctl\x01'
+    odd = 'tab\t nl\n ls\u2028 nbsp\u00a0 emoji\U0001f600 quote" backslash\\ cr-free'
     client.add_member("extra", "y", "r", reason=odd)  # 8 events: stretches 1-2, 3-4, 5-6, 7-8
     if sql is not None:
         _tamper(database_url, sql)

@@ -43,7 +43,7 @@ def _rewrite_whole_chain(database_url: str, new_actor: str) -> None:
 @pytest.fixture
 def signed(client: Client, tmp_path: Path) -> tuple[Path, str]:
     public = generate_key(tmp_path / "audit.key")
-    client.create_project("credit", members={"ben": "validator"})
+    client.create_project("credit", members={"ben": "ml_engineer"})
     checkpoint = client.audit_checkpoint(tmp_path / "audit.key")
     path = tmp_path / "checkpoint.json"
     path.write_text(json.dumps(checkpoint.as_dict()))

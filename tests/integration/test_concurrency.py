@@ -32,7 +32,7 @@ def test_concurrent_processes_keep_the_chain_gapless(database_url: str, steward_
     with Client(home=steward_home, database_url=database_url, actor="setup") as client:
         # Each worker registers into the shared project and changes its members: an admin.
         client.create_project(
-            "shared", members={f"worker{w}": "data_scientist" for w in range(WORKERS)}
+            "shared", members={f"worker{w}": "ml_engineer" for w in range(WORKERS)}
         )
         grant_org_roles(client.settings, {f"worker{w}": "admin" for w in range(WORKERS)})
     ctx = multiprocessing.get_context("spawn")

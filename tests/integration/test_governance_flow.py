@@ -17,7 +17,7 @@ from steward.domain.errors import GateBlockedError, PermissionDeniedError
 from steward.domain.governance import evidence_set_digest
 from steward.sdk import Client
 from tests.policy_samples import ADHOC_ANSWERS, GATES_POLICY
-from tests.support.org import grant_org_roles
+from tests.support.org import approve_pending, grant_org_roles
 
 MEMBERS = {
     "alice": ["data_scientist", "validator"],
@@ -52,6 +52,7 @@ def governed(
     grant_org_roles(admin.settings, {"dave": "risk_officer"})
     admin.apply_policy(policy_file, reason="test policy")
     as_("olga").create_project("credit", members=MEMBERS)
+    approve_pending(admin.settings, "credit")  # roles that sign wait for a second person
     admin.classify("credit", {"impact": "high"}, policy="test-gates", reason="lends money")
     alice = as_("alice")
     alice.register(
@@ -186,6 +187,7 @@ def _race(actions: list[Callable[[], Any]]) -> list[Any]:
 
 def test_raci_names_the_people_in_the_policys_step_order(client: Client) -> None:
     client.create_project("ops", members={"olga": "business_owner", "rita": "risk_officer"})
+    approve_pending(client.settings, "ops")
     client.classify("ops", ADHOC_ANSWERS, reason="stores the shipped default policy")
     label, steps = client.raci("ops")
     assert label == "default v1"

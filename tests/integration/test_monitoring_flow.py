@@ -18,11 +18,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from steward.domain.changes import PendingChange
 from steward.domain.errors import InvalidInputError
 from steward.sdk import Client
 from tests.policy_samples import MONITORED_ANSWERS
 from tests.support.containers import container_of
-from tests.support.org import grant_org_roles
+from tests.support.org import approve_pending, grant_org_roles
 from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = "s3cret-for-tests"
@@ -161,8 +162,11 @@ def test_drift_mid_way_raises_an_alert_opens_a_review_and_delivers_a_signed_webh
     assert status.version == REF and status.health == "alert"
     assert status.windows == 4 and status.open_reviews == [reviews[0].id]
 
-    closed = steward.close_review(reviews[0].id, "feature pipeline fixed upstream")
-    assert closed.status == "closed"
+    # The review an alert opened closes only with a second person's approval.
+    waiting = steward.close_review(reviews[0].id, "feature pipeline fixed upstream")
+    assert isinstance(waiting, PendingChange) and waiting.kind == "review.close"
+    assert approve_pending(steward.settings) == [waiting.id]
+    assert [r.status for r in steward.reviews(status="closed")] == ["closed"]
 
 
 def test_late_labels_join_by_id_and_give_per_window_performance(

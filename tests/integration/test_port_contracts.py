@@ -20,7 +20,6 @@ from steward.adapters.sql import schema
 from steward.adapters.sql.engine import make_engines
 from steward.adapters.sql.store import SqlStore
 from steward.domain.audit import PendingEvent
-from steward.domain.entities import Member
 from steward.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.domain.governance import (
     Assessment,
@@ -31,7 +30,6 @@ from steward.domain.governance import (
     Waiver,
 )
 from steward.domain.monitoring import WindowResult
-from steward.services.inventory import Inventory
 from steward.services.ports import (
     AuditQuery,
     PageRequest,
@@ -41,8 +39,8 @@ from steward.services.ports import (
     VersionQuery,
 )
 from tests.conftest import PostgresServer
-from tests.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
-from tests.fakes.access import access_over
+from tests.fakes import FakeClock, FakeStore, make_lineage
+from tests.fakes.access import inventory_over
 from tests.support.principals import who
 
 ACTOR = "ana"
@@ -55,20 +53,22 @@ class World:
     store: Store
 
     def __post_init__(self) -> None:
-        self.inventory = Inventory(self.store, FakeArtifactStore(), access=access_over(self.store))
+        self.inventory = inventory_over(self.store)
         self._artifacts = 0
 
     def project(self, name: str, members: dict[str, list[str]] | None = None) -> int:
         """A project whose members include carl, who registers the versions."""
         people = {"carl": ["data_scientist"], **(members or {})}
-        self.inventory.create_project(
-            who(ACTOR),
-            name,
-            members=[Member(p, r) for p, roles in people.items() for r in roles],
-        )
+        self.inventory.create_project(who(ACTOR), name)
+        # Members straight through the port: roles that sign would wait for a second person,
+        # which is the services' rule, not the ports'.
         with self.store.write(who(ACTOR)) as tx:
             project_id = tx.registry.project_id(name)
-        assert project_id is not None
+            assert project_id is not None
+            for person, roles in people.items():
+                for role in roles:
+                    tx.registry.add_member(project_id, person, role)
+            tx.commit()
         return project_id
 
     def version(self, project: str, model: str = "scorer") -> VersionHandle:
@@ -1074,7 +1074,91 @@ def access_standing_and_organisation_roles(world: World) -> None:
     assert default.version == 1
 
 
+def pending_changes_one_per_subject_and_decided_once(world: World) -> None:
+    """A pending change is stored with what it would do, listed by status and project, found by
+    kind and subject while pending, and closed once; at most one is pending per kind and
+    subject. A project's owner can be changed."""
+    credit = world.project("credit", {"vera": ["validator"]})
+    with world.store.write(who(ACTOR)) as tx:
+        seq = world.event(tx, "change.requested", "credit")
+        tier = tx.changes.add_change(
+            "tier.downgrade",
+            credit,
+            "credit",
+            "reclassify credit from high to low",
+            ("production: sign-offs by validator drop from 2 to 1",),
+            {"answers": {"impact": "low"}, "policy": "default"},
+            "lower impact now",
+            seq,
+        )
+        policy = tx.changes.add_change(
+            "policy.weaken", None, "default", "apply default v2", (), {"text": "x"}, "why", seq
+        )
+        tx.registry.set_owner(credit, "vera")
+        tx.commit()
+    assert (tier.status, tier.project, tier.requested_by) == ("pending", "credit", ACTOR)
+    assert tier.payload == {"answers": {"impact": "low"}, "policy": "default"}
+    assert tier.weakens == ("production: sign-offs by validator drop from 2 to 1",)
+    assert policy.project is None
+    with world.store.read() as q:
+        assert q.registry.get_project("credit").owner == "vera"  # type: ignore[union-attr]
+        assert [c.id for c in q.changes.list_changes("pending", None)] == [tier.id, policy.id]
+        assert [c.id for c in q.changes.list_changes(None, "credit")] == [tier.id]
+        assert q.changes.pending_change("tier.downgrade", "credit") == tier
+        assert q.changes.pending_change("tier.downgrade", "other") is None
+    with pytest.raises(ConflictError), world.store.write(who(ACTOR)) as tx:
+        seq = world.event(tx, "change.requested", "credit")
+        tx.changes.add_change("tier.downgrade", credit, "credit", "again", (), {}, "again", seq)
+        tx.commit()
+    with world.store.write(who("rita")) as tx:
+        seq = world.event(tx, "change.approved", "credit")
+        tx.changes.decide_change(tier.id, "approved", "checked the answers", seq)
+        tx.changes.decide_change(tier.id, "rejected", "too late", seq)
+        tx.commit()
+    with world.store.read() as q:
+        decided = q.changes.get_change(tier.id)
+        assert decided is not None
+        assert (decided.status, decided.decided_by, decided.decision_reason) == (
+            "approved",
+            "rita",
+            "checked the answers",
+        )
+        assert q.changes.pending_change("tier.downgrade", "credit") is None
+        assert [c.id for c in q.changes.list_changes("approved", None)] == [tier.id]
+        assert q.changes.get_change(999) is None
+    world.append(
+        "change.requested",
+        lambda tx, seq: tx.changes.add_change(
+            "tier.downgrade", credit, "credit", "once more", (), {}, "now allowed", seq
+        ),
+    )
+
+
+def people_known_by_acting_holding_roles_or_aliases(world: World) -> None:
+    """The people a store knows: actors of events after a sequence number, every member and
+    organisation role holder, and aliases by key; an alias key is taken once."""
+    world.project("credit", {"vera": ["validator"]})
+    with world.store.read() as q:
+        everyone = q.access.people(0)
+        assert {"carl", "vera"} <= everyone.holders
+        assert ACTOR in everyone.actors
+        assert everyone.aliases == {}
+        later = q.access.people(everyone.head_seq)
+        assert later.actors == frozenset() and later.head_seq == everyone.head_seq
+    with world.store.write(who("rita")) as tx:
+        seq = world.event(tx, "person.alias_added", "vera")
+        assert tx.access.add_alias("vera@corp.example", "Vera@Corp.example", "vera", seq) is True
+        assert tx.access.add_alias("vera@corp.example", "vera@corp.example", "ana", seq) is False
+        tx.commit()
+    with world.store.read() as q:
+        after = q.access.people(everyone.head_seq)
+        assert after.actors == frozenset({"rita"})
+        assert after.aliases == {"vera@corp.example": "vera"}
+
+
 SCENARIOS: list[Callable[[World], None]] = [
+    people_known_by_acting_holding_roles_or_aliases,
+    pending_changes_one_per_subject_and_decided_once,
     access_standing_and_organisation_roles,
     policies_newest_by_version_and_listed,
     policy_versions_are_unique_and_content_may_return,

@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from steward import ConflictError, InvalidInputError, NotFoundError
+from steward.domain.changes import PendingChange
 from steward.sdk import Client
 from tests.policy_samples import ADHOC_ANSWERS
+from tests.support.org import approve_pending
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +39,7 @@ def _project(client: Client) -> None:
         kpis=["default rate: < 2%", {"name": "approval rate", "target": ">= 60%"}],
         members={"ben": ["validator"], "carl": "data_scientist"},
     )
+    approve_pending(client.settings, "credit")  # roles that sign wait for a second person
     # The lowest tier of the shipped policy: no gate requirements, so these tests are about the
     # stage graph itself (the gates have tests of their own).
     client.classify("credit", ADHOC_ANSWERS, reason="self-service analysis")
@@ -52,7 +55,12 @@ def test_project_holds_purpose_kpis_owner_and_members(client: Client) -> None:
         ("ben", "validator"),
         ("carl", "data_scientist"),
     }
-    client.add_member("credit", "dina", "validator")
+    waiting = client.add_member("credit", "dina", "validator", reason="second validator")
+    assert isinstance(waiting, PendingChange)
+    assert ("dina", "validator") not in {
+        (m.person, m.role) for m in client.project("credit").members
+    }
+    assert approve_pending(client.settings, "credit") == [waiting.id]
     assert ("dina", "validator") in {(m.person, m.role) for m in client.project("credit").members}
 
 

@@ -19,16 +19,14 @@ from steward.domain.errors import InvalidInputError
 from steward.domain.naming import VersionRef
 from steward.services import audit as audit_service
 from steward.services.audit import AuditTrail
-from steward.services.inventory import Inventory
 from steward.services.ports import AuditQuery, PageRequest
 from tests.fakes import (
-    FakeArtifactStore,
     FakeChainVerifier,
     FakeClock,
     FakeStore,
     make_lineage,
 )
-from tests.fakes.access import access_over
+from tests.fakes.access import access_over, inventory_over
 from tests.fakes.keys import FakeKeys
 from tests.fakes.state import ROW_FIELDS
 from tests.support.principals import READER, who
@@ -74,10 +72,10 @@ def _log(
 @pytest.fixture
 def history(store: FakeStore, clock: FakeClock) -> FakeStore:
     """A store with a small history, one hour between changes: 8 events by three actors."""
-    inv = Inventory(store, FakeArtifactStore(), access=access_over(store))
+    inv = inventory_over(store)
     inv.create_project(who("ana"), "credit")  # 1
     clock.advance(hours=1)
-    inv.add_member(who("ana"), "credit", "carl", "data_scientist")  # 2
+    inv.add_member(who("ana"), "credit", "carl", "ml_engineer")  # 2
     clock.advance(hours=1)
     inv.register_version(who("carl"), "credit", "scorer", b"one", make_lineage())  # 3, 4
     clock.advance(hours=1)

@@ -44,6 +44,8 @@ FAKES: dict[str, Callable[[], object]] = {
     "AuditReads": lambda: _read_session().audit,
     "AccessWrites": lambda: _write_session().access,
     "AccessReads": lambda: _read_session().access,
+    "ChangesWrites": lambda: _write_session().changes,
+    "ChangesReads": lambda: _read_session().changes,
     "ChainVerifier": lambda: FakeChainVerifier(FakeStore()),
     "Keys": FakeKeys,
     "Signer": lambda: FakeSigner("ana"),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from steward.domain.audit import format_ts
+from steward.domain.changes import PendingChange
 from steward.domain.entities import Member
 from steward.domain.errors import (
     ConflictError,
@@ -23,9 +24,9 @@ from steward.domain.errors import (
     PermissionDeniedError,
     PolicyInvalidError,
 )
-from steward.domain.governance import GateDecision, RequirementResult
+from steward.domain.governance import Assessment, GateDecision, RequirementResult
 from steward.domain.naming import VersionRef
-from steward.services.policies import MAX_POLICY_BYTES
+from steward.services.policies import MAX_POLICY_BYTES, AppliedPolicy
 from tests.fakes import FakeStore, make_lineage
 from tests.fakes.services import FakeServices
 from tests.policy_samples import ADHOC_ANSWERS, GATES_POLICY
@@ -83,6 +84,7 @@ class World:
     ) -> str:
         """A project with the usual members, classified by `impact` (None: not classified)."""
         self.inventory.create_project(who("ana"), name, members=list(members))
+        self.services.approve_all(name)
         if impact is not None:
             self.gov.classify(who("ana"), name, {"impact": impact}, policy=policy)
         return name
@@ -175,6 +177,7 @@ def test_applying_a_policy_stores_version_1_with_a_policy_applied_event() -> Non
     w = World()
     head = w.store.head.seq
     applied = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml", reason=" first policy ")
+    assert isinstance(applied, AppliedPolicy)
     assert applied.created is True
     assert (applied.stored.name, applied.stored.version) == ("test-gates", 1)
     assert applied.stored.digest == applied.policy.digest()
@@ -200,6 +203,7 @@ def test_applying_the_same_content_again_creates_nothing_and_writes_no_event() -
     # A comment changes the text but not the normalised policy.
     with Unchanged(w.store):
         again = w.book.apply(who("ben"), GATES_POLICY + "# reformatted\n", "copy.yaml")
+    assert isinstance(first, AppliedPolicy) and isinstance(again, AppliedPolicy)
     assert again.created is False
     assert again.stored == first.stored
     assert [p.version for p in w.book.history(READER, "test-gates")] == [1]
@@ -210,6 +214,7 @@ def test_new_content_makes_the_next_version_and_old_content_comes_back_as_a_new_
     w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
     revised = GATES_POLICY.replace("max_days: 30", "max_days: 14")
     second = w.book.apply(who("ana"), revised, "test-gates.yaml", reason="shorter waivers")
+    assert isinstance(second, AppliedPolicy)
     assert second.created is True
     assert second.stored.version == 2
     assert second.policy.waivers.max_days == 14
@@ -222,11 +227,15 @@ def test_new_content_makes_the_next_version_and_old_content_comes_back_as_a_new_
     assert event.payload["version"] == 2
     assert event.payload["same_as_version"] is None
 
-    third = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml")
-    assert (third.created, third.stored.version) == (True, 3)
+    # Going back to longer waivers loosens a rule: it waits for a second risk officer.
+    third = w.book.apply(who("ana"), GATES_POLICY, "test-gates.yaml", "back to 30 days")
+    assert isinstance(third, PendingChange)
+    assert third.weakens == ("waivers may last 30 days instead of 14",)
+    assert [p.version for p in w.book.history(READER, "test-gates")] == [1, 2]
+    w.services.changes.approve(who("ben"), third.id, "agreed with the committee")
     assert w.store.events()[-1].payload["same_as_version"] == 1
+    assert w.store.events()[-1].payload["change"] == third.id
     assert [p.version for p in w.book.history(READER, "test-gates")] == [1, 2, 3]
-    assert w.book.show(READER, "test-gates")[0] == third.stored
     assert w.book.show(READER, "test-gates", 2)[1].waivers.max_days == 14
 
 
@@ -342,6 +351,7 @@ def test_classify_stores_the_assessment_with_tier_score_and_reasons() -> None:
     w.project(impact=None)
     seq = w.store.head.seq
     assessment = w.gov.classify(who("ana"), "credit", {"impact": "high"}, reason="credit decisions")
+    assert isinstance(assessment, Assessment)
     assert (assessment.tier, assessment.score) == ("high", 5)
     assert assessment.reasons == ("score 5 → band high (min 5)",)
     assert (assessment.policy_name, assessment.policy_version) == ("test-gates", 1)
@@ -366,6 +376,7 @@ def test_a_shipped_policy_is_stored_on_first_use_before_the_classification() -> 
     w.project("fraud", impact=None)
     seq = w.store.head.seq
     assessment = w.gov.classify(who("ana"), "credit", ADHOC_ANSWERS)
+    assert isinstance(assessment, Assessment)
     assert (assessment.policy_name, assessment.policy_version) == ("default", 1)
     assert w.events_after(seq) == [
         ("policy.applied", "default"),
@@ -422,9 +433,14 @@ def test_classifying_again_replaces_the_current_assessment(world: World) -> None
     assert world.gate(ref, "staging").tier == "high"
     assert not world.gate(ref, "staging").allowed  # high needs performance evidence
     world.clock.advance(days=1)
-    again = world.gov.classify(who("ana"), "credit", {"impact": "low"}, reason="scope narrowed")
-    assert world.gov.assessment(READER, "credit") == again
+    # A weaker tier waits for a second person; the assessment is replaced when ben approves.
+    pending = world.gov.classify(who("ana"), "credit", {"impact": "low"}, reason="scope narrowed")
+    assert isinstance(pending, PendingChange)
+    assert world.gate(ref, "staging").tier == "high"
+    world.services.changes.approve(who("ben"), pending.id, "the scope is narrower")
+    again = world.gov.assessment(READER, "credit")
     assert (again.tier, again.score, again.assessed_at) == ("low", 0, world.clock.text())
+    assert again.assessed_by == "ana"
     decision = world.gate(ref, "staging")
     assert decision.tier == "low"
     assert decision.outcome == "met"  # the low tier's gates are empty
@@ -739,8 +755,8 @@ def test_a_signoff_that_breaks_a_rule_is_refused_and_writes_nothing(
     world: World, actor: str, changes: dict[str, Any], error: type[Exception], match: str
 ) -> None:
     # The author and the evidence producer hold the role: only separation of duties stops them.
-    world.inventory.add_member(who("ana"), "credit", "carl", "validator")
-    world.inventory.add_member(who("ana"), "credit", "dana", "validator")
+    world.services.member("credit", "carl", "validator", by=who("ana"))
+    world.services.member("credit", "dana", "validator", by=who("ana"))
     ref = world.staged()
     with Unchanged(world.store), pytest.raises(error, match=match):
         _sign(world, actor, ref, **changes)
@@ -973,7 +989,7 @@ def test_a_waiver_of_exactly_the_longest_allowed_duration_is_granted(
 def test_a_waiver_that_breaks_a_rule_is_refused_and_writes_nothing(
     world: World, waivable: VersionRef, actor: str, changes: dict[str, Any], error: type, match: str
 ) -> None:
-    world.inventory.add_member(who("ana"), "credit", "carl", "risk_officer")
+    world.services.member("credit", "carl", "risk_officer", by=who("ana"))
     if isinstance(changes.get("expires"), timedelta):  # expiry relative to the clock
         changes = {**changes, "expires": world.clock.now + changes["expires"]}
     with Unchanged(world.store), pytest.raises(error, match=match):

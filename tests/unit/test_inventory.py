@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from steward.domain.entities import Kpi, Member
+from steward.domain.entities import Kpi, Member, Project
 from steward.domain.errors import (
     ConflictError,
     IntegrityBrokenError,
@@ -27,7 +27,7 @@ from steward.services.history import StageHistory
 from steward.services.inventory import Inventory
 from steward.services.ports import MAX_PAGE_SIZE, PageRequest, VersionQuery
 from tests.fakes import FakeArtifactStore, FakeClock, FakeStore, make_lineage
-from tests.fakes.access import access_over
+from tests.fakes.access import access_over, inventory_over
 from tests.fakes.keys import FakeKeys
 from tests.support.principals import READER, who
 from tests.support.stages import force_stage
@@ -52,7 +52,7 @@ def artifacts() -> FakeArtifactStore:
 
 @pytest.fixture
 def inventory(store: FakeStore, artifacts: FakeArtifactStore) -> Inventory:
-    return Inventory(store, artifacts, access=access_over(store))
+    return inventory_over(store, artifacts)
 
 
 @pytest.fixture
@@ -127,9 +127,9 @@ def test_create_project_stores_its_facts_and_records_one_event_per_fact(
         owner="carla",
         kpis=[Kpi("default rate", "share of loans in default", "< 2%")],
         members=[
-            Member("ben", "validator"),
-            Member("dina", "data_scientist"),
-            Member("ben", "validator"),
+            Member("ben", "ml_engineer"),
+            Member("dina", "operations"),
+            Member("ben", "ml_engineer"),
         ],
         reason="new product line",
     )
@@ -139,10 +139,10 @@ def test_create_project_stores_its_facts_and_records_one_event_per_fact(
     assert project.kpis == (Kpi("default rate", "share of loans in default", "< 2%"),)
     # The owner holds the owner role from creation, recorded by the project.created event.
     assert project.members == (
-        Member("ben", "validator"),
+        Member("ben", "ml_engineer"),
         Member("carla", "owner"),
-        Member("dina", "data_scientist"),
-    )
+        Member("dina", "operations"),
+    )  # roles that sign would wait for a second person (tests/unit/test_changes_service.py)
     assert (project.created_by, project.created_at) == ("ana", clock.text())
 
     events = store.events()
@@ -162,8 +162,8 @@ def test_create_project_stores_its_facts_and_records_one_event_per_fact(
         ],
     }
     assert [e.payload for e in events[1:]] == [
-        {"person": "ben", "role": "validator"},
-        {"person": "dina", "role": "data_scientist"},
+        {"person": "ben", "role": "ml_engineer"},
+        {"person": "dina", "role": "operations"},
     ]
     assert {e.actor for e in events} == {"ana"}
     assert {e.ts for e in events} == {clock.text()}
@@ -205,33 +205,35 @@ def test_members_are_added_and_removed_with_an_event_each(
     credit: Inventory, store: FakeStore
 ) -> None:
     head = store.head.seq
-    project = credit.add_member(who("ana"), "credit", "ben", "validator", reason="second line")
-    assert project.members == (Member("ana", "owner"), Member("ben", "validator"))
-    project = credit.add_member(who("ana"), "credit", "ben", "data_scientist")
+    project = credit.add_member(who("ana"), "credit", "ben", "ml_engineer", reason="second line")
+    assert isinstance(project, Project)
+    assert project.members == (Member("ana", "owner"), Member("ben", "ml_engineer"))
+    project = credit.add_member(who("ana"), "credit", "ben", "operations")
+    assert isinstance(project, Project)
     assert set(project.members) == {
         Member("ana", "owner"),
-        Member("ben", "validator"),
-        Member("ben", "data_scientist"),
+        Member("ben", "ml_engineer"),
+        Member("ben", "operations"),
     }
-    project = credit.remove_member(who("ana"), "credit", "ben", "validator")
-    assert project.members == (Member("ana", "owner"), Member("ben", "data_scientist"))
+    project = credit.remove_member(who("ana"), "credit", "ben", "ml_engineer")
+    assert project.members == (Member("ana", "owner"), Member("ben", "operations"))
     assert _events_after(store, head) == [
         ("project.member_added", "credit"),
         ("project.member_added", "credit"),
         ("project.member_removed", "credit"),
     ]
-    assert store.events()[-1].payload == {"person": "ben", "role": "validator"}
+    assert store.events()[-1].payload == {"person": "ben", "role": "ml_engineer"}
 
 
 def test_adding_an_existing_member_or_removing_an_absent_one_writes_nothing(
     credit: Inventory, store: FakeStore
 ) -> None:
-    credit.add_member(who("ana"), "credit", "ben", "validator")
+    credit.add_member(who("ana"), "credit", "ben", "ml_engineer")
     with Unchanged(store):
         with pytest.raises(ConflictError, match="already holds"):
-            credit.add_member(who("ana"), "credit", "ben", "validator")
+            credit.add_member(who("ana"), "credit", "ben", "ml_engineer")
         with pytest.raises(NotFoundError, match="does not hold"):
-            credit.remove_member(who("ana"), "credit", "ben", "data_scientist")
+            credit.remove_member(who("ana"), "credit", "ben", "operations")
 
 
 def test_projects_are_listed_in_creation_order_page_by_page(inventory: Inventory) -> None:
@@ -585,7 +587,7 @@ def test_paging_through_a_search_visits_every_match_once_in_order(
     versions: list[tuple[str, str]], limit: int, team: str | None, model: str | None
 ) -> None:
     fake = FakeStore(FakeClock())
-    inv = Inventory(fake, FakeArtifactStore(), access=access_over(fake))
+    inv = inventory_over(fake)
     inv.create_project(who("ana"), "credit")
     if model is not None:
         inv.create_model(who("ana"), f"credit/{model}")  # searching an unknown model is an error
@@ -899,7 +901,7 @@ def test_removing_no_tags_writes_no_event(credit: Inventory, store: FakeStore) -
 def test_a_full_history_writes_exactly_the_expected_actions_and_verifies(
     credit: Inventory, store: FakeStore
 ) -> None:
-    credit.add_member(who("ana"), "credit", "ben", "validator")
+    credit.add_member(who("ana"), "credit", "ben", "ml_engineer")
     _register(credit, data=b"one", tags={"team": "risk"})
     _register(credit, data=b"two")
     _move(store, 1, "staging", "production")

@@ -13,6 +13,7 @@ import pytest
 
 from steward.adapters.capture.ports import SkopsJoblibCodec
 from steward.adapters.report import HtmlMonitorReport
+from steward.domain.changes import PendingChange
 from steward.domain.monitoring import Alert, Review
 from steward.domain.webhooks import DeliveryAttempt
 from steward.services.monitor_feedback import LabelResult
@@ -60,8 +61,8 @@ def _rows(day: int, shift: float, n: int = 300) -> pd.DataFrame:
     )
 
 
-def _monitor() -> Monitor:
-    s = FakeServices()
+def _monitor(s: FakeServices | None = None) -> Monitor:
+    s = s or FakeServices()
     s.inventory.create_project(DANA, "credit")
     s.governance.classify(DANA, "credit", MONITORED_ANSWERS, reason="scheduled scoring")
     s.inventory.register_version(DANA, "credit", "scorer", b"model bytes", make_lineage())
@@ -96,10 +97,11 @@ def test_a_reference_is_set_from_a_table(monitor: Monitor) -> None:
     assert {"x", "y"} <= set(profile.columns)
 
 
-def test_quiet_windows_raise_nothing_and_drift_opens_an_alert_and_a_review(
-    monitor: Monitor,
-) -> None:
-    """Windows like the reference raise no alert; a shifted column does, with its review."""
+def test_quiet_windows_raise_nothing_and_drift_opens_an_alert_and_a_review() -> None:
+    """Windows like the reference raise no alert; a shifted column does, with its review, which
+    only a second person can close."""
+    services = FakeServices()
+    monitor = _monitor(services)
     quiet = _ingest(monitor, 1, 0.0)
     assert not quiet.alerts
     assert monitor.alerts(DANA, REF) == []
@@ -110,8 +112,12 @@ def test_quiet_windows_raise_nothing_and_drift_opens_an_alert_and_a_review(
     assert alerts[0].signal.startswith("drift.")
     reviews = monitor.reviews(DANA)
     assert [(r.version_ref, r.alert_id) for r in reviews] == [(REF, alerts[0].id)]
-    closed = monitor.close_review(DANA, reviews[0].id, "retrained")
-    assert isinstance(closed, Review) and closed.status == "closed"
+    pending = monitor.close_review(DANA, reviews[0].id, "retrained")
+    assert isinstance(pending, PendingChange) and pending.kind == "review.close"
+    assert [r.id for r in monitor.reviews(DANA)] == [reviews[0].id]
+    services.approve(pending.id)
+    [closed] = monitor.reviews(DANA, status="closed")
+    assert isinstance(closed, Review) and closed.resolution == "retrained"
     assert monitor.reviews(DANA) == []
 
 

@@ -364,7 +364,7 @@ def test_a_validator_sees_open_requests_for_their_role_oldest_first(world: World
 
 
 def test_the_author_sees_their_blocked_requests_not_requests_to_sign(world: World) -> None:
-    world.inventory.add_member(who("ana"), "credit", "carl", "validator")
+    world.services.member("credit", "carl", "validator", by=who("ana"))
     ref = world.staged()
     world.blocked(ref)
 
@@ -451,7 +451,7 @@ def test_a_validator_whose_approval_expired_sees_the_request_again(world: World)
 
 
 def test_an_overdue_recertification_is_not_listed_for_an_evidence_producer(world: World) -> None:
-    world.inventory.add_member(who("ana"), "credit", "dana", "validator")
+    world.services.member("credit", "dana", "validator", by=who("ana"))
     ref = _in_production(world)
     world.clock.advance(days=366)
     assert [r.version_ref for r in world.promotion.inbox(who("vera")).recertifications] == [

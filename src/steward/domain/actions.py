@@ -28,6 +28,7 @@ ACTIONS: frozenset[str] = frozenset(
         "version.recertify",
         "governance.read",
         "change.approve",
+        "change.withdraw",
         # Monitoring
         "monitor.configure",
         "monitor.ingest",

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from steward.domain.errors import InvalidInputError, PolicyInvalidError
+from steward.domain.governance import Assessment
 from steward.domain.policy import AnswerMatch, Policy, TierRule
 
 
@@ -132,3 +133,17 @@ def _known(policy: Policy, tier: str, where: str) -> str:
 
 def _rank(policy: Policy, tier: str) -> int:
     return policy.tier_names().index(tier)
+
+
+def tier_of(policy: Policy, assessment: Assessment | None) -> str | None:
+    """The tier under the newest version of the assessed policy: the stored answers are
+    re-scored, so a new policy version applies from the next decision on. Answers that the new
+    version no longer accepts leave the project unclassified until it is assessed again."""
+    if assessment is None:
+        return None
+    if assessment.policy_name != policy.name:
+        return None
+    try:
+        return classify(policy, assessment.answers).tier
+    except InvalidInputError:
+        return None

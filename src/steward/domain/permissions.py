@@ -42,6 +42,7 @@ DEFAULT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "project.classify": (OWNER, RISK_OFFICER, ADMIN),
     "policy.apply": (RISK_OFFICER, ADMIN),
     "change.approve": (RISK_OFFICER,),
+    "change.withdraw": _ANYONE,
     "model.create": _MEMBERS,
     "version.register": _MEMBERS,
     "version.tag": _MEMBERS,

@@ -17,7 +17,7 @@ from steward.sdk.audit import AuditMethods
 from steward.sdk.checks import ChecksMethods
 from steward.sdk.governance import GovernanceMethods
 from steward.sdk.monitoring import MonitorMethods
-from steward.sdk.organisation import OrganisationMethods
+from steward.sdk.organisation import ChangeMethods, OrganisationMethods
 from steward.sdk.registry import RegistryMethods
 from steward.sdk.transport import LocalTransport, Transport
 
@@ -38,6 +38,7 @@ class Client(
     MonitorMethods,
     AuditMethods,
     OrganisationMethods,
+    ChangeMethods,
 ):
     """A connection to one Steward store. Cheap to create; connects on first use."""
 

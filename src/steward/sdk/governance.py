@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
 
+    from steward.domain.changes import PendingChange
     from steward.domain.governance import (
         Assessment,
         Evidence,
@@ -51,8 +52,11 @@ class GovernanceMethods(ClientBase):
         text, source = files.read_text(path, "policy file")
         return self._s.policies.validate(self._p, text, source)
 
-    def apply_policy(self, path: str | Path, reason: str | None = None) -> AppliedPolicy:
-        """Store a policy file as the next version of its name (no-op if unchanged)."""
+    def apply_policy(
+        self, path: str | Path, reason: str | None = None
+    ) -> AppliedPolicy | PendingChange:
+        """Store a policy file as the next version of its name (no-op if unchanged); a version
+        that weakens a requirement comes back as a pending change for a second person."""
         text, source = files.read_text(path, "policy file")
         return self._s.policies.apply(self._p, text, source, reason)
 
@@ -65,8 +69,9 @@ class GovernanceMethods(ClientBase):
         *,
         policy: str | None = None,
         reason: str | None = None,
-    ) -> Assessment:
-        """Answer the risk questionnaire of `policy` (default: the configured default policy)."""
+    ) -> Assessment | PendingChange:
+        """Answer the risk questionnaire of `policy` (default: the configured default policy);
+        a move into a weaker tier comes back as a pending change for a second person."""
         return self._s.governance.classify(self._p, project, answers, policy=policy, reason=reason)
 
     def assessment(self, project: str) -> Assessment:

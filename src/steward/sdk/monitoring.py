@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
+    from steward.domain.changes import PendingChange
     from steward.domain.monitoring import Alert, MonitorReference, Review, WindowResult
     from steward.domain.naming import VersionRef
     from steward.services.monitor_feedback import LabelResult
@@ -145,7 +146,8 @@ class MonitorMethods(ClientBase):
     def reviews(self, status: str | None = "open") -> list[Review]:
         return self._s.monitor.reviews(self._p, status)
 
-    def close_review(self, review_id: int, reason: str) -> Review:
+    def close_review(self, review_id: int, reason: str) -> Review | PendingChange:
+        """Close a review; one an alert opened comes back as a pending change."""
         return self._s.monitor.close_review(self._p, review_id, reason)
 
     def deliver(self, wait: float = 0.0) -> list[DeliveryOutcome]:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from steward.domain.changes import PendingChange
     from steward.domain.entities import Model, Project, Version, VersionSummary
     from steward.domain.inputs import KpiInput, MembersInput, TagsInput
     from steward.domain.naming import ModelRef, VersionRef
@@ -45,8 +46,13 @@ class RegistryMethods(ClientBase):
 
     def add_member(
         self, project: str, person: str, role: str, reason: str | None = None
-    ) -> Project:
+    ) -> Project | PendingChange:
+        """Give a person a role; a role that signs comes back as a pending change."""
         return self._s.inventory.add_member(self._p, project, person, role, reason)
+
+    def change_owner(self, project: str, owner: str, reason: str) -> PendingChange:
+        """Ask for a new owner; a second person approves it (steward change approve)."""
+        return self._s.inventory.change_owner(self._p, project, owner, reason)
 
     def remove_member(
         self, project: str, person: str, role: str, reason: str | None = None

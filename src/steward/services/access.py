@@ -15,11 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from steward.domain.errors import PermissionDeniedError
+from steward.domain.identity import KnownPeople
 from steward.domain.permissions import DEFAULT_PERMISSIONS, ORG_ACTIONS, Holdings, allows, refusal
+from steward.domain.principal import Principal
 from steward.services.use_case import note_check
 
 if TYPE_CHECKING:
-    from steward.domain.principal import Principal
     from steward.services.ports import ReadSession, Standing, Store
 
 # Name of a shipped policy -> the permissions section as written, or None if none ships.
@@ -34,21 +35,65 @@ class Access:
         self._default_policy = default_policy
         # Stored policy versions never change, so each is read once per process.
         self._versions: dict[tuple[str, int], Permissions] = {}
+        # Who has acted, up to which event: the trail only grows, so later reads ask for more.
+        self._actors: set[str] = set()
+        self._actors_until = 0
+
+    def identify(self, principal: Principal) -> Principal:
+        """The person the principal is: itself, or the person its alias stands for. Refuses
+        (InvalidInputError) a name that would pass for someone else: mixed scripts, a spelling
+        variant or a look-alike of a known person (`steward.domain.identity`)."""
+        name = self.known().resolve(principal.name, "actor")
+        if name == principal.name:
+            return principal
+        return Principal(name, principal.established_by)
+
+    def person(self, name: str, what: str = "person") -> str:
+        """A person named in a request (a new member, an owner), resolved the same way."""
+        return self.known().resolve(name, what)
+
+    def people(self, names: list[str], what: str = "person") -> list[str]:
+        """Several people named in one request: each is resolved against the store and the
+        names before it, so one request cannot bring in `ana` and `Ana` either."""
+        known = self.known()
+        resolved = []
+        for name in names:
+            person = known.resolve(name, what)
+            resolved.append(person)
+            known = KnownPeople(known.names | {person}, known.aliases)
+        return resolved
+
+    def known(self) -> KnownPeople:
+        with self._store.read() as q:
+            people = q.access.people(self._actors_until)
+        self._actors |= people.actors
+        self._actors_until = max(self._actors_until, people.head_seq)
+        return KnownPeople(frozenset(self._actors | people.holders), people.aliases)
 
     def require(self, principal: Principal, action: str, project: str | None) -> None:
         """Raise PermissionDeniedError (naming the person, the action, the project and the
         roles that would allow it) unless the principal may perform `action`. An action on a
         project that does not exist is left to the use case, which reports it as not found."""
         note_check(action)
+        allowed = self._decide(principal.name, action, project)
+        if allowed is not None:
+            scope = None if action in ORG_ACTIONS else project
+            raise PermissionDeniedError(refusal(principal.name, action, scope, allowed))
+
+    def permits(self, person: str, action: str, project: str | None) -> bool:
+        """Whether `person` may perform `action` (for listings such as an inbox: no error)."""
+        return self._decide(person, action, project) is None
+
+    def _decide(self, person: str, action: str, project: str | None) -> tuple[str, ...] | None:
+        """None when allowed, else the roles that would allow it."""
         scope = None if action in ORG_ACTIONS else project
         with self._store.read() as q:
-            standing = q.access.standing(principal.name, scope, self._default_policy)
+            standing = q.access.standing(person, scope, self._default_policy)
             if scope is not None and not standing.project_found:
-                return
+                return None
             allowed = tuple(self._permissions(q, standing).get(action, ()))
         held = Holdings(standing.org_roles, standing.project_roles)
-        if not allows(allowed, held, in_project=scope is not None):
-            raise PermissionDeniedError(refusal(principal.name, action, scope, allowed))
+        return None if allows(allowed, held, in_project=scope is not None) else allowed
 
     def _permissions(self, q: ReadSession, standing: Standing) -> Permissions:
         name, version = standing.policy_name, standing.policy_version

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from steward.services.analysis import Analysis
     from steward.services.audit import AuditTrail
+    from steward.services.changes import Changes
     from steward.services.checks import EvidenceEngine
     from steward.services.governance import Governance
     from steward.services.history import StageHistory
@@ -50,6 +51,8 @@ class Services(Protocol):
     def webhooks(self) -> WebhookTools: ...
     @property
     def organisation(self) -> Organisation: ...
+    @property
+    def changes(self) -> Changes: ...
 
 
 # The classes whose public methods are use cases, by the name `Services` gives each.
@@ -67,4 +70,5 @@ USE_CASE_SERVICES: dict[str, str] = {
     "analysis": "steward.services.analysis:Analysis",
     "webhooks": "steward.services.webhooks:WebhookTools",
     "organisation": "steward.services.organisation:Organisation",
+    "changes": "steward.services.changes:Changes",
 }

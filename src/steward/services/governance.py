@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from steward.domain.audit import PendingEvent
-from steward.domain.classify import classify
 from steward.domain.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
 from steward.domain.governance import (
-    Assessment,
     Evidence,
     SignOff,
     SignOffStanding,
@@ -30,8 +28,10 @@ from steward.domain.governance import (
 from steward.domain.naming import VersionRef, as_version_ref, check_role
 from steward.domain.policy import Policy
 from steward.domain.principal import Principal
+from steward.domain.text import required_reason
+from steward.services.classification import ClassificationCases
 from steward.services.evidence_store import EvidenceDraft, store_evidence
-from steward.services.governed import Governed, require_tier, required_reason, with_fields
+from steward.services.governed import Governed, require_tier, with_fields
 from steward.services.lookup import explain_unknown_version
 from steward.services.moves import apply_move
 from steward.services.ports import WriteSession
@@ -54,69 +54,8 @@ class RaciStep:
         return sorted({r for roles in self.assignments.values() for r, p in roles.items() if not p})
 
 
-class Governance(WaiverCases):
+class Governance(WaiverCases, ClassificationCases):
     """Risk classification, RACI, evidence attached by people, sign-offs and waivers."""
-
-    # Risk classification ------------------------------------------------------------------
-
-    @use_case("project.classify")
-    def classify(
-        self,
-        principal: Principal,
-        project: str,
-        answers: Mapping[str, str],
-        *,
-        policy: str | None = None,
-        reason: str | None = None,
-    ) -> Assessment:
-        """Answer the policy's questionnaire for a project; the answers give its risk tier."""
-        name = policy or self._ctx.default_policy
-        with self._store.write(principal) as tx:
-            project_id = tx.registry.project_id(project)
-            if project_id is None:
-                raise NotFoundError(f"unknown project {project!r}")
-            stored, parsed = self._ctx.policies.resolve_for_write(tx, name)
-            result = classify(parsed, {str(k): str(v) for k, v in answers.items()})
-            assessment = Assessment(
-                project=project,
-                policy_name=stored.name,
-                policy_version=stored.version,
-                answers={str(k): str(v) for k, v in answers.items()},
-                tier=result.tier,
-                score=result.score,
-                reasons=tuple(result.reasons),
-                assessed_at=tx.now,
-                assessed_by=principal.name,
-            )
-            event = tx.record(
-                PendingEvent(
-                    "project.classified",
-                    "project",
-                    project,
-                    {
-                        "policy": {"name": stored.name, "version": stored.version},
-                        "answers": assessment.answers,
-                        "tier": result.tier,
-                        "score": result.score,
-                    },
-                    (reason or "").strip() or None,
-                )
-            )
-            tx.governance.add_assessment(project_id, stored.id, assessment, event.seq)
-            tx.commit()
-        return assessment
-
-    @use_case("governance.read")
-    def assessment(self, principal: Principal, project: str) -> Assessment:
-        with self._store.read() as q:
-            if q.registry.get_project(project) is None:
-                raise NotFoundError(f"unknown project {project!r}")
-            found = q.governance.get_assessment(project)
-        if found is None:
-            raise NotFoundError(
-                f"project {project!r} has no risk assessment: run steward project classify"
-            )
-        return found
 
     @use_case("governance.read")
     def facts(self, principal: Principal, ref: str | VersionRef) -> VersionGovernance:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from steward.domain.audit import format_ts
-from steward.domain.classify import classify
+from steward.domain.classify import tier_of
 from steward.domain.errors import InvalidInputError
 from steward.domain.gate import evaluate_gate
 from steward.domain.governance import (
@@ -30,17 +30,6 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-def required_reason(reason: str | None, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise InvalidInputError(f"a reason is required to {what} (use --reason)")
-    if "\x00" in text:
-        raise InvalidInputError("the reason contains a NUL character")
-    if len(text) > 10_000:
-        raise InvalidInputError("the reason is longer than 10000 characters")
-    return text
 
 
 def ts_plus_days(ts: str, days: int) -> str:
@@ -146,20 +135,6 @@ def require_tier(governed: Governed, ref: VersionRef) -> tuple[Policy, str]:
             f"project {ref.project!r} has no risk assessment: run steward project classify"
         )
     return governed.policy, governed.tier
-
-
-def tier_of(policy: Policy, assessment: Assessment | None) -> str | None:
-    """The tier under the newest version of the assessed policy: the stored answers are
-    re-scored, so a new policy version applies from the next decision on. Answers that the new
-    version no longer accepts leave the project unclassified until it is assessed again."""
-    if assessment is None:
-        return None
-    if assessment.policy_name != policy.name:
-        return None
-    try:
-        return classify(policy, assessment.answers).tier
-    except InvalidInputError:
-        return None
 
 
 def with_fields(obj: Any) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from steward.domain.errors import (
     IntegrityBrokenError,
     InvalidInputError,
     NotFoundError,
-    PermissionDeniedError,
 )
 from steward.domain.inputs import (
     KpiInput,
@@ -47,8 +46,10 @@ from steward.domain.principal import Principal
 from steward.domain.stages import DEFAULT_STAGES, StageGraph
 from steward.services.access import Access
 from steward.services.inventory_inputs import Lineage, check_reason, text_field
+from steward.services.inventory_members import MemberCases, not_to_oneself
 from steward.services.inventory_tags import TagCases
 from steward.services.lookup import explain_missing
+from steward.services.policies import PolicyResolver
 from steward.services.ports import (
     ArtifactStore,
     Page,
@@ -61,7 +62,7 @@ from steward.services.ports import (
 from steward.services.use_case import use_case
 
 
-class Inventory(TagCases):
+class Inventory(TagCases, MemberCases):
     """The registry of projects, models and versions. Every change writes one audit event per
     fact, in the transaction that makes the change."""
 
@@ -72,8 +73,12 @@ class Inventory(TagCases):
         stages: StageGraph = DEFAULT_STAGES,
         *,
         access: Access,
+        policies: PolicyResolver,
+        default_policy: str = "default",
     ) -> None:
         self._access = access
+        self._policies = policies
+        self._default_policy = default_policy
         self._store = store
         self._artifacts = artifacts
         self._stages = stages
@@ -112,7 +117,13 @@ class Inventory(TagCases):
             Member(check_person("member", m.person), check_role(m.role))
             for m in members_from(members)
         ]
-        _not_to_oneself(principal, [m.person for m in checked_members])
+        # One person behind every spelling: the owner and members are resolved together.
+        named = self._access.people([owner_name, *(m.person for m in checked_members)], "member")
+        owner_name = named[0]
+        checked_members = [
+            Member(p, m.role) for p, m in zip(named[1:], checked_members, strict=True)
+        ]
+        not_to_oneself(principal, [m.person for m in checked_members])
         with self._store.write(principal) as tx:
             if tx.registry.project_id(name) is not None:
                 raise ConflictError(f"project {name!r} already exists")
@@ -139,7 +150,17 @@ class Inventory(TagCases):
             )
             owner_member = Member(owner_name, OWNER_ROLE)
             tx.registry.add_member(project_id, owner_name, OWNER_ROLE)
+            signing = self._signing_roles(tx, None)
             for member in dict.fromkeys(m for m in checked_members if m != owner_member):
+                if member.role in signing:
+                    self._request_signing_role(
+                        tx,
+                        principal,
+                        (project_id, name),
+                        member,
+                        "named when the project was created",
+                    )
+                    continue
                 tx.registry.add_member(project_id, member.person, member.role)
                 tx.record(
                     PendingEvent(
@@ -151,49 +172,6 @@ class Inventory(TagCases):
                 )
             tx.commit()
         return self._project(name)
-
-    @use_case("project.members.change")
-    def add_member(
-        self, principal: Principal, project: str, person: str, role: str, reason: str | None = None
-    ) -> Project:
-        person, role = check_person("member", person), check_role(role)
-        _not_to_oneself(principal, [person])
-        with self._store.write(principal) as tx:
-            project_id = self._project_id(tx, project)
-            if not tx.registry.add_member(project_id, person, role):
-                raise ConflictError(f"{person} already holds role {role!r} in project {project!r}")
-            tx.record(
-                PendingEvent(
-                    "project.member_added",
-                    "project",
-                    project,
-                    {"person": person, "role": role},
-                    check_reason(reason, False),
-                )
-            )
-            tx.commit()
-        return self._project(project)
-
-    @use_case("project.members.change")
-    def remove_member(
-        self, principal: Principal, project: str, person: str, role: str, reason: str | None = None
-    ) -> Project:
-        person, role = check_person("member", person), check_role(role)
-        with self._store.write(principal) as tx:
-            project_id = self._project_id(tx, project)
-            if not tx.registry.remove_member(project_id, person, role):
-                raise NotFoundError(f"{person} does not hold role {role!r} in project {project!r}")
-            tx.record(
-                PendingEvent(
-                    "project.member_removed",
-                    "project",
-                    project,
-                    {"person": person, "role": role},
-                    check_reason(reason, False),
-                )
-            )
-            tx.commit()
-        return self._project(project)
 
     @use_case("inventory.read")
     def list_projects(self, principal: Principal, page: PageRequest | None = None) -> Page[Project]:
@@ -437,13 +415,3 @@ class Inventory(TagCases):
         if project_id is None:
             raise NotFoundError(f"unknown project {project!r}")
         return project_id
-
-
-def _not_to_oneself(principal: Principal, people: Iterable[str]) -> None:
-    """Nobody grants a role to themselves: the owner role a creator holds comes with the
-    project, every other role from someone else."""
-    if principal.name in people:
-        raise PermissionDeniedError(
-            f"{principal.name} cannot grant a role to themselves: ask the project's owner "
-            "or an admin"
-        )

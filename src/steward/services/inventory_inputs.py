@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from steward.domain.errors import InvalidInputError
+from steward.domain.text import free_text, optional_reason, required_reason
 
 __all__ = ["Lineage", "check_reason", "text_field"]
 
@@ -28,17 +28,10 @@ class Lineage:
 
 
 def check_reason(reason: str | None, required: bool) -> str | None:
-    text = (reason or "").strip()
-    if required and not text:
-        raise InvalidInputError("a reason is required for this change (use --reason)")
-    if "\x00" in text:
-        raise InvalidInputError("the reason contains a NUL character")
-    return text or None
+    if required:
+        return required_reason(reason, "make this change")
+    return optional_reason(reason)
 
 
 def text_field(label: str, value: str, limit: int = 10_000) -> str:
-    if not isinstance(value, str):
-        raise InvalidInputError(f"{label} must be text")
-    if len(value) > limit:
-        raise InvalidInputError(f"{label} is longer than {limit} characters")
-    return value.strip()
+    return free_text(value, label, limit=limit)

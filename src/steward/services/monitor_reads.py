@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from steward.domain.audit import PendingEvent
+from steward.domain.changes import PendingChange
 from steward.domain.errors import InvalidInputError, NotFoundError
 from steward.domain.monitoring import Alert, Delivery, Review, SeriesPoint, WindowResult
 from steward.domain.naming import VersionRef, parse_version_ref
 from steward.domain.principal import Principal
-from steward.services.governed import GovernanceContext, required_reason
+from steward.domain.text import required_reason
+from steward.services.change_requests import request_change
+from steward.services.governed import GovernanceContext
 from steward.services.lookup import explain_unknown_version
 from steward.services.ports import ReadSession
 from steward.services.use_case import project_of, use_case
@@ -129,16 +132,38 @@ class MonitorReading:
             ]
 
     @use_case("review.close", scope="inside")
-    def close_review(self, principal: Principal, review_id: int, reason: str | None) -> Review:
-        """Close a review with its resolution."""
+    def close_review(
+        self, principal: Principal, review_id: int, reason: str | None
+    ) -> Review | PendingChange:
+        """Close a review with its resolution. A review an alert opened is evidence that
+        production misbehaved, so closing it waits for a second person (a pending change)."""
         why = required_reason(reason, "close a review")
         with self._ctx.store.write(principal) as tx:
             review = tx.monitoring.review(review_id)
             if review is None:
                 raise NotFoundError(f"unknown review {review_id}")
-            self._ctx.access.require(principal, "review.close", project_of(review.version_ref))
+            project = project_of(review.version_ref)
+            self._ctx.access.require(principal, "review.close", project)
             if review.status != "open":
                 raise InvalidInputError(f"review {review_id} is already closed")
+            if review.alert_id is not None:
+                assert project is not None
+                project_id = tx.registry.project_id(project)
+                assert project_id is not None
+                change = request_change(
+                    tx,
+                    principal,
+                    "review.close",
+                    (project_id, project),
+                    f"review:{review_id}",
+                    f"close review {review_id} of {review.version_ref}, opened by alert "
+                    f"{review.alert_id}",
+                    [f"the alert's review of {review.version_ref} ends: {why}"],
+                    {"review": review_id},
+                    why,
+                )
+                tx.commit()
+                return change
             tx.record(
                 PendingEvent(
                     "review.closed", "version", review.version_ref, {"review": review_id}, why

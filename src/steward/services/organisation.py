@@ -8,20 +8,38 @@ established: a name typed after `--actor` cannot make itself the first admin.
 from __future__ import annotations
 
 from steward.domain.audit import PendingEvent
-from steward.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.domain.changes import PendingChange, signing_roles
+from steward.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from steward.domain.identity import identity_key
 from steward.domain.naming import check_person
-from steward.domain.permissions import ADMIN, ORG_ROLES
+from steward.domain.permissions import ADMIN, DEFAULT_PERMISSIONS, ORG_ROLES
 from steward.domain.principal import Principal
+from steward.domain.text import required_reason
 from steward.services.access import Access
-from steward.services.governed import required_reason
+from steward.services.change_requests import request_change
+from steward.services.policies import PolicyResolver
 from steward.services.ports import Store, WriteSession
 from steward.services.use_case import note_check, use_case
 
 
 class Organisation:
-    def __init__(self, store: Store, *, access: Access) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        access: Access,
+        policies: PolicyResolver,
+        default_policy: str = "default",
+    ) -> None:
         self._store = store
         self._access = access
+        self._policies = policies
+        self._default_policy = default_policy
 
     @use_case("roles.read")
     def roles(self, principal: Principal) -> dict[str, frozenset[str]]:
@@ -50,16 +68,46 @@ class Organisation:
         return principal.name
 
     @use_case("admin")
-    def grant(self, principal: Principal, person: str, role: str, reason: str | None) -> None:
-        """Give `person` an organisation role. Nobody grants a role to themselves."""
+    def grant(
+        self, principal: Principal, person: str, role: str, reason: str | None
+    ) -> PendingChange | None:
+        """Give `person` an organisation role. Nobody grants a role to themselves. A role that
+        signs or approves under the default policy (risk_officer) waits for a second person,
+        except the first holder of it: before one exists, nobody could approve."""
         person, role = _checked(person, role)
+        person = self._access.person(person)
         why = required_reason(reason, "grant an organisation role")
         if person == principal.name:
-            raise InvalidInputError(f"{person} cannot grant a role to themselves")
+            raise PermissionDeniedError(f"{person} cannot grant a role to themselves")
         with self._store.write(principal) as tx:
-            if not self._grant(tx, person, role, why):
+            holders = tx.access.org_role_holders()
+            if role in holders.get(person, frozenset()):
                 raise ConflictError(f"{person} already holds the organisation role {role!r}")
+            policy = self._policies.governing(tx, None, self._default_policy)
+            # Until the default policy exists, Steward's default approvers still sign.
+            signing = (
+                signing_roles(policy)
+                if policy is not None
+                else frozenset(DEFAULT_PERMISSIONS["change.approve"])
+            )
+            first = not any(role in roles for roles in holders.values())
+            if role in signing and not first:
+                change = request_change(
+                    tx,
+                    principal,
+                    "role.grant",
+                    None,
+                    f"organisation:{person}:{role}",
+                    f"give {person} the organisation role {role}",
+                    [f"{person} could sign and approve as {role} in every project"],
+                    {"beneficiary": person, "role": role},
+                    why,
+                )
+                tx.commit()
+                return change
+            self._grant(tx, person, role, why)
             tx.commit()
+        return None
 
     @use_case("admin")
     def revoke(self, principal: Principal, person: str, role: str, reason: str | None) -> None:
@@ -75,6 +123,34 @@ class Organisation:
                 raise NotFoundError(f"{person} does not hold the organisation role {role!r}")
             tx.record(PendingEvent("org.role_revoked", "person", person, {"role": role}, why))
             tx.commit()
+
+    @use_case("admin")
+    def add_alias(self, principal: Principal, alias: str, person: str, reason: str | None) -> str:
+        """Make `alias` (another login, an e-mail address) stand for `person`: from then on it
+        acts as that person, so separation of duties sees one person behind both names. An
+        alias cannot be a person who acted or holds a role, nor the admin's own."""
+        alias = check_person("alias", alias)
+        person = self._access.person(check_person("person", person))
+        why = required_reason(reason, "add an alias")
+        key = identity_key(alias)
+        known = self._access.known()
+        if any(identity_key(name) == key for name in known.names):
+            raise ConflictError(
+                f"{alias!r} is a person Steward knows (they acted or hold a role): it cannot "
+                "become someone else's alias"
+            )
+        if known.aliases.get(key, person) != person:
+            raise ConflictError(f"{alias!r} is already an alias of {known.aliases[key]!r}")
+        if person == principal.name:
+            raise PermissionDeniedError(f"{principal.name} cannot add an alias to themselves")
+        with self._store.write(principal) as tx:
+            event = tx.record(
+                PendingEvent("person.alias_added", "person", person, {"alias": alias}, why)
+            )
+            if not tx.access.add_alias(key, alias, person, event.seq):
+                raise ConflictError(f"{alias!r} is already an alias of {person!r}")
+            tx.commit()
+        return person
 
     @staticmethod
     def _grant(tx: WriteSession, person: str, role: str, why: str) -> bool:

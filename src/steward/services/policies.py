@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from steward.domain.audit import PendingEvent
-from steward.domain.errors import InvalidInputError, NotFoundError
+from steward.domain.changes import PendingChange
+from steward.domain.classify import tier_of
+from steward.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.domain.governance import StoredPolicy
 from steward.domain.policy import Policy
 from steward.domain.principal import Principal
+from steward.domain.text import required_reason
+from steward.domain.weakening import policy_weakenings, tier_weakenings
 from steward.services.access import Access
+from steward.services.change_requests import request_change
 from steward.services.ports import PolicyLoader, ReadSession, Store, WriteSession
 from steward.services.use_case import use_case
 
@@ -100,8 +105,33 @@ class PolicyResolver:
             raise NotFoundError(f"unknown policy {name!r}")
         return None, self.validate(text, f"{name}.yaml")
 
+    def governing(self, tx: WriteSession, project_id: int | None, default: str) -> Policy | None:
+        """The policy that governs a project (its assessed policy's newest version; else the
+        default policy), read without storing anything; None if the default is unknown."""
+        assessment = None if project_id is None else tx.governance.get_assessment(project_id)
+        name = assessment.policy_name if assessment is not None else default
+        stored = tx.policies.get_policy(name, None)
+        if stored is not None:
+            return self.parse(stored)
+        text = self.builtin_texts().get(name)
+        return None if text is None else self.validate(text, f"{name}.yaml")
+
+    def resolve_base(self, q: ReadSession, name: str) -> tuple[StoredPolicy | None, Policy | None]:
+        """What a new version of `name` replaces: the newest stored version, else the shipped
+        text (which governs until a version is stored), else nothing."""
+        stored = q.policies.get_policy(name, None)
+        if stored is not None:
+            return stored, self.parse(stored)
+        text = self.builtin_texts().get(name)
+        return None, None if text is None else self.validate(text, f"{name}.yaml")
+
     def store(
-        self, tx: WriteSession, policy: Policy, text: str, reason: str | None
+        self,
+        tx: WriteSession,
+        policy: Policy,
+        text: str,
+        reason: str | None,
+        change: int | None = None,
     ) -> AppliedPolicy:
         """`policy` as the next version of its name, unless it is the newest already."""
         digest = policy.digest()
@@ -121,6 +151,7 @@ class PolicyResolver:
                     "version": version,
                     "digest": digest,
                     "same_as_version": earlier.version if earlier else None,
+                    **({"change": change} if change is not None else {}),
                 },
                 (reason or "").strip() or None,
             )
@@ -145,10 +176,35 @@ class PolicyBook:
     @use_case("policy.apply")
     def apply(
         self, principal: Principal, text: str, source: str, reason: str | None = None
-    ) -> AppliedPolicy:
-        """Store policy text as the next version of its name (a no-op if unchanged)."""
+    ) -> AppliedPolicy | PendingChange:
+        """Store policy text as the next version of its name (a no-op if unchanged). A version
+        that removes or loosens a requirement of the one it replaces (or that would move a
+        project into a weaker tier) is returned as a pending change for a second person."""
         policy = self._resolver.validate(text, source)
+        with self._store.read() as q:
+            base_stored, base = self._resolver.resolve_base(q, policy.name)
+            weakens = [] if base is None else weakenings(q, base, policy)
         with self._store.write(principal) as tx:
+            newest = tx.policies.get_policy(policy.name, None)
+            if _version(newest) != _version(base_stored):
+                raise ConflictError(
+                    f"policy {policy.name!r} changed while it was being applied: apply it again"
+                )
+            if weakens and (newest is None or newest.digest != policy.digest()):
+                why = required_reason(reason, "apply a policy that weakens governance")
+                change = request_change(
+                    tx,
+                    principal,
+                    "policy.weaken",
+                    None,
+                    policy.name,
+                    f"apply policy {policy.name} as version {(newest.version if newest else 0) + 1}",
+                    weakens,
+                    {"text": text, "source": source, "base_version": _version(newest)},
+                    why,
+                )
+                tx.commit()
+                return change
             applied = self._resolver.store(tx, policy, text, reason)
             tx.commit()
         return applied
@@ -210,3 +266,22 @@ class PolicyBook:
         if not versions and name not in self._resolver.builtin_texts():
             raise NotFoundError(f"unknown policy {name!r}: see steward policy list")
         return versions
+
+
+def weakenings(q: ReadSession, old: Policy, new: Policy) -> list[str]:
+    """What `new` gives up against `old`: its requirements, and the projects its questionnaire
+    would move into a weaker tier (their stored answers are scored again under it)."""
+    found = policy_weakenings(old, new)
+    for assessment in q.governance.assessments(None):
+        if assessment.policy_name != old.name:
+            continue
+        before, after = tier_of(old, assessment), tier_of(new, assessment)
+        if before is None or after is None or before == after:
+            continue
+        if tier_weakenings(old, before, new, after):
+            found.append(f"project {assessment.project} would move from {before} to {after}")
+    return found
+
+
+def _version(stored: StoredPolicy | None) -> int | None:
+    return stored.version if stored is not None else None

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from steward.domain.audit import PendingEvent
+from steward.domain.changes import PendingChange
+from steward.domain.classify import tier_of
 from steward.domain.errors import GateBlockedError, InvalidInputError, NotFoundError
 from steward.domain.governance import (
     GateDecision,
@@ -21,11 +23,10 @@ from steward.domain.governance import (
 )
 from steward.domain.naming import VersionRef, as_version_ref, check_person
 from steward.domain.principal import Principal
+from steward.domain.text import required_reason
 from steward.services.governed import (
     GovernanceContext,
     Governed,
-    required_reason,
-    tier_of,
     ts_plus_days,
 )
 from steward.services.lookup import version_for_write
@@ -86,6 +87,8 @@ class Inbox:
     to_sign: tuple[InboxItem, ...]  # oldest request first
     blocked: tuple[InboxItem, ...]  # my own requests that wait, and why
     recertifications: tuple[Recertification, ...]  # due or overdue where I could sign
+    changes_to_approve: tuple[PendingChange, ...] = ()  # pending, and I may approve them
+    my_changes: tuple[PendingChange, ...] = ()  # pending, and I asked for them
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +96,8 @@ class Inbox:
             "to_sign": [i.as_dict() for i in self.to_sign],
             "blocked": [i.as_dict() for i in self.blocked],
             "recertifications": [r.as_dict() for r in self.recertifications],
+            "changes_to_approve": [c.as_dict() for c in self.changes_to_approve],
+            "my_changes": [c.as_dict() for c in self.my_changes],
         }
 
 
@@ -306,7 +311,15 @@ class Promotion:
                 }
                 if roles_held & wanted and _may_sign(governed, person, item.stage):
                     recerts.append(item)
-        return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts))
+            changes = q.changes.list_changes("pending", None)
+        asked = tuple(c for c in changes if c.requested_by == person)
+        approvable = tuple(
+            c
+            for c in changes
+            if person not in (c.requested_by, c.payload.get("beneficiary"))
+            and self._ctx.access.permits(person, "change.approve", c.project)
+        )
+        return Inbox(person, tuple(to_sign), tuple(blocked), tuple(recerts), approvable, asked)
 
     @use_case("governance.read")
     def recertifications(

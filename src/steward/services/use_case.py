@@ -59,6 +59,8 @@ def use_case(action: str, scope: Scope = "arguments") -> Callable[[F], F]:
             if scope == "local":
                 return method(self, principal, *args, **kwargs)
             access: Access = self._access
+            # One person behind every spelling of a name, before anything is decided.
+            principal = access.identify(principal)
             if scope == "inside":
                 with _expecting_check(declaration):
                     return method(self, principal, *args, **kwargs)

@@ -16,11 +16,11 @@ from steward.domain.errors import (
 from steward.domain.governance import Waiver
 from steward.domain.naming import VersionRef, as_version_ref, parse_version_ref
 from steward.domain.principal import Principal
+from steward.domain.text import required_reason
 from steward.domain.times import to_utc_text
 from steward.services.governed import (
     GovernanceContext,
     require_tier,
-    required_reason,
     ts_plus_days,
     with_fields,
 )

@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, insert, select
 
 from steward.adapters.sql import tables as t
 from steward.adapters.sql.part import SqlPart
-from steward.services.ports.access import Standing
+from steward.services.ports.access import People, Standing
 
 
 class SqlAccessReads(SqlPart):
@@ -59,6 +59,27 @@ class SqlAccessReads(SqlPart):
             held.setdefault(row.person, set()).add(row.role)
         return {person: frozenset(roles) for person, roles in held.items()}
 
+    def people(self, after_seq: int) -> People:
+        e = t.audit_events
+        actors = frozenset(
+            self._conn.execute(select(e.c.actor).where(e.c.seq > after_seq).distinct())
+            .scalars()
+            .all()
+        )
+        holders = frozenset(
+            self._conn.execute(
+                select(t.project_members.c.person).union(select(t.org_roles.c.person))
+            )
+            .scalars()
+            .all()
+        )
+        aliases = {
+            row.key: row.person
+            for row in self._conn.execute(select(t.person_aliases.c.key, t.person_aliases.c.person))
+        }
+        head = self._conn.execute(select(t.audit_head.c.seq).where(t.audit_head.c.id == 1)).scalar()
+        return People(actors, holders, aliases, int(head or 0))
+
 
 class SqlAccessWrites(SqlAccessReads):
     def grant_org_role(self, person: str, role: str, audit_seq: int) -> bool:
@@ -83,3 +104,19 @@ class SqlAccessWrites(SqlAccessReads):
         r = t.org_roles
         result = self._conn.execute(delete(r).where(r.c.person == person, r.c.role == role))
         return bool(result.rowcount)
+
+    def add_alias(self, key: str, alias: str, person: str, audit_seq: int) -> bool:
+        a = t.person_aliases
+        if self._conn.execute(select(a.c.key).where(a.c.key == key)).first() is not None:
+            return False
+        self._conn.execute(
+            insert(a).values(
+                key=key,
+                alias=alias,
+                person=person,
+                added_by=self.actor,
+                added_at=self.now,
+                audit_seq=audit_seq,
+            )
+        )
+        return True

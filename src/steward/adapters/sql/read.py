@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from steward.adapters.sql.access import SqlAccessReads
     from steward.adapters.sql.audit_read import SqlAuditReads
+    from steward.adapters.sql.changes import SqlChangesReads
     from steward.adapters.sql.governance_read import SqlGovernanceReads, SqlPolicyReads
     from steward.adapters.sql.monitor import SqlMonitoringReads
     from steward.adapters.sql.outbox import SqlOutboxReads
@@ -92,6 +93,12 @@ class SqlReadSession:
     @cached_property
     def access(self) -> SqlAccessReads:
         from steward.adapters.sql.access import SqlAccessReads as Reads
+
+        return Reads(self._conn)
+
+    @cached_property
+    def changes(self) -> SqlChangesReads:
+        from steward.adapters.sql.changes import SqlChangesReads as Reads
 
         return Reads(self._conn)
 

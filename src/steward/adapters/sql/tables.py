@@ -452,3 +452,37 @@ org_roles = Table(
     Column("granted_at", TS, nullable=False),
     Column("audit_seq", BigInteger, nullable=False),
 )
+
+pending_changes = Table(
+    "pending_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id"), nullable=True),
+    Column("subject", String(300), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("weakens", Text, nullable=False),  # JSON list of sentences
+    Column("payload", Text, nullable=False),  # JSON: what approval applies
+    Column("status", String(16), nullable=False),
+    Column("requested_by", PERSON, nullable=False),
+    Column("requested_at", TS, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request_seq", BigInteger, nullable=False),
+    Column("decided_by", PERSON, nullable=True),
+    Column("decided_at", TS, nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("decision_seq", BigInteger, nullable=True),
+    # One pending change per kind and subject; partial (WHERE status = 'pending') in 0006.
+    Index("uq_pending_changes_subject", "kind", "subject", unique=True),
+)
+
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("key", PERSON, primary_key=True),  # the alias's identity key
+    Column("alias", PERSON, nullable=False),
+    Column("person", PERSON, nullable=False),
+    Column("added_by", PERSON, nullable=False),
+    Column("added_at", TS, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+)

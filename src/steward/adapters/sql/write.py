@@ -17,6 +17,7 @@ from steward.services.ports import VersionHandle
 
 if TYPE_CHECKING:
     from steward.adapters.sql.access import SqlAccessWrites
+    from steward.adapters.sql.changes import SqlChangesWrites
     from steward.adapters.sql.governance_write import SqlGovernanceWrites, SqlPolicyWrites
     from steward.adapters.sql.monitor import SqlMonitoringWrites
     from steward.adapters.sql.outbox import SqlOutboxWrites
@@ -83,6 +84,12 @@ class SqlWriteSession:
 
         return Writes(self._conn, self.now, self.actor)
 
+    @cached_property
+    def changes(self) -> SqlChangesWrites:
+        from steward.adapters.sql.changes import SqlChangesWrites as Writes
+
+        return Writes(self._conn, self.now, self.actor)
+
     def record(self, event: PendingEvent) -> AuditEvent:
         chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
         self._events.append(chained)
@@ -138,6 +145,11 @@ class SqlRegistryWrites(SqlPart):
             )
         )
         return _new_id(result)
+
+    def set_owner(self, project_id: int, owner: str) -> None:
+        self._conn.execute(
+            update(t.projects).where(t.projects.c.id == project_id).values(owner=owner)
+        )
 
     def add_member(self, project_id: int, person: str, role: str) -> bool:
         exists = self._conn.execute(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
+from steward.entrypoints.cli.change import CHANGE_COLUMNS, change_rows
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def inbox(
     person: str | None = typer.Option(None, "--person", help="Whose inbox (default: yours)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """What waits for your sign-off, which of your requests are blocked, and overdue reviews."""
+    """What waits for you: sign-offs, blocked requests, overdue reviews, changes to approve."""
     box = client(ctx).inbox(person)
     if as_json:
         print_json(box.as_dict())
@@ -97,6 +98,14 @@ def inbox(
         table("recertifications overdue", RECERT_COLUMNS, _recert_rows(box.recertifications))
     else:
         console.print("recertifications overdue: nothing")
+    for title, changes in (
+        ("governance changes waiting for your approval", box.changes_to_approve),
+        ("your governance changes waiting for approval", box.my_changes),
+    ):
+        if changes:
+            table(title, CHANGE_COLUMNS, change_rows(list(changes)))
+        else:
+            console.print(f"{title}: nothing")
 
 
 def _share(value: float | None) -> str:

@@ -42,7 +42,7 @@ GROUPS: dict[str, Entry] = {
     "inbox": Entry(
         "governance",
         "inbox",
-        "What waits for your sign-off, which of your requests are blocked, and overdue reviews.",
+        "What waits for you: sign-offs, blocked requests, overdue reviews, changes to approve.",
     ),
     "project": Entry(
         "project", "app", "Create and inspect projects (analytics use cases) and their members."
@@ -85,6 +85,11 @@ GROUPS: dict[str, Entry] = {
         "Organisation roles: who is admin, risk officer or auditor across every project.",
     ),
     "request": Entry("request", "app", "List promotion requests and withdraw your own."),
+    "change": Entry(
+        "change",
+        "app",
+        "Governance changes that wait for a second person: list, show, approve, reject, withdraw.",
+    ),
     "governance": Entry(
         "governance", "app", "Governance KPIs per team and the recertification schedule."
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
+from steward.entrypoints.cli.change import report_pending
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
 
 app = typer.Typer(
@@ -55,8 +56,12 @@ def grant(
     reason: str = REASON,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Give a person an organisation role (admins only; never to yourself)."""
-    client(ctx).grant_org_role(person, role, reason)
+    """Give a person an organisation role (admins only; never to yourself). A role that signs
+    (risk_officer) waits for a second person's approval, except its first holder's."""
+    change = client(ctx).grant_org_role(person, role, reason)
+    if change is not None:
+        report_pending(change, as_json)
+        return
     if as_json:
         print_json({"person": person, "role": role, "granted": True})
     else:
@@ -77,3 +82,19 @@ def revoke(
         print_json({"person": person, "role": role, "revoked": True})
     else:
         console.print(f"{escape(person)} no longer holds the organisation role {escape(role)}")
+
+
+@app.command("alias")
+def alias(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The other name: a login, an e-mail address."),
+    person: str = PERSON,
+    reason: str = REASON,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Make another name stand for a person (admins only): it then acts as that person."""
+    client(ctx).add_alias(name, person, reason)
+    if as_json:
+        print_json({"alias": name, "person": person})
+    else:
+        console.print(f"{escape(name)} now stands for {escape(person)}")

@@ -10,7 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from steward.domain.changes import PendingChange
 from steward.domain.errors import StewardError
+from steward.entrypoints.cli.change import report_pending
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
 
 if TYPE_CHECKING:
@@ -253,8 +255,12 @@ def apply(
     reason: str | None = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Store a policy file as the next version of its name; the same content again is a no-op."""
+    """Store a policy file as the next version of its name; the same content again is a no-op.
+    A version that removes or loosens a requirement waits for a second person's approval."""
     applied = client(ctx).apply_policy(file, reason)
+    if isinstance(applied, PendingChange):
+        report_pending(applied, as_json)
+        return
     stored = applied.stored
     if as_json:
         print_json({"created": applied.created, **_stored_dict(stored)})

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
+from steward.domain.changes import PendingChange
 from steward.domain.errors import InvalidInputError
+from steward.entrypoints.cli.change import report_pending, show_pending
 from steward.entrypoints.cli.output import (
     AFTER_OPTION,
     JSON_OPTION,
@@ -79,10 +81,13 @@ def create(
         members=members,
         reason=reason,
     )
+    waiting = client(ctx).changes("pending", project.name) if members else []
     if as_json:
-        print_json(project.as_dict())
-    else:
-        console.print(f"created project [bold]{project.name}[/bold]")
+        print_json({**project.as_dict(), "pending_changes": [c.as_dict() for c in waiting]})
+        return
+    console.print(f"created project [bold]{project.name}[/bold]")
+    for change in waiting:
+        show_pending(change)
 
 
 @app.command("list")
@@ -138,12 +143,28 @@ def member_add(
     reason: str | None = typer.Option(None, "--reason", help="Why, for the audit trail."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Give a person a role in a project."""
+    """Give a person a role in a project. A role that signs (validator, approvers) waits for
+    a second person's approval: steward change approve."""
     result = client(ctx).add_member(project, person, role, reason)
-    if as_json:
+    if isinstance(result, PendingChange):
+        report_pending(result, as_json)
+    elif as_json:
         print_json(result.as_dict())
     else:
-        console.print(f"{person} is now {role} in {project}")
+        console.print(f"{escape(person)} is now {escape(role)} in {escape(project)}")
+
+
+@app.command("owner")
+def owner(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="Project name."),
+    person: str = typer.Argument(..., help="The new owner."),
+    reason: str = typer.Option(..., "--reason", help="Why (required)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Ask for a new owner of a project; a second person approves it (steward change approve)."""
+    change = client(ctx).change_owner(project, person, reason)
+    report_pending(change, as_json)
 
 
 @member_app.command("remove")
@@ -245,7 +266,9 @@ def classify(
     answers = read_answers(answers_file) if answers_file is not None else {}
     answers.update(_parse_answer(a) for a in answer)
     assessment = client(ctx).classify(project, answers, policy=policy, reason=reason)
-    if as_json:
+    if isinstance(assessment, PendingChange):
+        report_pending(assessment, as_json)
+    elif as_json:
         print_json(assessment.as_dict())
     else:
         _show_assessment(assessment)

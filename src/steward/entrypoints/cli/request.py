@@ -6,6 +6,7 @@ import typer
 from rich.markup import escape
 
 from steward.domain.errors import InvalidInputError
+from steward.entrypoints.cli.change import CHANGE_COLUMNS, change_rows
 from steward.entrypoints.cli.output import JSON_OPTION, client, console, print_json, table
 
 app = typer.Typer(help="List promotion requests and withdraw your own.", no_args_is_help=True)
@@ -29,15 +30,22 @@ def list_(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List promotion requests (open ones by default), oldest first."""
+    """List promotion requests (open ones by default), oldest first, and the governance changes
+    waiting for a second person."""
     if status not in REQUEST_STATUSES:
         raise InvalidInputError(
             f"unknown request status {status!r}: expected {', '.join(REQUEST_STATUSES)}"
         )
     requests = client(ctx).requests(project, None if status == "all" else status)
+    # Governance changes are requests too: the pending ones are listed beside the promotions.
+    changes = client(ctx).changes("pending", project) if status in ("open", "all") else []
     if as_json:
-        print_json({"items": [r.as_dict() for r in requests]})
+        print_json(
+            {"items": [r.as_dict() for r in requests], "changes": [c.as_dict() for c in changes]}
+        )
         return
+    if changes:
+        table("governance changes waiting for approval", CHANGE_COLUMNS, change_rows(changes))
     table(
         None,
         ["id", "version", "move", "status", "requested (UTC)", "by", "reason"],

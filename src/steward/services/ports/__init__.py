@@ -3,8 +3,9 @@ in-process fakes in tests/fakes, which implement every member of every one of th
 (tests/unit/test_fakes_complete.py). Every port runs the scenarios in
 tests/integration/test_port_contracts.py against its fake, SQLite and PostgreSQL."""
 
-from steward.services.ports.access import AccessReads, AccessWrites, Standing
+from steward.services.ports.access import AccessReads, AccessWrites, People, Standing
 from steward.services.ports.audit import AuditReads, ChainVerifier, Keys, Signer
+from steward.services.ports.changes import ChangesReads, ChangesWrites
 from steward.services.ports.governance import GovernanceReads, GovernanceWrites
 from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
 from steward.services.ports.outbox import (
@@ -50,6 +51,8 @@ __all__ = [
     "AuditReads",
     "ChainHead",
     "ChainVerifier",
+    "ChangesReads",
+    "ChangesWrites",
     "GovernanceReads",
     "GovernanceWrites",
     "Hooks",
@@ -63,6 +66,7 @@ __all__ = [
     "OutboxWrites",
     "Page",
     "PageRequest",
+    "People",
     "PolicyLoader",
     "PolicyReads",
     "PolicyWrites",

@@ -20,10 +20,24 @@ class Standing:
     policy_version: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class People:
+    """The names a store knows, for telling people apart (`steward.domain.identity`)."""
+
+    actors: frozenset[str]  # who acted in events after the sequence number asked from
+    holders: frozenset[str]  # project members and organisation role holders, now
+    aliases: dict[str, str]  # alias key -> the person it stands for
+    head_seq: int  # the newest event's sequence number
+
+
 class AccessReads(Protocol):
     def standing(self, person: str, project: str | None, default_policy: str) -> Standing: ...
     def org_role_holders(self) -> dict[str, frozenset[str]]:
         """Every person holding an organisation role, by name."""
+        ...
+
+    def people(self, after_seq: int) -> People:
+        """Actors of the events after `after_seq`, and everyone holding a role or an alias."""
         ...
 
 
@@ -35,4 +49,8 @@ class AccessWrites(Protocol):
 
     def revoke_org_role(self, person: str, role: str) -> bool:
         """False when the person does not hold the role."""
+        ...
+
+    def add_alias(self, key: str, alias: str, person: str, audit_seq: int) -> bool:
+        """Map an alias (by its identity key) to a person; False when the key is taken."""
         ...

@@ -43,6 +43,10 @@ class RegistryWrites(Protocol):
     def add_project(
         self, name: str, purpose: str, business_objective: str, owner: str, kpis: tuple[Kpi, ...]
     ) -> int: ...
+    def set_owner(self, project_id: int, owner: str) -> None:
+        """Record a new owner (the owner role moves with `add_member`/`remove_member`)."""
+        ...
+
     def add_member(self, project_id: int, person: str, role: str) -> bool:
         """False when the person already holds the role."""
         ...

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from steward.domain.principal import Principal
     from steward.services.ports.access import AccessReads, AccessWrites
     from steward.services.ports.audit import AuditReads
+    from steward.services.ports.changes import ChangesReads, ChangesWrites
     from steward.services.ports.governance import GovernanceReads, GovernanceWrites
     from steward.services.ports.monitoring import MonitoringReads, MonitoringWrites
     from steward.services.ports.outbox import OutboxReads, OutboxWrites
@@ -43,6 +44,8 @@ class WriteSession(Protocol):
     def outbox(self) -> OutboxWrites: ...
     @property
     def access(self) -> AccessWrites: ...
+    @property
+    def changes(self) -> ChangesWrites: ...
 
     def record(self, event: PendingEvent) -> AuditEvent:
         """Numbers, timestamps and chains the event; it is stored at commit."""
@@ -66,6 +69,8 @@ class ReadSession(Protocol):
     def audit(self) -> AuditReads: ...
     @property
     def access(self) -> AccessReads: ...
+    @property
+    def changes(self) -> ChangesReads: ...
 
 
 class Store(Protocol):

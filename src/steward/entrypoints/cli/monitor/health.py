@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from steward.domain.changes import PendingChange
 from steward.domain.errors import InvalidInputError
+from steward.entrypoints.cli.change import report_pending
 from steward.entrypoints.cli.output import (
     JSON_OPTION,
     client,
@@ -128,8 +130,12 @@ def close_review(
     reason: str = typer.Option(..., "--reason", help="What was found and done (required)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Close a review with what was found and done."""
+    """Close a review with what was found and done. A review an alert opened waits for a
+    second person's approval."""
     closed = client(ctx).close_review(review_id, reason)
+    if isinstance(closed, PendingChange):
+        report_pending(closed, as_json)
+        return
     if as_json:
         print_json(closed.as_dict())
         return
