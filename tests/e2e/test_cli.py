@@ -183,6 +183,28 @@ def test_old_schema_is_reported_and_upgrade_fixes_it(cli: Run, tmp_path: Path) -
     assert cli("project", "list").code == 0
 
 
+def test_paths_that_cannot_be_used_are_named_in_one_line(cli: Run, tmp_path: Path) -> None:
+    """A folder where a file is written, a missing folder, a device as an artifact: each used
+    to end in a traceback or read for ever."""
+    key = tmp_path / "audit.key"
+    assert cli("audit", "keygen", "-o", str(key)).code == 0
+    assert cli("project", "create", "credit").code == 0
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for target, problem in (
+        (folder, "Is a directory"),
+        (tmp_path / "missing" / "cp.json", "No such file or directory"),
+    ):
+        written = cli("audit", "checkpoint", "--key", str(key), "-o", str(target))
+        assert written.code == 2, written.err
+        assert written.err == f"steward: error: cannot use {target}: {problem}\n"
+    endless = cli("version", "register", "credit/m", "--artifact", "/dev/zero", "--format", "skops")
+    assert endless.code == 2
+    assert endless.err == (
+        "steward: error: cannot read the artifact /dev/zero: it is not a regular file\n"
+    )
+
+
 def test_db_upgrade_mistakes_are_one_line(cli: Run, tmp_path: Path) -> None:
     assert cli("project", "list").code == 0
     bogus = cli("db", "upgrade", "--revision", "bogus")

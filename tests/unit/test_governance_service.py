@@ -420,6 +420,20 @@ def test_an_invalid_answer_is_refused_and_writes_nothing(
     assert world.gov.assessment(READER, "credit") == before
 
 
+def test_every_problem_with_the_answers_is_reported_at_once_with_what_is_allowed() -> None:
+    w = World(default_policy="default")
+    w.project(impact=None)
+    answers = {**ADHOC_ANSWERS, "usage": "sometimes", "colour": "red"}
+    del answers["audience"]
+    with Unchanged(w.store), pytest.raises(InvalidInputError) as refused:
+        w.gov.classify(who("ana"), "credit", answers)
+    message = str(refused.value)
+    assert message.startswith("3 problems with the answers: unknown question 'colour'")
+    assert "missing answer to question 'audience': expected one of " in message
+    assert "answer 'sometimes' to 'usage' is not allowed: expected " in message
+    assert "\n" not in message
+
+
 def test_a_refused_classification_does_not_store_the_shipped_policy_either() -> None:
     w = World(default_policy="default")
     w.project(impact=None)

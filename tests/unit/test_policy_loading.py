@@ -226,6 +226,40 @@ def _cases() -> list[Broken]:
         )
     )
 
+    text = DEFAULT.replace("- performance.auc >= 0.7 ", "- performance.auc >= 1.5 ", 1)
+    cases.append(
+        Broken(
+            "threshold-out-of-range",
+            text,
+            f"default.yaml:{line_of(text, 'performance.auc >= 1.5')}: "
+            "gates.monitored.staging.checks[1]: performance.auc >= 1.5 can never hold: auc "
+            "lies between 0 and 1",
+        )
+    )
+
+    text = DEFAULT.replace(
+        "- performance.auc >= 0.7 ", "- performance.auc >= 0.7\n        - performance.auc < 0.6 ", 1
+    )
+    cases.append(
+        Broken(
+            "contradictory-thresholds",
+            text,
+            f"default.yaml:{line_of(text, 'performance.auc < 0.6')}: "
+            "gates.monitored.staging.checks[2]: the checks of performance.auc contradict each "
+            "other: no value meets all of them",
+        )
+    )
+
+    text = edited("  max_days: 90", "  max_days: 100000")
+    cases.append(
+        Broken(
+            "endless-waivers",
+            text,
+            f"default.yaml:{line_of(text, 'max_days: 100000')}: waivers.max_days: waivers of "
+            "100000 days are not exceptions: at most 3650 days (ten years)",
+        )
+    )
+
     text = edited("- load_test passed", "- load_tests passed")
     cases.append(
         Broken(

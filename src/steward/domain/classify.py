@@ -59,23 +59,30 @@ def classify(policy: Policy, answers: Mapping[str, str]) -> Classification:
 
 
 def _check_answers(policy: Policy, answers: Mapping[str, str]) -> None:
+    """Every unknown question, missing answer and answer not allowed, reported at once (one
+    line, problems separated by semicolons), each with what would be accepted."""
     questions = policy.questionnaire.questions
     ids = [q.id for q in questions]
-    for given in sorted(answers):
-        if given not in ids:
-            raise InvalidInputError(f"unknown question {given!r}: expected one of {', '.join(ids)}")
+    problems = [
+        f"unknown question {given!r}: expected one of {', '.join(ids)}"
+        for given in sorted(answers)
+        if given not in ids
+    ]
     for question in questions:
         allowed = question.allowed()
         if question.id not in answers:
-            raise InvalidInputError(
+            problems.append(
                 f"missing answer to question {question.id!r}: expected one of {', '.join(allowed)}"
             )
-        answer = answers[question.id]
-        if answer not in allowed:
-            raise InvalidInputError(
-                f"answer {answer!r} to {question.id!r} is not allowed: "
+        elif answers[question.id] not in allowed:
+            problems.append(
+                f"answer {answers[question.id]!r} to {question.id!r} is not allowed: "
                 f"expected {', '.join(allowed)}"
             )
+    if len(problems) == 1:
+        raise InvalidInputError(problems[0])
+    if problems:
+        raise InvalidInputError(f"{len(problems)} problems with the answers: {'; '.join(problems)}")
 
 
 def _holds(question: str, match: AnswerMatch, answers: Mapping[str, str]) -> bool:

@@ -144,6 +144,19 @@ _COUNTS = frozenset(
 _FLAGS = frozenset({"passed", "complete", "challenger_wins"})
 
 
+def metric_range(kind: str, name: str) -> tuple[float, float]:
+    """The values a built-in metric of a built-in kind can take; unbounded for others."""
+    if kind not in _CATALOG or name not in _CATALOG[kind]:
+        return (-math.inf, math.inf)
+    if name in _FLAGS:
+        return (0.0, 1.0)
+    if name in _COUNTS:
+        return _NON_NEGATIVE
+    if name.startswith("delta_"):
+        return _delta_range(name)
+    return _RANGES.get(name, (-math.inf, math.inf))
+
+
 def check_metric_value(kind: str, name: str, value: float) -> None:
     """Refuse a value a built-in metric of a built-in kind cannot take, naming the range."""
     if kind not in _CATALOG or (name not in _CATALOG[kind] and name != PASSED):

@@ -13,7 +13,7 @@ import math
 import re
 
 from steward.domain.errors import InvalidInputError
-from steward.domain.evidence_kinds import known_kinds, metric_names
+from steward.domain.evidence_kinds import known_kinds, metric_names, metric_range
 from steward.domain.naming import check_role, check_tag_key
 from steward.domain.permissions import mapping_problems
 from steward.domain.policy import (
@@ -157,6 +157,52 @@ def _gate_check_problems(policy: Policy, gate: Gate, where: Location) -> list[Pr
             found.append((at, f"the threshold of {check.kind}.{check.metric} must be finite"))
     for index, key in duplicates(check.key for check in gate.checks):
         found.append(((*where, "checks", index), f"duplicate check {key.split(':', 1)[1]!r}"))
+    return found + _threshold_problems(gate, where)
+
+
+def _threshold_problems(gate: Gate, where: Location) -> list[Problem]:
+    """A threshold no value of the metric can meet (`auc >= 1.5`), and checks of one metric that
+    no single value meets together (`auc >= 0.8` with `auc <= 0.7`): such a gate can never be
+    passed honestly, only waived."""
+    found: list[Problem] = []
+    bounds: dict[tuple[str, str], tuple[float, float, int]] = {}
+    for index, check in enumerate(gate.checks):
+        if check.metric is None or check.value is None or not math.isfinite(check.value):
+            continue
+        name = f"{check.kind}.{check.metric}"
+        low, high = metric_range(check.kind, check.metric)
+        value, op = check.value, check.op
+        meets_low, meets_high = {
+            ">=": (value, high),
+            ">": (value, high),
+            "<=": (low, value),
+            "<": (low, value),
+            "==": (value, value),
+        }[str(op)]
+        if (
+            meets_low > high
+            or meets_high < low
+            or (op == ">" and value >= high)
+            or (op == "<" and value <= low)
+        ):
+            found.append(
+                (
+                    (*where, "checks", index),
+                    f"{name} {op} {value:g} can never hold: "
+                    f"{check.metric} lies between {low:g} and {high:g}",
+                )
+            )
+            continue
+        was_low, was_high, _ = bounds.get((check.kind, check.metric), (low, high, index))
+        now_low, now_high = max(was_low, meets_low), min(was_high, meets_high)
+        if now_low > now_high:
+            found.append(
+                (
+                    (*where, "checks", index),
+                    f"the checks of {name} contradict each other: no value meets all of them",
+                )
+            )
+        bounds[(check.kind, check.metric)] = (now_low, now_high, index)
     return found
 
 
@@ -330,9 +376,23 @@ def _monitoring_settings(tier: str, monitoring: Monitoring) -> list[Problem]:
     return found
 
 
+# A waiver is a temporary exception; one that outlives every recertification is a rewrite of
+# the policy in disguise.
+MAX_WAIVER_DAYS = 3650
+
+
 def _waivers(policy: Policy) -> list[Problem]:
-    return [
+    found: list[Problem] = [
         (("waivers", "granted_by", index), unknown_role(role, policy))
         for index, role in enumerate(policy.waivers.granted_by)
         if role not in policy.roles
     ]
+    if policy.waivers.max_days > MAX_WAIVER_DAYS:
+        found.append(
+            (
+                ("waivers", "max_days"),
+                f"waivers of {policy.waivers.max_days} days are not exceptions: at most "
+                f"{MAX_WAIVER_DAYS} days (ten years)",
+            )
+        )
+    return found

@@ -124,10 +124,7 @@ class Registration:
             raise InvalidInputError(
                 f"cannot tell the format of {file.name}: pass --format skops or --format joblib"
             )
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read {file}: {exc.strerror}") from None
+        data = read_artifact(file)
         model = self._codec.deserialize(data, kind, trust=trust)
         return self.register(
             principal,
@@ -145,3 +142,25 @@ class Registration:
         anything that could run code when loaded needs `trust`."""
         data, fmt = self._inventory.load_artifact(principal, as_version_ref(ref))
         return self._codec.deserialize(data, fmt, trust=trust)
+
+
+# An artifact is stored whole, in memory and in the store: beyond this it is not a model file
+# but a mistake (a device such as /dev/zero reads for ever, a data dump) to stop early.
+MAX_ARTIFACT_BYTES = 4 * 2**30
+
+
+def read_artifact(file: Path, limit: int = MAX_ARTIFACT_BYTES) -> bytes:
+    """The bytes of a saved model: a regular file of at most `limit` bytes."""
+    try:
+        if not file.is_file():
+            what = "does not exist" if not file.exists() else "is not a regular file"
+            raise InvalidInputError(f"cannot read the artifact {file}: it {what}")
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {file}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InvalidInputError(
+            f"the artifact {file} is larger than {limit:,} bytes: is it really a model file?"
+        )
+    return data

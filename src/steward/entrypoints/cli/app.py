@@ -88,3 +88,10 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("steward: interrupted\n")
         sys.exit(130)
+    except OSError as exc:
+        # A path the user gave that cannot be read or written (a folder where a file is
+        # expected, a missing folder, no permission) is their mistake, not Steward's: one line.
+        if exc.filename is None:
+            raise
+        sys.stderr.write(f"steward: error: cannot use {exc.filename}: {exc.strerror}\n")
+        sys.exit(2)
