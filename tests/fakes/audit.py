@@ -54,7 +54,12 @@ class FakeAuditReads(View):
         )
         rows, cursor = _page(rows, page.limit, lambda r: r[0])
         events = [
-            AuditEvent(*row[:8], prev_hash=hash_of.get(row[0] - 1, GENESIS_HASH), hash=row[8])
+            AuditEvent(
+                *row[:8],
+                prev_hash=hash_of.get(row[0] - 1, GENESIS_HASH),
+                hash=row[8],
+                identity=row[9],
+            )
             for row in rows
         ]
         return Page(events, cursor)

@@ -55,6 +55,7 @@ ROW_FIELDS = (
     "reason",
     "payload_json",
     "hash",
+    "identity",
 )
 
 

@@ -49,10 +49,11 @@ from tests.fakes.state import ROW_FIELDS, _State
 
 
 class FakeWriteSession:
-    def __init__(self, store: FakeStore, actor: str) -> None:
+    def __init__(self, store: FakeStore, actor: str, identity: str | None = None) -> None:
         self._store = store
         self._state = copy.deepcopy(store._state)
         self.actor = actor
+        self.identity = identity
         head = self._state.head
         self._seq, self._hash = head.seq, head.hash
         now = format_ts(store.clock())
@@ -68,7 +69,7 @@ class FakeWriteSession:
         self.changes = FakeChangesWrites(*parts)
 
     def record(self, event: PendingEvent) -> AuditEvent:
-        chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
+        chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event, self.identity)
         self._events.append(chained)
         self._seq, self._hash = chained.seq, chained.hash
         return chained
@@ -109,7 +110,7 @@ class FakeStore:
             raise AssertionError("a write transaction was opened inside another one")
         self._writing = True
         try:
-            yield FakeWriteSession(self, principal.name)
+            yield FakeWriteSession(self, principal.name, principal.established_by)
             # Leaving without commit() drops the session's copy: nothing was published.
         finally:
             self._writing = False

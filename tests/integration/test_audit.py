@@ -52,6 +52,8 @@ def test_intact_chain_verifies(client: Client) -> None:
         ("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 4", 4),
         ('UPDATE audit_events SET payload = \'{"person":"eve","role":"owner"}\' WHERE seq = 4', 4),
         ("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2", 2),
+        ("UPDATE audit_events SET identity = 'sso' WHERE seq = 3", 3),  # a stronger identity
+        ("UPDATE audit_events SET identity = NULL WHERE seq = 2", 2),  # posing as an old event
         ("DELETE FROM audit_events WHERE seq = 3", 3),
         ("DELETE FROM audit_events WHERE seq = 5", 5),
         ("UPDATE audit_events SET ts = '2020-01-01T00:00:00.000000Z' WHERE seq = 1", 1),
@@ -95,6 +97,7 @@ def test_export_is_json_lines_that_recompute_to_the_same_hashes(client: Client) 
             event["entity_id"],
             event["reason"],
             payload,
+            event["identity"],
         )
         assert hashlib.sha256((prev + body).encode()).hexdigest() == event["hash"]
         prev = event["hash"]

@@ -29,7 +29,8 @@ def _rewrite_whole_chain(database_url: str, new_actor: str) -> None:
             for row in rows:
                 actor = new_actor if row["seq"] == 1 else row["actor"]
                 body = event_body(row["seq"], row["ts"], actor, row["action"], row["entity_type"],
-                                  row["entity_id"], row["reason"], row["payload"])  # fmt: skip
+                                  row["entity_id"], row["reason"], row["payload"],
+                                  row["identity"])  # fmt: skip
                 prev = link_hash(prev, body)
                 conn.execute(
                     text("UPDATE audit_events SET actor = :a, hash = :h WHERE seq = :s"),

@@ -17,6 +17,7 @@ import pytest
 from steward.domain.audit import GENESIS_HASH, PendingEvent, canonical_json, format_ts
 from steward.domain.errors import InvalidInputError
 from steward.domain.naming import VersionRef
+from steward.domain.principal import Principal
 from steward.services import audit as audit_service
 from steward.services.audit import AuditTrail
 from steward.services.ports import AuditQuery, PageRequest
@@ -162,6 +163,23 @@ def test_removing_an_event_in_the_middle_is_found_at_the_gap(
     assert "missing" in (result.problem or "")
 
 
+def test_every_event_records_how_its_actor_was_identified_and_it_is_hashed(
+    history: FakeStore, trail: AuditTrail
+) -> None:
+    """`declared` for a typed name, `os_login` for the operating system's; changing it breaks
+    the chain like any other field."""
+    inv = inventory_over(history)
+    inv.create_project(Principal("root", "os_login"), "fraud")
+    events = history.events()
+    assert {e.identity for e in events[:-1]} == {"declared"}
+    assert events[-1].identity == "os_login" and events[-1].actor == "root"
+    assert events[-1].as_dict()["identity"] == "os_login"
+    assert trail.verify(READER, raise_on_break=False).ok
+    history.tamper_event(3, identity="os_login")
+    result = trail.verify(READER, raise_on_break=False)
+    assert not result.ok and result.broken_seq == 3
+
+
 def test_rewriting_the_last_event_with_a_valid_hash_is_found_by_the_head(
     history: FakeStore, trail: AuditTrail
 ) -> None:
@@ -175,6 +193,7 @@ def test_rewriting_the_last_event_with_a_valid_hash_is_found_by_the_head(
         last.ts,
         "mallory",
         PendingEvent(last.action, last.entity_type, last.entity_id, last.payload, last.reason),
+        last.identity,
     )
     history.tamper_event(8, actor="mallory", hash=forged.hash)
     result = trail.verify(READER, raise_on_break=False)

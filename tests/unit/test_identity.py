@@ -9,6 +9,8 @@ import pytest
 from steward.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from steward.domain.identity import identity_key, known, scripts, skeleton
 from steward.domain.principal import Principal
+from steward.domain.weakening import policy_weakenings
+from tests.policy_samples import GATES_POLICY
 from tests.support.principals import READER, who
 from tests.unit.test_governance_service import Unchanged, World
 
@@ -98,3 +100,45 @@ def test_an_alias_of_the_author_acts_as_the_author() -> None:
     with Unchanged(world.store), pytest.raises(ConflictError, match="already an alias"):
         world.services.organisation.add_alias(root, "Carl@corp.example", "dana", "mine")
     assert world.services.organisation.roles(READER)
+
+
+STRICT = GATES_POLICY.replace(
+    "      documentation: [intended_use]\n",
+    "      documentation: [intended_use]\n      signer_identity: [os_login, sso]\n",
+)
+
+
+def test_a_gate_can_ask_for_signers_whose_identity_was_established() -> None:
+    world = World()
+    world.apply(STRICT)
+    world.project()
+    ref = world.staged()
+    with Unchanged(world.store), pytest.raises(PermissionDeniedError, match="was declared"):
+        world.approve(ref, "vera")
+    for signer in ("vera", "victor"):
+        world.gov.sign(
+            Principal(signer, "os_login"), ref, stage="production", role="validator",
+            decision="approve", reason="validated",
+        )  # fmt: skip
+    assert world.requirement(ref, "signoff:validator").status == "met"
+    assert {s.identity for s in world.gov.facts(READER, ref).signoffs} == {"os_login"}
+
+
+def test_a_sign_off_by_a_declared_identity_stops_counting_once_the_policy_asks_for_more() -> None:
+    world = World()
+    world.apply()
+    world.project()
+    ref = world.staged()
+    world.approve(ref, "vera", "victor")
+    assert world.requirement(ref, "signoff:validator").status == "met"
+    world.apply(STRICT)  # adding a requirement applies at once
+    found = world.requirement(ref, "signoff:validator")
+    assert found.status == "missing"
+    assert "vera's approval does not count: signed under a declared identity" in found.detail
+
+
+def test_dropping_the_identity_requirement_is_a_weakening() -> None:
+    from tests.unit.test_weakening import _policy
+
+    assert "tier high, production: sign-offs may now come from any identity, a declared one " \
+        "included" in policy_weakenings(_policy(STRICT), _policy(GATES_POLICY))  # fmt: skip

@@ -63,8 +63,11 @@ def event_body(
     entity_id: str,
     reason: str | None,
     payload_json: str,
+    identity: str | None = None,
 ) -> str:
-    """Canonical JSON of one event, written out by hand because the key order is fixed."""
+    """Canonical JSON of one event, written out by hand because the key order is fixed. How the
+    actor's identity was established (`identity`) is part of the event from the schema that
+    records it on; events written before carry none, and their text is unchanged."""
     return (
         '{"action":'
         + _text(action)
@@ -74,6 +77,7 @@ def event_body(
         + _text(entity_id)
         + ',"entity_type":'
         + _text(entity_type)
+        + ("" if identity is None else ',"identity":' + _text(identity))
         + ',"payload":'
         + payload_json
         + ',"reason":'
@@ -91,8 +95,8 @@ def link_hash(prev_hash: str, body: str) -> str:
 
 
 # A stored row as the verifier reads it:
-# (seq, ts, actor, action, entity_type, entity_id, reason, payload_json, hash)
-StoredRow = tuple[int, str, str, str, str, str, str | None, str, str]
+# (seq, ts, actor, action, entity_type, entity_id, reason, payload_json, hash, identity)
+StoredRow = tuple[int, str, str, str, str, str, str | None, str, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,7 @@ class AuditEvent:
     payload_json: str
     prev_hash: str
     hash: str
+    identity: str | None = None  # how the actor was identified: os_login, declared, ...
 
     @property
     def payload(self) -> Any:
@@ -135,6 +140,7 @@ class AuditEvent:
             self.reason,
             self.payload_json,
             self.hash,
+            self.identity,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -142,6 +148,7 @@ class AuditEvent:
             "seq": self.seq,
             "ts": self.ts,
             "actor": self.actor,
+            "identity": self.identity,
             "action": self.action,
             "entity_type": self.entity_type,
             "entity_id": self.entity_id,
@@ -152,7 +159,14 @@ class AuditEvent:
         }
 
 
-def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingEvent) -> AuditEvent:
+def chain_event(
+    prev_hash: str,
+    seq: int,
+    ts: str,
+    actor: str,
+    pending: PendingEvent,
+    identity: str | None = None,
+) -> AuditEvent:
     payload_json = canonical_json(dict(pending.payload))
     body = event_body(
         seq,
@@ -163,6 +177,7 @@ def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingE
         pending.entity_id,
         pending.reason,
         payload_json,
+        identity,
     )
     try:
         digest = link_hash(prev_hash, body)
@@ -181,6 +196,7 @@ def chain_event(prev_hash: str, seq: int, ts: str, actor: str, pending: PendingE
         payload_json=payload_json,
         prev_hash=prev_hash,
         hash=digest,
+        identity=identity,
     )
 
 
@@ -217,14 +233,15 @@ def verify_rows(
     checked = 0
     sha256 = hashlib.sha256
     enc = encode_basestring
-    for seq, ts, actor, action, entity_type, entity_id, reason, payload_json, stored in rows:
+    for seq, ts, actor, action, entity_type, entity_id, reason, payload_json, stored, who in rows:
         if seq != expected_seq:
             return _out_of_sequence(checked, prev_hash, expected_seq, seq)
         # Same text as event_body(), inlined as one f-string: this loop is the verifier's hot path.
         why = "null" if reason is None else enc(reason)
+        how = "" if who is None else f',"identity":{enc(who)}'
         body = (
             f'{{"action":{enc(action)},"actor":{enc(actor)},"entity_id":{enc(entity_id)},'
-            f'"entity_type":{enc(entity_type)},"payload":{payload_json},"reason":{why},'
+            f'"entity_type":{enc(entity_type)}{how},"payload":{payload_json},"reason":{why},'
             f'"seq":{seq},"ts":{enc(ts)}}}'
         )
         if sha256((prev_hash + body).encode()).hexdigest() != stored:

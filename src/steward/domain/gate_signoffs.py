@@ -43,10 +43,14 @@ def signoff_results(
     for item in evidence:  # sorted: the first item each person produced
         produced.setdefault(item.producer, item)
     tally = _Tally(requirements, latest)
+    accepted = policy.gate(tier.name, target).signer_identity
     for (signer, role), signoff in latest.items():
         why_not = _why_invalid(
             policy.duties(tier.name, target), subject, signer, role, produced, members
         )
+        if why_not is None and accepted and signoff.identity not in accepted:
+            how = signoff.identity or "not recorded"
+            why_not = f"signed under a {how} identity; this gate needs {' or '.join(accepted)}"
         if why_not is not None:
             tally.invalid[(signer, role)] = why_not
             continue

@@ -126,6 +126,7 @@ class SignOff:
     policy_name: str
     policy_version: int
     id: int = 0
+    identity: str | None = None  # how the signer was identified; None before revision 0008
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +134,7 @@ class SignOff:
             "version": self.version_ref,
             "stage": self.stage,
             "role": self.role,
+            "identity": self.identity,
             "decision": self.decision,
             "meaning": self.meaning,
             "reason": self.reason,

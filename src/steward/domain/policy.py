@@ -230,6 +230,9 @@ class SeparationOfDuties(_Strict):
         return None
 
 
+SignerIdentity = Literal["declared", "os_login", "password", "token", "sso"]
+
+
 class Gate(_Strict):
     """What a version of a given tier needs to enter a given stage."""
 
@@ -239,6 +242,9 @@ class Gate(_Strict):
     lineage: tuple[LineageFact, ...] = ()
     # Replaces the policy-wide rules for this gate's sign-offs when given.
     separation_of_duties: SeparationOfDuties | None = None
+    # How a signer's identity must have been established for their sign-off to count here
+    # (empty: any way, `declared` included).
+    signer_identity: tuple[SignerIdentity, ...] = ()
 
     def is_empty(self) -> bool:
         return not (self.checks or self.signoffs or self.documentation or self.lineage)

@@ -80,6 +80,11 @@ def gate_weakenings(old: Gate, new: Gate) -> list[str]:
         kept = counts.get(signoff.role, 0)
         if kept < signoff.count:
             found.append(f"sign-offs by {signoff.role} drop from {signoff.count} to {kept}")
+    if old.signer_identity and not set(new.signer_identity or ()) <= set(old.signer_identity):
+        looser = ", ".join(sorted(set(new.signer_identity) - set(old.signer_identity))) or "any"
+        found.append(f"sign-offs may now come from a {looser} identity")
+    elif old.signer_identity and not new.signer_identity:
+        found.append("sign-offs may now come from any identity, a declared one included")
     found += [
         f"documentation {item} is no longer required"
         for item in _missing(old.documentation, new.documentation)

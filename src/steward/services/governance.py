@@ -210,6 +210,17 @@ class Governance(WaiverCases, ClassificationCases):
                     f"{actor} does not hold role {role!r} in project {governed.facts.project!r}"
                 )
             self._check_separation(policy, governed, actor, stage)
+            accepted = policy.gate(tier, stage).signer_identity
+            if accepted and principal.established_by not in accepted:
+                raise PermissionDeniedError(
+                    f"sign-offs into {stage} for tier {tier} need an identity established by "
+                    f"{' or '.join(accepted)}; {actor}'s was {principal.established_by}"
+                    + (
+                        " (--actor or STEWARD_ACTOR)"
+                        if principal.established_by == "declared"
+                        else ""
+                    )
+                )
             evidence_digest = evidence_set_digest(governed.facts.evidence)
             signoff = SignOff(
                 version_ref=str(ref),
@@ -223,6 +234,7 @@ class Governance(WaiverCases, ClassificationCases):
                 evidence_digest=evidence_digest,
                 policy_name=policy.name,
                 policy_version=governed.stored_policy.version if governed.stored_policy else 0,
+                identity=principal.established_by,
             )
             event = tx.record(
                 PendingEvent(

@@ -77,6 +77,7 @@ class SqlAuditReads(SqlPart):
                     payload_json=r.payload,
                     prev_hash=r.prev_hash or GENESIS_HASH,
                     hash=r.hash,
+                    identity=r.identity,
                 )
             )
         return Page(events, cursor)

@@ -15,7 +15,7 @@ from steward.domain.errors import StorageUnavailableError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_COLUMNS = "seq, ts, actor, action, entity_type, entity_id, reason, payload, hash"
+_COLUMNS = "seq, ts, actor, action, entity_type, entity_id, reason, payload, hash, identity"
 
 
 def _windows(
@@ -56,6 +56,7 @@ def _body_sql(dialect: str) -> str:
             return f"to_json({column}::text)::text"
 
         seq, reason = "seq::text", "coalesce(to_json(reason::text)::text, 'null')"
+        identity = "coalesce(',\"identity\":' || to_json(identity::text)::text, '')"
     else:
 
         def quote(column: str) -> str:
@@ -65,11 +66,14 @@ def _body_sql(dialect: str) -> str:
             "CAST(seq AS TEXT)",
             "CASE WHEN reason IS NULL THEN 'null' ELSE json_quote(reason) END",
         )
+        identity = (
+            "CASE WHEN identity IS NULL THEN '' ELSE ',\"identity\":' || json_quote(identity) END"
+        )
     parts = [
         "'{\"action\":'", quote("action"),
         "',\"actor\":'", quote("actor"),
         "',\"entity_id\":'", quote("entity_id"),
-        "',\"entity_type\":'", quote("entity_type"),
+        "',\"entity_type\":'", quote("entity_type"), identity,
         "',\"payload\":'", "payload",
         "',\"reason\":'", reason,
         "',\"seq\":'", seq,

@@ -170,6 +170,7 @@ def signoff_from(row: Any, ref: str) -> SignOff:
         policy_name=row.policy_name,
         policy_version=row.policy_version,
         id=row.id,
+        identity=row.identity,
     )
 
 

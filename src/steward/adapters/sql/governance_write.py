@@ -126,6 +126,7 @@ class SqlGovernanceWrites(SqlPart):
                 evidence_digest=signoff.evidence_digest,
                 policy_name=signoff.policy_name,
                 policy_version=signoff.policy_version,
+                identity=signoff.identity,
                 audit_seq=audit_seq,
             )
         )

@@ -34,7 +34,7 @@ class SqlStore:
         try:
             with self.writer.connect() as conn:
                 conn.begin()
-                yield SqlWriteSession(conn, principal.name)
+                yield SqlWriteSession(conn, principal.name, principal.established_by)
                 # Leaving without commit() rolls back: the caller decided not to keep the change.
         except IntegrityError as exc:
             raise ConflictError(

@@ -142,6 +142,7 @@ audit_events = Table(
     Column("reason", Text, nullable=True),
     Column("payload", Text, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("identity", String(16), nullable=True),  # None before revision 0008
     Index("ix_audit_entity", "entity_type", "entity_id", "seq"),
     Index("ix_audit_actor", "actor", "seq"),
     Index("ix_audit_ts", "ts"),
@@ -230,6 +231,7 @@ signoffs = Table(
     Column("policy_name", String(100), nullable=False),
     Column("policy_version", Integer, nullable=False),
     Column("audit_seq", BigInteger, nullable=False),
+    Column("identity", String(16), nullable=True),  # how the signer was identified
     Index("ix_signoffs_version", "version_id", "id"),
 )
 

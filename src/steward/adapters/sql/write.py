@@ -33,9 +33,10 @@ def _new_id(result: CursorResult[Any]) -> int:
 class SqlWriteSession:
     """One write transaction over every feature's part, committed once."""
 
-    def __init__(self, conn: Connection, actor: str) -> None:
+    def __init__(self, conn: Connection, actor: str, identity: str | None = None) -> None:
         self._conn = conn
         self.actor = actor
+        self.identity = identity
         head = conn.execute(
             select(t.audit_head.c.seq, t.audit_head.c.hash, t.audit_head.c.ts)
             .where(t.audit_head.c.id == 1)
@@ -91,7 +92,7 @@ class SqlWriteSession:
         return Writes(self._conn, self.now, self.actor)
 
     def record(self, event: PendingEvent) -> AuditEvent:
-        chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event)
+        chained = chain_event(self._hash, self._seq + 1, self.now, self.actor, event, self.identity)
         self._events.append(chained)
         self._seq, self._hash = chained.seq, chained.hash
         return chained
@@ -111,6 +112,7 @@ class SqlWriteSession:
                         "reason": e.reason,
                         "payload": e.payload_json,
                         "hash": e.hash,
+                        "identity": e.identity,
                     }
                     for e in self._events
                 ],
