@@ -192,6 +192,12 @@ class FakeGovernanceReads(View):
             if project is None or self._project_of(version_id) == project
         ]
 
+    def evidence_item(self, evidence_id: int) -> Evidence | None:
+        row = self._state.evidence.get(evidence_id)
+        if row is None:
+            return None
+        return copy.deepcopy(replace(row.fact, id=evidence_id))
+
     def waivers(self, project: str | None) -> list[Waiver]:
         return [
             self._waiver(i)

@@ -287,6 +287,7 @@ class View:
             signature=record["signature"],
             training_data=record["training_data"],
             validation_data=record["validation_data"],
+            artifact_sha256=record["artifact"]["sha256"],
             held_stages=frozenset(
                 c.to_stage for c in self._state.stage_changes if c.version_id == version_id
             ),

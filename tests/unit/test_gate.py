@@ -397,24 +397,27 @@ def test_transition_and_assessment_are_never_waived() -> None:
 def test_check_details() -> None:
     assert status(decide(), AUC) == (
         "met",
-        "auc = 0.81 (evidence performance #1, needs >= 0.75)",
+        "auc = 0.81 (attested evidence performance #1, needs >= 0.75)",
     )
-    assert status(decide(), DQ) == ("met", "evidence data_quality #2 passed")
+    assert status(decide(), DQ) == ("met", "attested evidence data_quality #2 passed")
     assert status(decide(evidence=[]), AUC) == ("missing", "no performance evidence")
     assert status(decide(evidence=[]), DQ) == ("missing", "no data_quality evidence")
     low = decide(evidence=[ev(id=12, metrics={"auc": 0.71})])
-    assert status(low, AUC) == ("failed", "auc = 0.71, needs >= 0.75 (evidence performance #12)")
+    assert status(low, AUC) == (
+        "failed",
+        "auc = 0.71, needs >= 0.75 (attested evidence performance #12)",
+    )
     none = decide(evidence=[ev(id=12, metrics={"f1": 0.9})])
-    assert status(none, AUC) == ("failed", "evidence performance #12 has no metric auc")
+    assert status(none, AUC) == ("failed", "attested evidence performance #12 has no metric auc")
 
 
 def test_passed_checks() -> None:
     failed = decide(evidence=[ev("data_quality", id=4, passed=False, summary="12% nulls")])
-    assert status(failed, DQ) == ("failed", "evidence data_quality #4 failed: 12% nulls")
+    assert status(failed, DQ) == ("failed", "attested evidence data_quality #4 failed: 12% nulls")
     silent = decide(evidence=[ev("data_quality", id=4, passed=None)])
-    assert status(silent, DQ) == ("failed", "evidence data_quality #4 states no pass/fail")
+    assert status(silent, DQ) == ("failed", "attested evidence data_quality #4 states no pass/fail")
     good = decide(evidence=[ev("data_quality", id=4, passed=True, summary="all good")])
-    assert status(good, DQ) == ("met", "evidence data_quality #4 passed: all good")
+    assert status(good, DQ) == ("met", "attested evidence data_quality #4 passed: all good")
 
 
 def test_the_latest_evidence_of_a_kind_decides() -> None:
@@ -432,7 +435,7 @@ def test_numbers_are_shown_exactly() -> None:
     close = decide(evidence=[ev(id=1, metrics={"auc": 0.7499999999})])
     assert status(close, AUC) == (
         "failed",
-        "auc = 0.7499999999, needs >= 0.75 (evidence performance #1)",
+        "auc = 0.7499999999, needs >= 0.75 (attested evidence performance #1)",
     )
 
 
@@ -446,7 +449,7 @@ def test_nan_never_meets_and_non_numbers_fail() -> None:
         CheckRequirement.model_validate("performance.auc >= 0.5"),
         [ev(metrics={"auc": "high"})],  # type: ignore[dict-item]
     )
-    assert weird.detail == "evidence performance #1 has a metric auc that is not a number"
+    assert weird.detail == "attested evidence performance #1 has a metric auc that is not a number"
 
 
 # Documentation and lineage ------------------------------------------------------------------

@@ -543,7 +543,7 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
         report=b"full report",
         reason="nightly run",
     )
-    assert item.id > 0
+    assert item.id > 0 and item.provenance == "attested"
     assert (item.producer, item.created_at, item.summary) == ("dana", world.clock.text(), "holdout")
     assert item.metrics == {"auc": 0.81, "f1": 1.0}
     assert item.report is not None
@@ -558,6 +558,7 @@ def test_evidence_is_stored_with_an_evidence_added_event(world: World) -> None:
         "metrics": {"auc": 0.81, "f1": 1.0},
         "digest": item.digest,
         "report": item.report,
+        "provenance": "attested",  # a person's statement, whatever it claims
     }
     assert event.reason == "nightly run"
 
@@ -942,7 +943,7 @@ def test_a_failed_metric_check_is_waived_by_its_key(world: World) -> None:
     waiver = _waive(world, ref, requirement=key)
     auc = world.requirement(ref, key)
     assert (auc.status, auc.waiver_id) == ("waived", waiver.id)
-    assert auc.detail.endswith("(was: auc = 0.7, needs >= 0.75 (evidence performance #3))")
+    assert auc.detail.endswith("(was: auc = 0.7, needs >= 0.75 (attested evidence performance #3))")
     assert world.gate(ref).outcome == "met_with_waivers"
 
 

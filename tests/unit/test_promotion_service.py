@@ -52,7 +52,7 @@ def test_a_blocked_promotion_lists_every_unmet_requirement(world: World) -> None
         "4 requirements not met (request #1 opened)"
     )
     assert error.reasons == [
-        "failed: check performance.auc >= 0.75 (auc = 0.7, needs >= 0.75 (evidence performance #2))",
+        "failed: check performance.auc >= 0.75 (auc = 0.7, needs >= 0.75 (attested evidence performance #2))",
         "missing: check data_quality passed (no data_quality evidence)",
         "missing: documentation intended_use: what the model is for and for whom "
         "(no intended_use in the docs)",

@@ -66,7 +66,11 @@ def evaluate_gate(
     assessment, gate, tier_def = _assessment(policy, policy_version, tier, target)
     results.append(assessment)
     if gate is not None:
-        results.extend(evaluate_check(check, items) for check in gate.checks)
+        duties = policy.duties(tier, target)
+        results.extend(
+            evaluate_check(check, items, subject, gate.computed, duties.author_may_attest)
+            for check in gate.checks
+        )
         results.extend(_documentation(policy, name, subject) for name in gate.documentation)
         results.extend(_lineage(fact, subject) for fact in gate.lineage)
         if gate.signoffs and tier_def is not None:  # a gate with sign-offs has a defined tier
@@ -152,8 +156,16 @@ def _assessment(
 # Checks -------------------------------------------------------------------------------------
 
 
-def evaluate_check(check: CheckRequirement, evidence: Sequence[Evidence]) -> RequirementResult:
-    """One check against the latest evidence of its kind (by created_at, then id)."""
+def evaluate_check(
+    check: CheckRequirement,
+    evidence: Sequence[Evidence],
+    subject: GateSubject | None = None,
+    computed: Sequence[str] = (),
+    author_may_attest: bool = True,
+) -> RequirementResult:
+    """One check against the latest evidence of its kind (by created_at, then id) that counts:
+    for a kind the gate wants `computed`, only what Steward's checks computed on this version's
+    artifact; attestations by the version's author only where the policy allows them."""
     key = check.key
     if check.metric is None:
         description = f"check {check.kind} passed"
@@ -166,15 +178,22 @@ def evaluate_check(check: CheckRequirement, evidence: Sequence[Evidence]) -> Req
     ofkind = [e for e in evidence if e.kind == check.kind]
     if not ofkind:
         return result("missing", f"no {check.kind} evidence")
-    latest = max(ofkind, key=evidence_order)
-    name = f"evidence {latest.kind} #{latest.id}"
+    refused = {
+        e.id: why
+        for e in ofkind
+        if (why := _why_not_counted(e, subject, check.kind in computed, author_may_attest))
+    }
+    counted = [e for e in ofkind if e.id not in refused]
+    if not counted:
+        newest = max(ofkind, key=evidence_order)
+        return result(
+            "missing", f"evidence {newest.kind} #{newest.id} does not count: {refused[newest.id]}"
+        )
+    latest = max(counted, key=evidence_order)
+    name = f"{latest.provenance} evidence {latest.kind} #{latest.id}"
     if check.metric is None:
-        summary = f": {latest.summary}" if latest.summary else ""
-        if latest.passed is True:
-            return result("met", f"{name} passed{summary}")
-        if latest.passed is False:
-            return result("failed", f"{name} failed{summary}")
-        return result("failed", f"{name} states no pass/fail")
+        status, detail = _verdict(latest, name)
+        return result(status, detail)
     if check.metric not in latest.metrics:
         return result("failed", f"{name} has no metric {check.metric}")
     measured = latest.metrics[check.metric]
@@ -185,6 +204,39 @@ def evaluate_check(check: CheckRequirement, evidence: Sequence[Evidence]) -> Req
     if check.holds(float(measured)):
         return result("met", f"{check.metric} = {_num(measured)} ({name}, needs {needs})")
     return result("failed", f"{check.metric} = {_num(measured)}, needs {needs} ({name})")
+
+
+def _verdict(latest: Evidence, name: str) -> tuple[RequirementStatus, str]:
+    summary = f": {latest.summary}" if latest.summary else ""
+    if latest.passed is True:
+        return "met", f"{name} passed{summary}"
+    if latest.passed is False:
+        return "failed", f"{name} failed{summary}"
+    return "failed", f"{name} states no pass/fail"
+
+
+def _why_not_counted(
+    item: Evidence, subject: GateSubject | None, wants_computed: bool, author_may_attest: bool
+) -> str | None:
+    if item.provenance == "attested":
+        if wants_computed:
+            return (
+                f"attested by {item.producer}, and this gate needs {item.kind} computed by "
+                "steward check run"
+            )
+        if not author_may_attest and subject is not None and item.producer == subject.author:
+            return f"attested by the version's author {item.producer}"
+        return None
+    # Checks that read no model (data quality, documentation) record none: they were computed
+    # for this version's run, on its data.
+    used = item.computed_on()
+    if (
+        subject is not None
+        and subject.artifact_sha256
+        and used not in (None, subject.artifact_sha256)
+    ):
+        return f"computed on another artifact ({str(used)[:12]}), not this version's"
+    return None
 
 
 def _num(value: float | None) -> str:

@@ -59,6 +59,9 @@ class Assessment:
         }
 
 
+Provenance = Literal["computed", "attested"]
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """The result of a check or an attached document, appended to a version."""
@@ -74,10 +77,15 @@ class Evidence:
     report: str | None = None  # artifact digest of the report, if any
     summary: str = ""
     id: int = 0
+    # `computed` by Steward's checks (on this version's artifact and fingerprinted data), or
+    # `attested`: a person's statement. Evidence stored before revision 0009 reads as attested.
+    provenance: Provenance = "attested"
 
     def content(self) -> dict[str, Any]:
         # Producer and time are left out: the same check on the same inputs gives the same digest.
-        return {
+        # Provenance joins the content only when computed, so attested evidence stored before it
+        # was recorded keeps its digest (and the sign-offs bound to it stay fresh).
+        content = {
             "version": self.version_ref,
             "kind": self.kind,
             "passed": self.passed,
@@ -86,6 +94,17 @@ class Evidence:
             "inputs": self.inputs,
             "report": self.report,
         }
+        if self.provenance != "attested":
+            content["provenance"] = self.provenance
+        return content
+
+    def computed_on(self) -> str | None:
+        """The artifact digest computed evidence was computed on (None for an attestation)."""
+        if self.provenance != "computed":
+            return None
+        model = self.inputs.get("model")
+        digest = model.get("sha256") if isinstance(model, dict) else None
+        return digest if isinstance(digest, str) else None
 
     @property
     def digest(self) -> str:
@@ -99,6 +118,7 @@ class Evidence:
             created_at=self.created_at,
             summary=self.summary,
             digest=self.digest,
+            provenance=self.provenance,
         )
         return data
 
@@ -246,6 +266,7 @@ class GateSubject:
     training_data: dict[str, Any] | None
     validation_data: dict[str, Any] | None
     held_stages: frozenset[str] = frozenset()
+    artifact_sha256: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,9 @@ LineageFact = Literal[
 class SeparationOfDuties(_Strict):
     author_may_sign: bool = False
     evidence_producers_may_sign: bool = False
+    # Whether evidence the version's author attests (types in) counts; computed evidence always
+    # may come from anyone.
+    author_may_attest: bool = True
     # People holding any of these roles in the project may not sign (e.g. independent
     # validation: nobody on the development team), whatever other roles they hold.
     signers_may_not_hold: tuple[str, ...] = ()
@@ -245,6 +248,9 @@ class Gate(_Strict):
     # How a signer's identity must have been established for their sign-off to count here
     # (empty: any way, `declared` included).
     signer_identity: tuple[SignerIdentity, ...] = ()
+    # Evidence kinds that count here only when computed by Steward's checks on this version's
+    # artifact: a person's attestation (`steward evidence add`) does not satisfy them.
+    computed: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         return not (self.checks or self.signoffs or self.documentation or self.lineage)

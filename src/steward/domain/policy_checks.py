@@ -157,6 +157,15 @@ def _gate_check_problems(policy: Policy, gate: Gate, where: Location) -> list[Pr
             found.append((at, f"the threshold of {check.kind}.{check.metric} must be finite"))
     for index, key in duplicates(check.key for check in gate.checks):
         found.append(((*where, "checks", index), f"duplicate check {key.split(':', 1)[1]!r}"))
+    for index, kind in enumerate(gate.computed):
+        if metric_names(kind, policy) is None:
+            found.append(
+                (
+                    (*where, "computed", index),
+                    f"no check produces evidence kind {kind!r}; known kinds: "
+                    f"{listing(known_kinds(policy))}",
+                )
+            )
     return found + _threshold_problems(gate, where)
 
 

@@ -80,6 +80,8 @@ def gate_weakenings(old: Gate, new: Gate) -> list[str]:
         kept = counts.get(signoff.role, 0)
         if kept < signoff.count:
             found.append(f"sign-offs by {signoff.role} drop from {signoff.count} to {kept}")
+    for kind in _missing(old.computed, new.computed):
+        found.append(f"{kind} evidence no longer needs to be computed: an attestation counts")
     if old.signer_identity and not set(new.signer_identity or ()) <= set(old.signer_identity):
         looser = ", ".join(sorted(set(new.signer_identity) - set(old.signer_identity))) or "any"
         found.append(f"sign-offs may now come from a {looser} identity")
@@ -101,6 +103,8 @@ def duty_weakenings(old: SeparationOfDuties, new: SeparationOfDuties) -> list[st
         found.append("the author may now sign")
     if new.evidence_producers_may_sign and not old.evidence_producers_may_sign:
         found.append("whoever produced evidence may now sign")
+    if new.author_may_attest and not old.author_may_attest:
+        found.append("the author's own attestations now count as evidence")
     for role in _missing(old.signers_may_not_hold, new.signers_may_not_hold):
         found.append(f"holders of {role} may now sign")
     return found

@@ -117,6 +117,10 @@ class GovernanceMethods(ClientBase):
     def evidence(self, ref: str | VersionRef) -> list[Evidence]:
         return self._s.governance.evidence(self._p, ref)
 
+    def evidence_item(self, evidence_id: int) -> Evidence:
+        """One evidence record by id: provenance, inputs, configuration, metrics, verdict."""
+        return self._s.governance.evidence_item(self._p, evidence_id)
+
     def evidence_report(self, ref: str | VersionRef, evidence_id: int) -> bytes:
         """The report stored with an evidence item (a check's HTML report), digest-checked."""
         return self._s.governance.evidence_report(self._p, ref, evidence_id)[1]

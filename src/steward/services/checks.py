@@ -233,7 +233,9 @@ class EvidenceEngine:
         if deliver is not None:
             # Before the evidence: a report that cannot be written stops the run unstored.
             deliver(report)
-        evidence = store_evidence(self._ctx, principal, ref, drafts, reason=reason)
+        evidence = store_evidence(
+            self._ctx, principal, ref, drafts, provenance="computed", reason=reason
+        )
         return CheckRun(plan, tuple(outcomes), tuple(evidence), report)
 
     def _context(

@@ -11,7 +11,7 @@ from typing import Any
 from steward.domain.audit import PendingEvent
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import check_metric_value, metrics_for
-from steward.domain.governance import Evidence
+from steward.domain.governance import Evidence, Provenance
 from steward.domain.naming import VersionRef, check_tag_key
 from steward.domain.policy import Policy
 from steward.domain.principal import Principal
@@ -37,6 +37,7 @@ def store_evidence(
     ref: VersionRef,
     drafts: Sequence[EvidenceDraft],
     *,
+    provenance: Provenance,
     report: bytes | None = None,
     reason: str | None = None,
 ) -> list[Evidence]:
@@ -66,6 +67,7 @@ def store_evidence(
                 created_at=tx.now,
                 report=report_digest,
                 summary=draft.summary.strip()[:2000],
+                provenance=provenance,
             )
             event = tx.record(
                 PendingEvent(
@@ -78,6 +80,7 @@ def store_evidence(
                         "metrics": clean_metrics,
                         "digest": evidence.digest,
                         "report": report_digest,
+                        "provenance": provenance,
                     },
                     (reason or "").strip() or None,
                 )

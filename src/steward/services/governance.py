@@ -132,14 +132,33 @@ class Governance(WaiverCases, ClassificationCases):
         version. Evidence is appended, never replaced: the newest item of a kind is the one
         gates read."""
         draft = EvidenceDraft(kind, passed, metrics or {}, config or {}, inputs or {}, summary)
+        # What a person attaches is their statement, whatever it claims: only the evidence
+        # engine's own results are recorded as computed.
         return store_evidence(
-            self._ctx, principal, as_version_ref(ref), [draft], report=report, reason=reason
+            self._ctx,
+            principal,
+            as_version_ref(ref),
+            [draft],
+            provenance="attested",
+            report=report,
+            reason=reason,
         )[0]
 
     @use_case("governance.read")
     def evidence(self, principal: Principal, ref: str | VersionRef) -> list[Evidence]:
         """Every evidence item of a version, oldest first."""
         return list(self._facts(as_version_ref(ref)).evidence)
+
+    @use_case("governance.read", scope="inside")
+    def evidence_item(self, principal: Principal, evidence_id: int) -> Evidence:
+        """One evidence record: provenance, inputs with their fingerprints, configuration,
+        metrics, verdict and report digest."""
+        with self._store.read() as q:
+            found = q.governance.evidence_item(evidence_id)
+        if found is None:
+            raise NotFoundError(f"unknown evidence {evidence_id}")
+        self._access.require(principal, "governance.read", found.version_ref.split("/")[0])
+        return found
 
     @use_case("governance.read")
     def signoffs(self, principal: Principal, ref: str | VersionRef) -> list[SignOff]:

@@ -14,6 +14,7 @@ from steward.adapters.sql.part import SqlPart
 if TYPE_CHECKING:
     from steward.domain.governance import (
         Assessment,
+        Evidence,
         GateDecisionRecord,
         PromotionRequest,
         StoredPolicy,
@@ -64,6 +65,13 @@ class SqlGovernanceReads(SqlPart):
             (r.project, rows.ref_of(r), r.kind, r.passed)
             for r in self._conn.execute(stmt.order_by(e.c.id)).all()
         ]
+
+    def evidence_item(self, evidence_id: int) -> Evidence | None:
+        e = t.evidence
+        row = self._conn.execute(
+            rows.with_names(select(e), e.c.version_id).where(e.c.id == evidence_id)
+        ).first()
+        return None if row is None else rows.evidence_from(row, rows.ref_of(row))
 
     def waivers(self, project: str | None) -> list[Waiver]:
         w = t.waivers

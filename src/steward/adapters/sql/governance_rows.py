@@ -153,6 +153,7 @@ def evidence_from(row: Any, ref: str) -> Evidence:
         report=row.report,
         summary=row.summary,
         id=row.id,
+        provenance="computed" if row.provenance == "computed" else "attested",
     )
 
 
@@ -238,6 +239,7 @@ def load_governance(conn: Connection, condition: ColumnElement[bool]) -> Version
         training_data=record["training_data"],
         validation_data=record["validation_data"],
         held_stages=frozenset(held),
+        artifact_sha256=record["artifact"]["sha256"],
     )
     e, s, w = t.evidence, t.signoffs, t.waivers
     evidence = conn.execute(select(e).where(e.c.version_id == row.id).order_by(e.c.id)).all()

@@ -108,6 +108,7 @@ class SqlGovernanceWrites(SqlPart):
                 summary=evidence.summary,
                 digest=evidence.digest,
                 audit_seq=audit_seq,
+                provenance=evidence.provenance,
             )
         )
         return rows.inserted_id(result)

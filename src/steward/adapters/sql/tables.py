@@ -212,6 +212,7 @@ evidence = Table(
     Column("summary", Text, nullable=False),
     Column("digest", String(64), nullable=False),
     Column("audit_seq", BigInteger, nullable=False),
+    Column("provenance", String(16), nullable=True),  # computed or attested; null: attested
     Index("ix_evidence_version_kind", "version_id", "kind", "id"),
 )
 

@@ -101,11 +101,21 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
         return
     table(
         None,
-        ["id", "kind", "result", "by", "added (UTC)", "digest", "metrics, summary, report"],
+        [
+            "id",
+            "kind",
+            "provenance",
+            "result",
+            "by",
+            "added (UTC)",
+            "digest",
+            "metrics, summary, report",
+        ],
         [
             (
                 e.id,
                 escape(e.kind),
+                e.provenance,
                 _passed_text(e.passed),
                 escape(e.producer),
                 e.created_at[:16].replace("T", " "),
@@ -115,6 +125,39 @@ def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTIO
             for e in items
         ],
     )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    evidence_id: int = typer.Argument(..., help="The evidence's id (see steward evidence list)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one evidence record: provenance, inputs with fingerprints, configuration, metrics,
+    verdict and report digest."""
+    item = client(ctx).evidence_item(evidence_id)
+    if as_json:
+        print_json(item.as_dict())
+        return
+    console.print(
+        f"[bold]evidence {item.id}[/bold] of {escape(item.version_ref)}: {escape(item.kind)}"
+    )
+    how = (
+        "computed by steward check run" if item.provenance == "computed" else "attested by a person"
+    )
+    console.print(f"provenance: {item.provenance} ({how})")
+    console.print(f"by {escape(item.producer)} at {item.created_at}")
+    console.print(f"verdict: {_passed_text(item.passed)}")
+    for name, value in sorted(item.metrics.items()):
+        console.print(f"metric {escape(name)} = {value:g}")
+    for name, value in sorted(item.inputs.items()):
+        console.print(f"input {escape(name)}: {escape(json.dumps(value, sort_keys=True))}")
+    for name, value in sorted(item.config.items()):
+        console.print(f"config {escape(name)}: {escape(json.dumps(value, sort_keys=True))}")
+    console.print(f"report: {item.report or 'none'}")
+    console.print(f"digest: {item.digest}")
+    if item.summary:
+        console.print(f"summary: {escape(item.summary)}")
 
 
 @app.command("report")

@@ -40,6 +40,9 @@ class GovernanceReads(Protocol):
         ...
 
     def waivers(self, project: str | None) -> list[Waiver]: ...
+    def evidence_item(self, evidence_id: int) -> Evidence | None:
+        """One evidence record by its id, of whichever version."""
+        ...
 
 
 class GovernanceWrites(Protocol):
