@@ -525,6 +525,28 @@ def test_signoff_standing_marks_a_signoff_given_before_new_evidence_stale(world:
     assert after.evidence_digest != before.evidence_digest
 
 
+def test_the_signoff_listing_and_the_gate_agree_on_staleness_and_say_why(world: World) -> None:
+    """A new policy version and an expired approval make a sign-off stale in the gate; the
+    listing says the same, with the gate's reason."""
+    ref = world.staged()
+    world.approve(ref, "vera")
+    world.apply(GATES_POLICY.replace("max_days: 30", "max_days: 20"), "v2.yaml")
+    standing = world.gov.signoff_standing(READER, ref)
+    [vera] = standing.signoffs
+    assert standing.state(vera) == "stale: signed under policy test-gates v1"
+    assert standing.as_dict()["items"][0]["stale_because"] == "signed under policy test-gates v1"
+    assert "vera's approval is stale: signed under policy test-gates v1" in (
+        world.requirement(ref, "signoff:validator").detail
+    )
+    world.approve(ref, "vera")
+    world.clock.advance(days=366)
+    latest = world.gov.signoff_standing(READER, ref)
+    assert latest.state(latest.signoffs[-1]).startswith("stale: expired on ")
+    assert (
+        "vera's approval is stale: expired on" in world.requirement(ref, "signoff:validator").detail
+    )
+
+
 # Evidence -----------------------------------------------------------------------------------
 
 

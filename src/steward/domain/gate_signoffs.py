@@ -18,7 +18,7 @@ from steward.domain.governance import (
 )
 from steward.domain.policy import Policy, SeparationOfDuties, SignoffRequirement, Tier
 
-__all__ = ["signoff_results"]
+__all__ = ["signoff_results", "why_stale"]
 
 
 def signoff_results(
@@ -54,7 +54,7 @@ def signoff_results(
         if why_not is not None:
             tally.invalid[(signer, role)] = why_not
             continue
-        why_stale = _why_stale(policy, policy_version, tier, signoff, digest, moment)
+        why_stale = stale_reason(policy, policy_version, tier, signoff, digest, moment)
         if why_stale is not None:
             tally.stale[(signer, role)] = why_stale
     tally.assign()
@@ -191,7 +191,21 @@ def _why_invalid(
     return None
 
 
-def _why_stale(
+def why_stale(
+    policy: Policy, policy_version: int, tier: Tier | None, signoff: SignOff, digest: str, now: str
+) -> str | None:
+    """Why a sign-off no longer counts as given on what the version holds now, or None: the one
+    staleness rule of gates, sign-off listings and inboxes. Without a tier (an unclassified
+    project) only the evidence is compared."""
+    moment = parse_time(now)
+    if moment is None:
+        raise InvalidInputError(f"malformed time {now!r}: expected 2026-11-23T14:30:00.000000Z")
+    if tier is None:
+        return None if signoff.evidence_digest == digest else "signed before new evidence"
+    return stale_reason(policy, policy_version, tier, signoff, digest, moment)
+
+
+def stale_reason(
     policy: Policy,
     policy_version: int,
     tier: Tier,

@@ -3,6 +3,7 @@ evidence, sign-offs, waivers, promotion requests and gate decisions. All frozen 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -167,23 +168,33 @@ class SignOff:
 
 @dataclass(frozen=True, slots=True)
 class SignOffStanding:
-    """A version's sign-offs, oldest first, beside the digest of its evidence now: a sign-off
-    given on other evidence (`evidence_digest` differs) is stale."""
+    """A version's sign-offs, oldest first, beside the digest of its evidence now and, for each
+    stale one, why: the gate's own staleness rule (new evidence, another policy version, an
+    expired approval), so a listing and `gate status` always agree."""
 
     evidence_digest: str
     signoffs: tuple[SignOff, ...]
+    stale: Mapping[int, str] = field(default_factory=dict)  # sign-off id -> why it is stale
 
     def current(self, signoff: SignOff) -> bool:
-        return signoff.evidence_digest == self.evidence_digest
+        return signoff.id not in self.stale
 
     def state(self, signoff: SignOff) -> str:
-        """`current` or `stale`, as listings show it."""
-        return "current" if self.current(signoff) else "stale"
+        """`current` or `stale: why`, as listings show it."""
+        why = self.stale.get(signoff.id)
+        return "current" if why is None else f"stale: {why}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "evidence_digest": self.evidence_digest,
-            "items": [{**s.as_dict(), "evidence": self.state(s)} for s in self.signoffs],
+            "items": [
+                {
+                    **s.as_dict(),
+                    "evidence": "current" if self.current(s) else "stale",
+                    "stale_because": self.stale.get(s.id),
+                }
+                for s in self.signoffs
+            ],
         }
 
 

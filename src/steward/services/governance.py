@@ -17,6 +17,7 @@ from steward.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from steward.domain.gate_signoffs import why_stale
 from steward.domain.governance import (
     Evidence,
     SignOff,
@@ -169,8 +170,20 @@ class Governance(WaiverCases, ClassificationCases):
     def signoff_standing(self, principal: Principal, ref: str | VersionRef) -> SignOffStanding:
         """Every sign-off of a version, oldest first, and whether each was given on the
         evidence the version holds now; read in one snapshot."""
-        facts = self._facts(as_version_ref(ref))
-        return SignOffStanding(evidence_set_digest(facts.evidence), tuple(facts.signoffs))
+        ref = as_version_ref(ref)
+        with self._store.read() as q:
+            governed = self._ctx.governed_for_read(q, ref)
+        facts, policy = governed.facts, governed.policy
+        digest = evidence_set_digest(facts.evidence)
+        tier = next((t for t in policy.tiers if t.name == governed.tier), None)
+        version = governed.stored_policy.version if governed.stored_policy else 0
+        now = self._ctx.now()
+        stale = {
+            s.id: why
+            for s in facts.signoffs
+            if (why := why_stale(policy, version, tier, s, digest, now)) is not None
+        }
+        return SignOffStanding(digest, tuple(facts.signoffs), stale)
 
     @use_case("governance.read")
     def evidence_report(

@@ -92,14 +92,14 @@ def reject(
 
 @app.command("list")
 def list_(ctx: typer.Context, ref: str = VERSION_ARG, as_json: bool = JSON_OPTION) -> None:
-    """List a version's sign-offs, oldest first, and whether each still matches its evidence."""
+    """List a version's sign-offs, oldest first, and whether each still counts (and if not, why)."""
     standing = client(ctx).signoff_standing(ref)
     if as_json:
         print_json(standing.as_dict())
         return
     table(
         None,
-        ["id", "stage", "role", "decision", "signer", "signed (UTC)", "evidence", "reason"],
+        ["id", "stage", "role", "decision", "signer", "signed (UTC)", "standing", "reason"],
         [
             (
                 s.id,
