@@ -4,10 +4,11 @@ import time; callers ask for a container when they need one."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
@@ -77,6 +78,12 @@ class Container:
         return Resolver(YamlPolicyLoader())
 
     @cached_property
+    def deferred_resolver(self) -> PolicyResolver:
+        """The resolver for services that need a policy only on some paths (granting a role that
+        may sign): built on first use, so that reads never load the policy models."""
+        return cast("PolicyResolver", _Deferred(lambda: self.resolver))
+
+    @cached_property
     def context(self) -> GovernanceContext:
         from steward.services.governed import GovernanceContext as Context
 
@@ -96,7 +103,7 @@ class Container:
             self.store,
             self.artifacts,
             access=self.access,
-            policies=self.resolver,
+            policies=self.deferred_resolver,
             default_policy=self.settings.default_policy,
         )
 
@@ -141,7 +148,7 @@ class Container:
         return Org(
             self.store,
             access=self.access,
-            policies=self.resolver,
+            policies=self.deferred_resolver,
             default_policy=self.settings.default_policy,
         )
 
@@ -302,6 +309,19 @@ def _profile_spark(
     return profile_spark(
         reference, frame, time_column=time_column, window=window, now_epoch=now_epoch
     )
+
+
+class _Deferred:
+    """Stands for an object that is made when first used."""
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self._make = make
+        self._made: object | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
 
 
 def _cores() -> int:

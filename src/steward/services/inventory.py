@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from steward.domain.audit import PendingEvent
 from steward.domain.entities import (
@@ -49,7 +50,6 @@ from steward.services.inventory_inputs import Lineage, check_reason, text_field
 from steward.services.inventory_members import MemberCases, not_to_oneself
 from steward.services.inventory_tags import TagCases
 from steward.services.lookup import explain_missing
-from steward.services.policies import PolicyResolver
 from steward.services.ports import (
     ArtifactStore,
     Page,
@@ -60,6 +60,10 @@ from steward.services.ports import (
     WriteSession,
 )
 from steward.services.use_case import use_case
+
+if TYPE_CHECKING:
+    # Only a type here: importing it would load the policy models on every read.
+    from steward.services.policies import PolicyResolver
 
 
 class Inventory(TagCases, MemberCases):

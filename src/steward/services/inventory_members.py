@@ -9,6 +9,7 @@ are given at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from steward.domain.audit import PendingEvent
 from steward.domain.changes import PendingChange, signing_roles
@@ -25,9 +26,12 @@ from steward.domain.text import required_reason
 from steward.services.access import Access
 from steward.services.change_requests import request_change
 from steward.services.inventory_inputs import check_reason
-from steward.services.policies import PolicyResolver
 from steward.services.ports import Store, WriteSession
 from steward.services.use_case import use_case
+
+if TYPE_CHECKING:
+    # Only a type here: importing it would load the policy models on every read.
+    from steward.services.policies import PolicyResolver
 
 
 class MemberCases:

@@ -7,6 +7,8 @@ established: a name typed after `--actor` cannot make itself the first admin.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from steward.domain.audit import PendingEvent
 from steward.domain.changes import PendingChange, signing_roles
 from steward.domain.errors import (
@@ -22,9 +24,12 @@ from steward.domain.principal import Principal
 from steward.domain.text import required_reason
 from steward.services.access import Access
 from steward.services.change_requests import request_change
-from steward.services.policies import PolicyResolver
 from steward.services.ports import Store, WriteSession
 from steward.services.use_case import note_check, use_case
+
+if TYPE_CHECKING:
+    # Only a type here: importing it would load the policy models on every read.
+    from steward.services.policies import PolicyResolver
 
 
 class Organisation:
