@@ -36,7 +36,7 @@ from steward.services.governed import Governed, require_tier, with_fields
 from steward.services.lookup import explain_unknown_version
 from steward.services.moves import apply_move
 from steward.services.ports import WriteSession
-from steward.services.use_case import use_case
+from steward.services.use_case import project_of, use_case
 from steward.services.waivers import WaiverCases
 
 
@@ -158,7 +158,7 @@ class Governance(WaiverCases, ClassificationCases):
             found = q.governance.evidence_item(evidence_id)
         if found is None:
             raise NotFoundError(f"unknown evidence {evidence_id}")
-        self._access.require(principal, "governance.read", found.version_ref.split("/")[0])
+        self._access.require(principal, "governance.read", project_of(found.version_ref))
         return found
 
     @use_case("governance.read")

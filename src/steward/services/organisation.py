@@ -135,10 +135,10 @@ class Organisation:
         acts as that person, so separation of duties sees one person behind both names. An
         alias cannot be a person who acted or holds a role, nor the admin's own."""
         alias = check_person("alias", alias)
-        person = self._access.person(check_person("person", person))
+        known = self._access.known()  # one read for the person and the alias both
+        person = known.resolve(check_person("person", person))
         why = required_reason(reason, "add an alias")
         key = identity_key(alias)
-        known = self._access.known()
         if any(identity_key(name) == key for name in known.names):
             raise ConflictError(
                 f"{alias!r} is a person Steward knows (they acted or hold a role): it cannot "

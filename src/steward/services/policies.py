@@ -97,29 +97,27 @@ class PolicyResolver:
         return applied.stored, applied.policy
 
     def resolve_for_read(self, q: ReadSession, name: str) -> tuple[StoredPolicy | None, Policy]:
-        stored = q.policies.get_policy(name, None)
-        if stored is not None:
-            return stored, self.parse(stored)
-        text = self.builtin_texts().get(name)
-        if text is None:
+        stored, policy = self._newest(q.policies.get_policy(name, None), name)
+        if policy is None:
             raise NotFoundError(f"unknown policy {name!r}")
-        return None, self.validate(text, f"{name}.yaml")
+        return stored, policy
 
     def governing(self, tx: WriteSession, project_id: int | None, default: str) -> Policy | None:
         """The policy that governs a project (its assessed policy's newest version; else the
         default policy), read without storing anything; None if the default is unknown."""
         assessment = None if project_id is None else tx.governance.get_assessment(project_id)
         name = assessment.policy_name if assessment is not None else default
-        stored = tx.policies.get_policy(name, None)
-        if stored is not None:
-            return self.parse(stored)
-        text = self.builtin_texts().get(name)
-        return None if text is None else self.validate(text, f"{name}.yaml")
+        return self._newest(tx.policies.get_policy(name, None), name)[1]
 
     def resolve_base(self, q: ReadSession, name: str) -> tuple[StoredPolicy | None, Policy | None]:
         """What a new version of `name` replaces: the newest stored version, else the shipped
         text (which governs until a version is stored), else nothing."""
-        stored = q.policies.get_policy(name, None)
+        return self._newest(q.policies.get_policy(name, None), name)
+
+    def _newest(
+        self, stored: StoredPolicy | None, name: str
+    ) -> tuple[StoredPolicy | None, Policy | None]:
+        """The stored newest version as read, else the shipped text of `name`, else nothing."""
         if stored is not None:
             return stored, self.parse(stored)
         text = self.builtin_texts().get(name)
