@@ -17,6 +17,7 @@ from steward.domain.monitoring import (
     WindowResult,
 )
 from steward.services.ports import MonitoringReads, MonitoringWrites, OutboxReads, OutboxWrites
+from tests.fakes.monitor_ingests import FakeIngestReads, FakeIngestWrites
 from tests.fakes.state import View, _conflict, _new_id
 
 
@@ -28,7 +29,7 @@ def _parsed(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-class FakeMonitoringReads(View):
+class FakeMonitoringReads(FakeIngestReads):
     """MonitoringReads over a snapshot (or, as the write side's base, the working copy)."""
 
     def _known(self, version_id: int) -> None:
@@ -58,10 +59,12 @@ class FakeMonitoringReads(View):
     def window_parts(
         self, version_id: int, starts: list[str] | None = None, since: str | None = None
     ) -> list[WindowPart]:
+        gone = self._replaced_seqs()
         rows = [
             r
             for r in self._state.windows.values()
             if r["version_id"] == version_id
+            and r["audit_seq"] not in gone
             and (starts is None or r["window_start"] in starts)
             and (since is None or r["window_start"] >= since)
         ]
@@ -82,11 +85,14 @@ class FakeMonitoringReads(View):
             for r in rows
         ]
 
-    def monitor_logs(self, version_id: int, kind: str) -> list[tuple[str, int]]:
+    def monitor_logs(
+        self, version_id: int, kind: str, exclude_seq: int | None = None
+    ) -> list[tuple[str, int]]:
+        gone = self._replaced_seqs() | ({exclude_seq} if exclude_seq is not None else set())
         return [
             (r["digest"], r["rows"])
             for _, r in sorted(self._state.logs.items())
-            if r["version_id"] == version_id and r["kind"] == kind
+            if r["version_id"] == version_id and r["kind"] == kind and r["audit_seq"] not in gone
         ]
 
     def window_results(self, version_id: int, kind: str | None = None) -> list[WindowResult]:
@@ -148,12 +154,14 @@ class FakeMonitoringReads(View):
         )
 
     def alerts(self, version_id: int | None = None, project: str | None = None) -> list[Alert]:
-        return [
-            self._alert(r)
-            for _, r in sorted(self._state.alerts.items())
-            if (version_id is None or r["version_id"] == version_id)
-            and (project is None or self._project_of(r["version_id"]) == project)
-        ]
+        return self._folded(
+            [
+                self._alert(r)
+                for _, r in sorted(self._state.alerts.items())
+                if (version_id is None or r["version_id"] == version_id)
+                and (project is None or self._project_of(r["version_id"]) == project)
+            ]
+        )
 
     def _review(self, r: dict[str, Any]) -> Review:
         return Review(
@@ -193,7 +201,7 @@ class FakeMonitoringReads(View):
         return [(version_id, ref, stage or "") for version_id, ref, stage in found]
 
 
-class FakeMonitoringWrites(FakeMonitoringReads):
+class FakeMonitoringWrites(FakeMonitoringReads, FakeIngestWrites):
     """MonitoringWrites over the write's working copy."""
 
     def add_monitor_reference(

@@ -192,6 +192,8 @@ class _State:
     results: dict[int, dict[str, Any]] = field(default_factory=dict)
     series: dict[int, dict[str, Any]] = field(default_factory=dict)
     alerts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    alert_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    ingests: dict[int, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     deliveries: dict[int, dict[str, Any]] = field(default_factory=dict)
     org_roles: dict[tuple[str, str], int] = field(default_factory=dict)  # -> audit seq

@@ -89,17 +89,28 @@ def steward(
     c.close()
 
 
+def _days(frame: pd.DataFrame, count: int) -> pd.DataFrame:
+    days = pd.date_range("2026-11-03", periods=count, freq="D", tz="UTC")
+    features = frame.drop(columns="target")
+    return pd.concat([features.assign(ts=day) for day in days], ignore_index=True)
+
+
 def test_retrain_calls_the_hook_and_demote_moves_the_version_out_of_production(
     steward: Client, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
-    rows = frame.drop(columns="target").assign(ts=pd.Timestamp("2026-11-03", tz="UTC"))
-    result = steward.ingest("lab/scorer@production", rows, time_column="ts")
+    """Retraining fires on the first breaching window; demotion waits for its third in a row.
+    The month of rows predates the promotion, so it is a backfill the caller admits."""
+    result = steward.ingest(
+        "lab/scorer@production", _days(frame, 3), time_column="ts", allow_backfill=True
+    )
     assert len(result.alerts) == 2
-    outcomes = {a.action: a.detail["outcome"] for a in steward.alerts(REF)}
-    assert outcomes == {
-        "retrain": "retraining hook called",
-        "demote": "demoted from production to retired",
-    }
+    alerts = {a.action: a for a in steward.alerts(REF)}
+    assert alerts["retrain"].detail["outcome"] == "retraining hook called"
+    assert alerts["retrain"].window_start == "2026-11-03T00:00:00Z"
+    # Still breaching: the open retrain alert was updated by the later windows, not repeated.
+    assert alerts["retrain"].windows == 3 and alerts["retrain"].status == "open"
+    assert alerts["demote"].detail["outcome"] == "demoted from production to retired"
+    assert alerts["demote"].window_start == "2026-11-05T00:00:00Z"
     assert steward.version(REF).stage == "retired"
     calls = [
         json.loads(line) for line in (tmp_path / "retrain-calls.jsonl").read_text().splitlines()
@@ -108,13 +119,28 @@ def test_retrain_calls_the_hook_and_demote_moves_the_version_out_of_production(
     assert calls[0]["rule"]["action"] == "retrain" and calls[0]["version"] == REF
     actions = [e.action for e in steward.audit_log(limit=500).items]
     assert "retrain.requested" in actions and "version.stage_changed" in actions
+    assert actions.count("alert.updated") == 2
+
+
+def test_rows_from_before_the_promotion_are_refused_unless_admitted(
+    steward: Client, frame: pd.DataFrame
+) -> None:
+    """A backfill into a serving version is refused with its count and first row; nothing is
+    written."""
+    from steward.domain.errors import InvalidInputError
+
+    before = len(steward.audit_log(limit=500).items)
+    with pytest.raises(InvalidInputError, match=r"569 row\(s\) are stamped before lab/scorer/1"):
+        steward.ingest("lab/scorer@production", _days(frame, 1), time_column="ts")
+    assert len(steward.audit_log(limit=500).items) == before
+    assert steward.ingests(REF) == []
 
 
 def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
     steward: Client, frame: pd.DataFrame, receiver: WebhookReceiver
 ) -> None:
     rows = frame.drop(columns="target").assign(ts=pd.Timestamp("2026-11-03", tz="UTC"))
-    steward.ingest(REF, rows, time_column="ts")
+    steward.ingest(REF, rows, time_column="ts", allow_backfill=True)
     with container_of(steward) as container:
         # Drive the remaining attempts without waiting out the backoff: a short backoff base.
         outbox = Outbox(container.store, HttpAndCommandHooks(), backoff_base=0.01)
@@ -136,23 +162,20 @@ def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
 def test_an_ingest_whose_windows_all_breach_demotes_once(
     steward: Client, frame: pd.DataFrame
 ) -> None:
-    """Five days in one file raise the demote rule in each window; the version leaves production
-    once, with one stage event, and the later windows' alerts say it was already demoted."""
-    days = pd.date_range("2026-11-03", periods=5, freq="D", tz="UTC")
-    features = frame.drop(columns="target")
-    rows = pd.concat([features.assign(ts=day) for day in days], ignore_index=True)
+    """Five breaching days in one file: the demote rule fires once, on the third, and the
+    later windows update its alert; the version leaves production once, with one stage
+    event. Ingesting the same file again counts nothing and moves nothing."""
+    rows = _days(frame, 5)
     before = [e.seq for e in steward.audit_log(limit=500).items]
 
-    steward.ingest("lab/scorer@production", rows, time_column="ts")
+    steward.ingest("lab/scorer@production", rows, time_column="ts", allow_backfill=True)
+    again = steward.ingest(REF, rows, time_column="ts", allow_backfill=True)
+    assert again.already is not None and again.rows == 0 and not again.alerts
 
-    demotions = sorted(
-        (a.window_start, a.detail["outcome"]) for a in steward.alerts(REF) if a.action == "demote"
-    )
-    assert len(demotions) == 5
-    assert demotions[0][1] == "demoted from production to retired"
-    assert {o for _, o in demotions[1:]} == {
-        "already demoted from production to retired by an earlier window of this ingest"
-    }
+    demotions = [a for a in steward.alerts(REF) if a.action == "demote"]
+    assert len(demotions) == 1
+    assert demotions[0].detail["outcome"] == "demoted from production to retired"
+    assert demotions[0].windows == 3 and demotions[0].last_window == "2026-11-07T00:00:00Z"
     moves = [
         e
         for e in steward.audit_log(limit=500).items
@@ -160,3 +183,4 @@ def test_an_ingest_whose_windows_all_breach_demotes_once(
     ]
     assert [(e.payload["from"], e.payload["to"]) for e in moves] == [("production", "retired")]
     assert steward.version(REF).stage == "retired"
+    assert [i.rows for i in steward.ingests(REF)] == [len(rows)]

@@ -95,7 +95,7 @@ def _production(valid: pd.DataFrame, day: int, *, shift: float, seed: int) -> pd
     """One day of production traffic: resampled validation rows, their scores, ids and times;
     `shift` moves the worst-radius feature up by that many standard deviations."""
     rng = np.random.default_rng(seed)
-    rows = valid.iloc[rng.integers(0, len(valid), 400)].reset_index(drop=True)
+    rows = valid.iloc[rng.integers(0, len(valid), 600)].reset_index(drop=True)
     rows["worst radius"] = rows["worst radius"] + shift * valid["worst radius"].std()
     rows["ts"] = (
         pd.Timestamp("2026-11-02", tz="UTC")
@@ -182,7 +182,7 @@ def test_late_labels_join_by_id_and_give_per_window_performance(
     result = steward.labels(
         REF, pd.concat([labels, stray]), id_column="request_id", target_column="target"
     )
-    assert result.matched == 800 and result.unmatched == 2
+    assert result.matched == 1200 and result.unmatched == 2
     by_window = {r.window_start: r.signals for r in result.results}
     from sklearn.metrics import roc_auc_score
 

@@ -1156,7 +1156,91 @@ def people_known_by_acting_holding_roles_or_aliases(world: World) -> None:
         assert after.aliases == {"vera@corp.example": "vera"}
 
 
+def _ingest(
+    world: World, handle: VersionHandle, digest: str, start: str, replaces: int | None = None
+) -> tuple[int, int]:
+    """An ingest with one window part and one prediction log; (ingest id, its audit seq)."""
+
+    def write(tx: Any, seq: int) -> tuple[int, int]:
+        tx.monitoring.add_window_part(
+            handle.id, start, 86400, 4, {"x": {"n": 4}}, None, "day.csv", seq
+        )
+        tx.monitoring.add_monitor_log(handle.id, "predictions", digest[-64:], 4, seq)
+        found = tx.monitoring.add_ingest(
+            handle.id, digest, "day.csv", 4, start, start, [start], replaces, seq
+        )
+        return int(found), seq
+
+    result: tuple[int, int] = world.append("monitor.ingested", write)
+    return result
+
+
+def monitoring_ingests_replace_and_alert_updates(world: World) -> None:
+    """An ingest is found by digest while it counts; one that a later ingest replaced is
+    listed with its replacement, and its window parts and logs no longer count; an ingest is
+    replaced once. An alert's updates fold into it: windows, last window and value, closing."""
+    world.project("credit")
+    a = world.version("credit")
+    day1, day2 = "2026-03-01T00:00:00.000000Z", "2026-03-02T00:00:00.000000Z"
+    first, first_seq = _ingest(world, a, "file:" + "1" * 64, day1)
+    with world.store.read() as q:
+        found = q.monitoring.ingest_by_digest(a.id, "file:" + "1" * 64)
+        assert found is not None and found.id == first and found.replaced_by is None
+        assert (found.rows, found.windows, found.first_at, found.source) == (
+            4,
+            [day1],
+            day1,
+            "day.csv",
+        )
+        assert found.ingested_by == ACTOR and found.audit_seq == first_seq
+        assert q.monitoring.ingest_by_digest(a.id, "file:" + "9" * 64) is None
+        assert len(q.monitoring.monitor_logs(a.id, "predictions", exclude_seq=first_seq)) == 0
+    second, _ = _ingest(world, a, "file:" + "2" * 64, day2, replaces=first)
+    with pytest.raises(ConflictError):
+        _ingest(world, a, "file:" + "3" * 64, day2, replaces=first)
+    with world.store.read() as q:
+        every = q.monitoring.ingests(a.id)
+        assert [(i.id, i.replaces, i.replaced_by) for i in every] == [
+            (first, None, second),
+            (second, first, None),
+        ]
+        assert q.monitoring.ingest_by_digest(a.id, "file:" + "1" * 64) is None
+        assert [p.window_start for p in q.monitoring.window_parts(a.id)] == [day2]
+        assert q.monitoring.monitor_logs(a.id, "predictions") == [("2" * 64, 4)]
+    alert = _alert(world, a, "k1")
+    world.append(
+        "alert.updated",
+        lambda tx, seq: tx.monitoring.add_alert_update(alert, "updated", day2, 0.4, "again", seq),
+    )
+    with world.store.read() as q:
+        (opened,) = q.monitoring.alerts(a.id)
+        assert (opened.status, opened.windows, opened.last_window, opened.last_value) == (
+            "open",
+            2,
+            day2,
+            0.4,
+        )
+    world.append(
+        "alert.closed",
+        lambda tx, seq: tx.monitoring.add_alert_update(alert, "closed", day2, 0.1, "ok", seq),
+    )
+    with world.store.read() as q:
+        (closed,) = q.monitoring.alerts(a.id)
+        assert (closed.status, closed.closed_window, closed.closed_reason) == (
+            "closed",
+            day2,
+            "ok",
+        )
+        assert closed.closed_at is not None and closed.windows == 2
+    with pytest.raises(ConflictError):
+        world.append(
+            "x",
+            lambda tx, seq: tx.monitoring.add_alert_update(10_000, "closed", None, None, "", seq),
+        )
+
+
 SCENARIOS: list[Callable[[World], None]] = [
+    monitoring_ingests_replace_and_alert_updates,
     people_known_by_acting_holding_roles_or_aliases,
     pending_changes_one_per_subject_and_decided_once,
     access_standing_and_organisation_roles,

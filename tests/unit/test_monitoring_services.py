@@ -17,7 +17,8 @@ from steward.domain.changes import PendingChange
 from steward.domain.monitoring import Alert, Review
 from steward.domain.webhooks import DeliveryAttempt
 from steward.services.monitor_feedback import LabelResult
-from steward.services.monitoring import IngestResult, Monitor
+from steward.services.monitor_store import IngestResult
+from steward.services.monitoring import Monitor
 from steward.services.outbox import Outbox
 from tests.fakes import make_lineage
 from tests.fakes.services import FakeServices
@@ -47,7 +48,7 @@ class NoHooks:
         return DeliveryAttempt(delivered=True, status=0, error=None, retryable=False, seconds=0.0)
 
 
-def _rows(day: int, shift: float, n: int = 300) -> pd.DataFrame:
+def _rows(day: int, shift: float, n: int = 600) -> pd.DataFrame:
     rng = np.random.default_rng(day)
     x = rng.normal(0.0, 1.0, n) + shift
     return pd.DataFrame(
@@ -156,6 +157,6 @@ def test_a_parquet_file_read_in_column_passes_gives_the_same_windows(
     assert len(stream.column_passes(path, ["x", "y"])) == 2
     in_passes = ingest()
     assert in_passes.windows == once.windows and len(once.windows) == 2
-    assert in_passes.logged_predictions == once.logged_predictions == 600
+    assert in_passes.logged_predictions == once.logged_predictions == 1200
     for mine, theirs in zip(in_passes.results, once.results, strict=True):
         assert mine.signals == pytest.approx(theirs.signals, rel=1e-9)

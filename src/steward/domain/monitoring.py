@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from steward.domain.policy import MonitoringRule
 
 ReviewStatus = Literal["open", "closed"]
+AlertStatus = Literal["open", "closed"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 DeliveryKind = Literal["webhook", "command"]
 
@@ -126,6 +127,19 @@ class Alert:
     dedup_key: str
     opened_at: str
     detail: dict[str, Any] = field(default_factory=dict)
+    # What later windows did to it (alert_updates): an open alert is updated by each further
+    # breaching window instead of being raised again, and closes when a window recovers or its
+    # review is closed.
+    windows: int = 1
+    last_window: str | None = None
+    last_value: float | None = None
+    closed_at: str | None = None
+    closed_window: str | None = None
+    closed_reason: str | None = None
+
+    @property
+    def status(self) -> AlertStatus:
+        return "open" if self.closed_at is None else "closed"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -138,7 +152,50 @@ class Alert:
             "action": self.action,
             "opened_at": self.opened_at,
             "detail": self.detail,
+            "status": self.status,
+            "windows": self.windows,
+            "last_window": self.last_window or self.window_start,
+            "last_value": self.value if self.last_value is None else self.last_value,
+            "closed_at": self.closed_at,
+            "closed_window": self.closed_window,
+            "closed_reason": self.closed_reason,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertUpdate:
+    """A later window's effect on an open alert: `updated` (the condition still holds) or
+    `closed` (it recovered, or the alert's review was closed)."""
+
+    alert_id: int
+    kind: Literal["updated", "closed"]
+    window_start: str | None
+    value: float | None
+    reason: str
+    at: str
+
+
+def folded(alert: Alert, updates: list[AlertUpdate]) -> Alert:
+    """The alert as its updates, oldest first, leave it."""
+    from dataclasses import replace
+
+    for update in updates:
+        if update.kind == "updated":
+            newer = alert.last_window is None or (update.window_start or "") > alert.last_window
+            alert = replace(
+                alert,
+                windows=alert.windows + 1,
+                last_window=update.window_start if newer else alert.last_window,
+                last_value=update.value if newer else alert.last_value,
+            )
+        elif alert.closed_at is None:
+            alert = replace(
+                alert,
+                closed_at=update.at,
+                closed_window=update.window_start,
+                closed_reason=update.reason,
+            )
+    return alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +287,41 @@ def dedup_key(version_ref: str, window_start: str | None, rule: MonitoringRule) 
     """One alert per version, window and rule: ingesting more rows into a window, or checking
     it again, does not raise the same alert twice."""
     return f"{version_ref}|{window_start or '-'}|{rule.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ingest:
+    """One ingest of production rows into a version's windows, named by the digest of what was
+    ingested (a file's bytes, a frame's content, the profiles handed in). An ingest that a
+    later one replaced (`replaced_by`) no longer counts in its windows."""
+
+    id: int
+    version_ref: str
+    digest: str
+    source: str
+    rows: int
+    first_at: str | None
+    last_at: str | None
+    windows: list[str]
+    replaces: int | None
+    replaced_by: int | None
+    ingested_by: str
+    ingested_at: str
+    audit_seq: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version_ref,
+            "digest": self.digest,
+            "source": self.source,
+            "rows": self.rows,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "windows": list(self.windows),
+            "replaces": self.replaces,
+            "replaced_by": self.replaced_by,
+            "ingested_by": self.ingested_by,
+            "ingested_at": self.ingested_at,
+            "event": self.audit_seq,
+        }

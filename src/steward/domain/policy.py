@@ -279,6 +279,25 @@ class MonitoringRule(_Strict):
     value: float
     action: MonitoringAction = "notify"
     routes: tuple[str, ...] = ()
+    # Rows a window's sample needs before the rule reads it (None: the signal's default, see
+    # steward.domain.alerting); below it the window is "insufficient data" for the rule.
+    min_rows: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    # Qualifying windows in a row the condition must hold in before the rule acts (None: 3 for
+    # demote, 1 otherwise).
+    consecutive: int | None = Field(default=None, ge=1, le=1_000)
+    # Qualifying windows after an alert of the rule closes during which it is not raised again.
+    cooldown: int = Field(default=3, ge=0, le=100_000)
+
+    @property
+    def destructive(self) -> bool:
+        """Whether acting harms production when the alarm is false."""
+        return self.action in ("demote", "retrain")
+
+    @property
+    def windows_needed(self) -> int:
+        if self.consecutive is not None:
+            return self.consecutive
+        return 3 if self.action == "demote" else 1
 
     @property
     def key(self) -> str:

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from steward.domain.changes import PendingChange
-    from steward.domain.monitoring import Alert, MonitorReference, Review, WindowResult
+    from steward.domain.monitoring import Alert, Ingest, MonitorReference, Review, WindowResult
     from steward.domain.naming import VersionRef
     from steward.services.monitor_feedback import LabelResult
     from steward.services.monitor_reads import MonitorHealth, MonitorHistory
-    from steward.services.monitoring import IngestResult
+    from steward.services.monitor_store import IngestResult
     from steward.services.outbox import DeliveryOutcome
     from steward.services.ports import Receiver
     from steward.stats.drift import DriftReport
@@ -68,8 +68,11 @@ class MonitorMethods(ClientBase):
         threshold: float = 0.5,
         batch_rows: int = BATCH_ROWS,
         progress: Callable[[int], None] | None = None,
+        replace: int | None = None,
+        allow_backfill: bool = False,
     ) -> IngestResult:
-        """Profile production rows into windows and evaluate them against the policy's rules."""
+        """Profile production rows into windows and evaluate them against the policy's rules.
+        The same data is not counted twice; `replace` swaps out an earlier ingest."""
         return self._s.monitor.ingest(
             self._p,
             target,
@@ -81,7 +84,13 @@ class MonitorMethods(ClientBase):
             threshold=threshold,
             batch_rows=batch_rows,
             progress=progress,
+            replace=replace,
+            allow_backfill=allow_backfill,
         )
+
+    def ingests(self, target: str) -> list[Ingest]:
+        """Every ingest of the version, oldest first, and which later ingest replaced it."""
+        return self._s.monitor.ingests(self._p, target)
 
     def ingest_spark(
         self,

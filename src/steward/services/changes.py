@@ -26,8 +26,9 @@ from steward.domain.principal import Principal
 from steward.domain.text import required_reason
 from steward.services.classification import current_tier, record_assessment
 from steward.services.governed import GovernanceContext
+from steward.services.monitor_actions import close_alert
 from steward.services.ports import WriteSession
-from steward.services.use_case import use_case
+from steward.services.use_case import project_of, use_case
 
 Effect = Callable[[GovernanceContext, WriteSession, PendingChange], None]
 
@@ -258,6 +259,9 @@ def _review(ctx: GovernanceContext, tx: WriteSession, change: PendingChange) -> 
         )
     )
     tx.monitoring.close_review(review_id, change.reason)
+    for alert in tx.monitoring.alerts(project=project_of(review.version_ref)):
+        if alert.id == review.alert_id:
+            close_alert(tx, alert, f"review {review_id} closed: {change.reason}")
 
 
 EFFECTS: dict[str, Effect] = {

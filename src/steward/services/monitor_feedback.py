@@ -94,6 +94,7 @@ def performance_results(
 ) -> list[WindowResult]:
     """Per window: the labelled rows' metrics (scikit-learn's, as in the evidence checks)."""
     from steward.stats.performance import classification_metrics
+    from steward.stats.performance_bounds import metric_bounds
 
     results = []
     windows = sorted(set(joined.column("window").to_pylist()))
@@ -111,6 +112,9 @@ def performance_results(
         else:
             signals["performance.accuracy"] = float(np.mean((p >= threshold) == (y == 1)))
             notes.append("every label is the same class: only accuracy is defined")
+        # Destructive rules read the bound on the healthy side (steward.domain.alerting).
+        for name, bound in metric_bounds(y, p, threshold).items():
+            signals[f"performance.{name}"] = bound
         detail = {"labelled_rows": len(y), "threshold": threshold, "notes": notes}
         results.append(WindowResult(version_ref, window, "performance", signals, detail, now))
     return results

@@ -18,7 +18,7 @@ from steward.services.monitor_actions import Reactor
 from steward.services.monitor_feedback import LabelResult
 from steward.services.monitor_reads import version_id_of
 from steward.services.monitor_reference import ReferenceSetting
-from steward.services.monitor_signals import tier_monitoring
+from steward.services.monitor_signals import noted, tier_monitoring
 from steward.services.outbox import Outbox
 from steward.services.use_case import use_case
 
@@ -104,10 +104,14 @@ class FeedbackIntake(ReferenceSetting):
             tx.monitoring.add_monitor_log(
                 governed.handle.id, "labels", digest, new.num_rows, event.seq
             )
-            results = performance_results(str(ref), joined, threshold, tx.now)
+            rules = tier_monitoring(governed).rules
+            results = [
+                noted(result, rules)
+                for result in performance_results(str(ref), joined, threshold, tx.now)
+            ]
             for result in results:
                 tx.monitoring.add_window_result(governed.handle.id, result, event.seq)
-            alerts = self._reactor.react(tx, governed, results, tier_monitoring(governed).rules)
+            alerts = self._reactor.react(tx, governed, results, rules)
             tx.commit()
         if deliver:
             self._outbox.deliver_due(principal)

@@ -9,7 +9,7 @@ from typing import Any
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.monitoring import PREDICTION, WindowPart, WindowResult
-from steward.domain.policy import DriftSettings, Monitoring
+from steward.domain.policy import DriftSettings, Monitoring, MonitoringRule
 from steward.services.governed import Governed
 from steward.stats.profile import Profile
 from steward.stats.profile_columns import CategoricalProfile, NumericProfile
@@ -119,6 +119,17 @@ def window_result(
 
 def _json(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def noted(result: WindowResult, rules: Sequence[MonitoringRule]) -> WindowResult:
+    """The result with the rules it has too few rows for named in its detail, so that status,
+    reports and charts say "insufficient data" where a rule could not read the window."""
+    from steward.domain.alerting import insufficient
+
+    notes = insufficient(rules, result)
+    if notes:
+        result.detail["insufficient"] = notes
+    return result
 
 
 def tier_monitoring(governed: Governed) -> Monitoring:

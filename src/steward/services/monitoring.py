@@ -9,70 +9,44 @@ not at all. Notifications are queued in the same transaction and sent after it (
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from steward.domain.audit import PendingEvent
 from steward.domain.errors import InvalidInputError, MissingExtraError
 from steward.domain.monitoring import (
     PREDICTION,
-    WindowResult,
+    Ingest,
 )
 from steward.domain.naming import VersionRef
-from steward.domain.policy import DriftSettings, Monitoring
+from steward.domain.policy import Monitoring
 from steward.domain.principal import Principal
 from steward.domain.windows import BATCH_ROWS, Window, parse_window, window_text
 from steward.services.governed import GovernanceContext
 from steward.services.inventory import Inventory
 from steward.services.monitor_actions import Reactor
-from steward.services.monitor_intake import FeedbackIntake
+from steward.services.monitor_log import PredictionLog, check_extras
 from steward.services.monitor_reads import source_label
 from steward.services.monitor_signals import (
-    merged_window,
     same_terms,
     tier_monitoring,
-    window_result,
 )
+from steward.services.monitor_store import IngestBatch, IngestResult, WindowStore
 from steward.services.outbox import DeliveryOutcome, Outbox
-from steward.services.ports import ModelCodec, MonitorReportRenderer, SparkProfiler, WriteSession
+from steward.services.ports import ModelCodec, MonitorReportRenderer, SparkProfiler
 from steward.services.use_case import use_case
 from steward.stats.profile import Profile
 from steward.stats.score_sums import ScoreSums
 
+if TYPE_CHECKING:
+    from steward.stats.window_profiler import WindowTotals
+
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    version: str
-    rows: int
-    untimed: int
-    windows: list[str]
-    results: list[WindowResult]
-    alerts: list[int]
-    logged_predictions: int
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "rows": self.rows,
-            "untimed_rows": self.untimed,
-            "windows": self.windows,
-            "results": [r.as_dict() for r in self.results],
-            "alerts": self.alerts,
-            "logged_predictions": self.logged_predictions,
-            "notes": self.notes,
-        }
-
-
-class Monitor(FeedbackIntake):
+class Monitor(WindowStore):
     """Production monitoring of registered versions. A version is named PROJECT/MODEL/NUMBER,
     or as the deployment PROJECT/MODEL@STAGE: the version serving in that stage."""
 
@@ -113,15 +87,27 @@ class Monitor(FeedbackIntake):
         batch_rows: int = BATCH_ROWS,
         progress: Progress | None = None,
         deliver: bool = True,
+        replace: int | None = None,
+        allow_backfill: bool = False,
     ) -> IngestResult:
         """Profile production rows (pandas, Polars, Arrow, or a Parquet/CSV path, read in
         batches) into windows, merge them with what the windows already hold, evaluate the
         touched windows and raise the alerts the policy's rules call for; then send the
-        notifications they queue unless `deliver` is False."""
-        ref = self._target(target)
-        from steward.stats.stream import csv_types, read_in_passes
+        notifications they queue unless `deliver` is False.
+
+        The same data ingested again is not counted twice (the result names the earlier
+        ingest); rows whose id an earlier ingest logged are left out; `replace` swaps the
+        earlier ingest of that number for this one. Rows stamped before the version entered
+        its serving stage are refused unless `allow_backfill`, and rows from the future
+        always."""
+        from steward.services.monitor_guard import refuse_out_of_range
+        from steward.stats.stream import content_digest, csv_types, read_in_passes
         from steward.stats.window_profiler import ScoreTerms, WindowTerms, profile_passes
 
+        ref = self._target(target)
+        if id_column is not None and prediction_column is None:
+            raise InvalidInputError("--id-column needs --prediction-column: labels join to scores")
+        digest = content_digest(source)
         reference, stored = self._reference(ref)
         width = self._window_for(ref, window)
         if prediction_column is not None and PREDICTION not in reference.columns:
@@ -129,60 +115,95 @@ class Monitor(FeedbackIntake):
                 f"{ref}'s reference profile holds no prediction to compare "
                 f"{prediction_column!r} with: set a reference with scores first"
             )
+        now_epoch = int(datetime.now(UTC).timestamp())
+        earlier, limits, version_id, replaced = self._guard(
+            ref, digest, replace, now_epoch, allow_backfill
+        )
+        if earlier is not None:
+            return self._already(ref, earlier)
+        skip = self._logged_ids(source, id_column, batch_rows, version_id, replaced)
         wanted = [name for name in reference.columns if name != PREDICTION]
         extras = [c for c in (time_column, prediction_column, id_column) if c is not None]
-        now_epoch = int(datetime.now(UTC).timestamp())
-        logger = _PredictionLog() if id_column is not None else None
-        if id_column is not None and prediction_column is None:
-            raise InvalidInputError("--id-column needs --prediction-column: labels join to scores")
+        logger = PredictionLog() if id_column is not None else None
         scores = None
         if prediction_column is not None:
             calibration = stored.calibration if stored is not None else None
             scores = ScoreTerms(prediction_column, PREDICTION, threshold, calibration)
         terms = WindowTerms(
-            reference, time_column, width, width.start_of(now_epoch), scores, logger is not None
+            reference,
+            time_column,
+            width,
+            width.start_of(now_epoch),
+            scores,
+            logger is not None,
+            earliest=limits.earliest,
+            latest=limits.latest,
+            skip_column=id_column if skip is not None else None,
+            skip_values=skip,
         )
+        every_pass = [c for c in (time_column,) if c is not None]
+        if skip is not None and id_column is not None:
+            every_pass.append(id_column)
         passes = read_in_passes(
             source,
             wanted,
-            every_pass=[time_column] if time_column is not None else [],
-            first_pass=[c for c in (prediction_column, id_column) if c is not None],
+            every_pass=every_pass,
+            first_pass=[c for c in (prediction_column, id_column) if c not in every_pass and c],
             batch_rows=batch_rows,
             column_types=csv_types(reference),
         )
         totals = profile_passes(
             terms,
             passes,
-            first=lambda batch: _check_extras(batch, extras),
+            first=lambda batch: check_extras(batch, extras),
             on_piece=None if logger is None else logger.piece_adder(id_column),
             progress=progress,
         )
-        untimed = totals.untimed
-        if totals.rows == 0:
-            raise InvalidInputError("the data has no rows")
+        if time_column is not None:
+            refuse_out_of_range(totals.span, limits, ref, time_column)
+        notes = _profiled_notes(totals, time_column)
         if not totals.profiles:
-            raise InvalidInputError(
-                f"no row of the data has a time in {time_column!r}: every value is missing"
-            )
-        notes = []
-        if untimed:
-            notes.append(f"{untimed} row(s) have no time in {time_column!r} and were left out")
+            return IngestResult(str(ref), 0, 0, [], [], [], 0, notes, skipped=totals.skipped)
         log_digest = None
         if logger is not None and logger.rows:
             log_digest = self._artifacts.put(logger.parquet()).digest
-        profiles = {start: (p, totals.sums.get(start)) for start, p in totals.profiles.items()}
-        return self._store_windows(
-            principal,
-            ref,
-            reference,
-            profiles,
+        span = totals.span
+        batch = IngestBatch(
+            {start: (p, totals.sums.get(start)) for start, p in totals.profiles.items()},
             width,
             source_label(source),
-            untimed,
+            digest,
+            totals.untimed,
             notes,
+            span=(
+                None if span.first is None else window_text(span.first),
+                None if span.last is None else window_text(span.last),
+            ),
+            replaces=replaced,
+            skipped=totals.skipped,
             prediction_log=None if logger is None else (log_digest, logger.rows),
-            deliver=deliver,
         )
+        return self._store_windows(principal, ref, reference, batch, deliver=deliver)
+
+    def _logged_ids(
+        self,
+        source: object,
+        id_column: str | None,
+        batch_rows: int,
+        version_id: int,
+        replaced: Ingest | None,
+    ) -> pa.Array | None:
+        """Ids of the incoming rows that an earlier ingest (other than the one replaced)
+        logged; a source that repeats an id of its own is refused."""
+        from steward.services.monitor_guard import repeated_ids
+        from steward.stats.stream import read_column
+
+        if id_column is None:
+            return None
+        ids = read_column(source, id_column, batch_rows)
+        with self._ctx.store.read() as q:
+            exclude = None if replaced is None else replaced.audit_seq
+            return repeated_ids(ids, self._artifacts, q, version_id, exclude)
 
     @use_case("monitor.ingest")
     def ingest_spark(
@@ -229,7 +250,7 @@ class Monitor(FeedbackIntake):
         """Store window profiles computed elsewhere (on Spark where the data lives, or in
         another process) as the version's windows, keyed by window start in epoch seconds,
         and evaluate them as `ingest` does. Each profile must have been made on the version's
-        reference."""
+        reference. The same profiles handed in again are not counted twice."""
         ref = self._target(target)
         width = self._window_for(ref, window)
         return self._ingest_profiles(
@@ -247,6 +268,10 @@ class Monitor(FeedbackIntake):
         source_name: str,
         deliver: bool,
     ) -> IngestResult:
+        import hashlib
+
+        from steward.domain.audit import canonical_json
+
         reference, _ = self._reference(ref)
         if not profiles:
             raise InvalidInputError("no window profiles to store: the data had no rows")
@@ -256,87 +281,25 @@ class Monitor(FeedbackIntake):
                     f"the profile of window {window_text(start)} was not made on {ref}'s "
                     "reference: profile with the version's reference profile"
                 )
+        now_epoch = int(datetime.now(UTC).timestamp())
+        content = {str(start): profiles[start].to_dict() for start in sorted(profiles)}
+        body = canonical_json({"width": width.seconds, "windows": content})
+        digest = "profiles:" + hashlib.sha256(body.encode()).hexdigest()
+        earlier, limits, _, _ = self._guard(ref, digest, None, now_epoch, True)
+        if earlier is not None:
+            return self._already(ref, earlier)
+        future = [s for s in profiles if s > limits.latest]
+        if future:
+            raise InvalidInputError(
+                f"{len(future)} window(s) start in the future (first: "
+                f"{window_text(min(future))}): fix the clock or the time column"
+            )
         notes = [f"{untimed} row(s) had no time and were left out"] if untimed else []
         pairs: dict[int, tuple[Profile, ScoreSums | None]] = {
             start: (profile, None) for start, profile in profiles.items()
         }
-        return self._store_windows(
-            principal, ref, reference, pairs, width, source_name, untimed, notes, deliver=deliver
-        )
-
-    def _store_windows(
-        self,
-        principal: Principal,
-        ref: VersionRef,
-        reference: Profile,
-        windows: Mapping[int, tuple[Profile, ScoreSums | None]],
-        width: Window,
-        source: str,
-        untimed: int,
-        notes: list[str],
-        *,
-        prediction_log: tuple[str | None, int] | None = None,
-        deliver: bool = True,
-    ) -> IngestResult:
-        """One transaction: the window parts, the results of the windows they touch, the
-        alerts those raise and the actions they take; then the notifications are sent."""
-        starts = [window_text(s) for s in sorted(windows)]
-        rows = sum(profile.rows for profile, _ in windows.values()) + untimed
-        logged = prediction_log[1] if prediction_log is not None else 0
-        with self._ctx.store.write(principal) as tx:
-            governed = self._ctx.governed_for_write(tx, ref)
-            tier_rules = tier_monitoring(governed)
-            handle = governed.handle
-            event = tx.record(
-                PendingEvent(
-                    "monitor.ingested",
-                    "version",
-                    str(ref),
-                    {
-                        "source": source,
-                        "rows": rows,
-                        "untimed_rows": untimed,
-                        "window": width.label,
-                        "windows": starts,
-                        "predictions_logged": logged,
-                    },
-                    None,
-                )
-            )
-            for start in sorted(windows):
-                profile, sums = windows[start]
-                tx.monitoring.add_window_part(
-                    handle.id,
-                    window_text(start),
-                    width.seconds,
-                    profile.rows,
-                    profile.to_dict(),
-                    None if sums is None else sums.to_dict(),
-                    source,
-                    event.seq,
-                )
-            if prediction_log is not None and prediction_log[0] is not None:
-                tx.monitoring.add_monitor_log(
-                    handle.id, "predictions", prediction_log[0], logged, event.seq
-                )
-            results = [
-                self._evaluate_window(
-                    tx, handle.id, str(ref), reference, start, width, tier_rules.drift, event.seq
-                )
-                for start in starts
-            ]
-            for result in results:
-                skipped = result.detail.get("older_parts")
-                if skipped:
-                    notes.append(
-                        f"window {result.window_start}: {skipped} part(s) ingested under an "
-                        "earlier reference were left out of its profile"
-                    )
-            alerts = self._reactor.react(tx, governed, results, tier_rules.rules)
-            tx.commit()
-        if deliver:
-            self._outbox.deliver_due(principal)
-        return IngestResult(str(ref), rows, untimed, starts, results, alerts, logged, notes)
+        batch = IngestBatch(pairs, width, source_name, digest, untimed, notes)
+        return self._store_windows(principal, ref, reference, batch, deliver=deliver)
 
     # Reports and notifications --------------------------------------------------------------
 
@@ -356,25 +319,6 @@ class Monitor(FeedbackIntake):
 
     # Reading -------------------------------------------------------------------------------
 
-    def _evaluate_window(
-        self,
-        tx: WriteSession,
-        version_id: int,
-        version_ref: str,
-        reference: Profile,
-        start: str,
-        width: Window,
-        drift: DriftSettings,
-        seq: int,
-    ) -> WindowResult:
-        parts = tx.monitoring.window_parts(version_id, starts=[start])
-        profile, sums, left_out = merged_window(reference, parts, width.seconds)
-        result = window_result(version_ref, start, reference, profile, sums, drift, tx.now)
-        if left_out:
-            result.detail["older_parts"] = left_out
-        tx.monitoring.add_window_result(version_id, result, seq)
-        return result
-
     def _window_for(self, ref: VersionRef, window: str | Window | None = None) -> Window:
         """The window width given, else the one the version's tier sets in the policy."""
         if isinstance(window, Window):
@@ -386,50 +330,23 @@ class Monitor(FeedbackIntake):
             return tier_monitoring(self._ctx.governed_for_read(q, ref))
 
 
-# ---- helpers ---------------------------------------------------------------------------------
-
-
-class _PredictionLog:
-    """Ids and scores of ingested rows, kept so that labels arriving later can be joined. Each
-    batch is written at once as compressed Parquet, so what stays in memory is the compressed
-    log (a few bytes a row), not the rows."""
-
-    _SCHEMA = pa.schema([("id", pa.string()), ("score", pa.float64()), ("window", pa.string())])
-
-    def __init__(self) -> None:
-        import pyarrow.parquet as pq
-
-        self._sink = io.BytesIO()
-        self._writer = pq.ParquetWriter(self._sink, self._SCHEMA, compression="zstd")
-        self.rows = 0
-
-    def add(self, ids: pa.ChunkedArray, scores: Any, window: str) -> None:
-        table = pa.table(
-            {
-                "id": pc.cast(ids, pa.string()),
-                "score": pa.array(scores, type=pa.float64()),
-                "window": pa.array([window] * len(scores), type=pa.string()),
-            },
-            schema=self._SCHEMA,
+def _profiled_notes(totals: WindowTotals, time_column: str | None) -> list[str]:
+    """What the summary says about rows that were read but not counted; refuses data that
+    holds nothing to count."""
+    if totals.rows == 0:
+        raise InvalidInputError("the data has no rows")
+    notes = []
+    if totals.skipped:
+        notes.append(
+            f"{totals.skipped:,} row(s) carry prediction ids an earlier ingest logged and "
+            "were not counted again"
         )
-        self._writer.write_table(table)
-        self.rows += table.num_rows
-
-    def piece_adder(self, id_column: str | None) -> Callable[[int, pa.Table, Any], None]:
-        """What logs each window's piece of a batch: its ids and scores."""
-        assert id_column is not None
-
-        def add(start: int, piece: pa.Table, scores: Any) -> None:
-            self.add(piece.column(id_column), scores, window_text(start))
-
-        return add
-
-    def parquet(self) -> bytes:
-        self._writer.close()
-        return self._sink.getvalue()
-
-
-def _check_extras(batch: pa.Table, extras: Sequence[str]) -> None:
-    for name in extras:
-        if name not in batch.column_names:
-            raise InvalidInputError(f"column {name!r} is not in the data")
+    if not totals.profiles:
+        if not totals.skipped:
+            raise InvalidInputError(
+                f"no row of the data has a time in {time_column!r}: every value is missing"
+            )
+        notes.append("nothing new was ingested")
+    if totals.untimed:
+        notes.append(f"{totals.untimed} row(s) have no time in {time_column!r} and were left out")
+    return notes

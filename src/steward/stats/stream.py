@@ -352,3 +352,34 @@ __all__ = [
     "profile_windows",
     "read_in_passes",
 ]
+
+
+def content_digest(source: object) -> str:
+    """What names an ingest's data: the SHA-256 of a file's bytes (read in blocks, so a large
+    file costs no memory), or the content fingerprint of a frame or table, which is the same
+    for the same rows in any container."""
+    import hashlib
+
+    from steward.stats.fingerprint import fingerprint
+
+    if isinstance(source, str | os.PathLike):
+        if not Path(source).is_file():
+            raise InvalidInputError(f"data file {str(source)!r} does not exist")
+        digest = hashlib.sha256()
+        with open(source, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return f"file:{digest.hexdigest()}"
+    return f"data:{fingerprint(source)['sha256']}"
+
+
+def read_column(source: object, column: str, batch_rows: int = DEFAULT_BATCH_ROWS) -> pa.Array:
+    """One column of the source, whole (ids are read before profiling to find repeats)."""
+    chunks = [
+        batch.column(column).combine_chunks()
+        for batch in iter_batches(source, columns=[column], batch_rows=batch_rows)
+        if column in batch.column_names
+    ]
+    if not chunks:
+        raise InvalidInputError(f"column {column!r} is not in the data")
+    return pa.concat_arrays(chunks)

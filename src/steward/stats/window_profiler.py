@@ -18,16 +18,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.domain.errors import InvalidInputError
 from steward.domain.windows import Window
-from steward.stats.arrow_numpy import floats
+from steward.stats.arrow_numpy import floats, integers, valid_mask
 from steward.stats.profile import Profile, profile_like
 from steward.stats.profile_values import Floats
 from steward.stats.score_sums import ScoreSums, score_sums
-from steward.stats.windows import split_by_window
+from steward.stats.windows import epoch_seconds, split_by_window
 
 DEFAULT_WORKERS = 2
 # Batches read ahead of the one being merged, per worker: enough to keep the workers busy while
@@ -59,6 +60,34 @@ class WindowTerms:
     fixed_start: int
     scores: ScoreTerms | None = None
     keep_pieces: bool = False
+    # Times (epoch seconds, inclusive) outside which a row is counted as out of range.
+    earliest: int | None = None
+    latest: int | None = None
+    # Rows whose value in this column is in this set are left out (ids already ingested).
+    skip_column: str | None = None
+    skip_values: pa.Array | None = None
+
+
+@dataclass(slots=True)
+class TimeSpan:
+    """The times of the rows read: first and last, and the rows before `earliest` or after
+    `latest`, with the first such row's number (from 0, in reading order) and time."""
+
+    first: int | None = None
+    last: int | None = None
+    early: int = 0
+    late: int = 0
+    offending: tuple[int, int] | None = None
+
+    def add(self, other: TimeSpan, offset: int) -> None:
+        if other.first is not None:
+            self.first = other.first if self.first is None else min(self.first, other.first)
+        if other.last is not None:
+            self.last = other.last if self.last is None else max(self.last, other.last)
+        self.early += other.early
+        self.late += other.late
+        if self.offending is None and other.offending is not None:
+            self.offending = (other.offending[0] + offset, other.offending[1])
 
 
 @dataclass(slots=True)
@@ -71,6 +100,8 @@ class BatchParts:
     rows: int
     untimed: int
     pieces: list[tuple[int, pa.Table, Floats]] = field(default_factory=list)
+    span: TimeSpan = field(default_factory=TimeSpan)
+    skipped: int = 0
 
 
 @dataclass(slots=True)
@@ -83,8 +114,12 @@ class WindowTotals:
     rows: int = 0
     untimed: int = 0
     batches: int = 0
+    span: TimeSpan = field(default_factory=TimeSpan)
+    skipped: int = 0
 
     def add(self, part: BatchParts) -> None:
+        self.span.add(part.span, self.rows)
+        self.skipped += part.skipped
         for start, profile in part.profiles.items():
             known = self.profiles.get(start)
             self.profiles[start] = profile if known is None else known.merge(profile)
@@ -102,6 +137,8 @@ class WindowTotals:
             self.rows,
             self.untimed,
             self.batches,
+            self.span,
+            self.skipped,
         )
 
 
@@ -110,11 +147,28 @@ def profile_batch(terms: WindowTerms, batch: pa.Table) -> BatchParts:
     scores = terms.scores
     if scores is not None:
         batch = batch.append_column(scores.profile_as, batch.column(scores.column))
+    read = batch.num_rows
+    span = TimeSpan()
+    seconds = None
+    if terms.time_column is not None:
+        seconds = epoch_seconds(batch, terms.time_column)
+        span = _span(seconds, terms.earliest, terms.latest)
+    skipped = 0
+    if terms.skip_column is not None and terms.skip_values is not None:
+        keep = pc.invert(
+            pc.is_in(pc.cast(batch.column(terms.skip_column), pa.string()), terms.skip_values)
+        )
+        keep = pc.fill_null(keep, True)
+        kept = batch.filter(keep)
+        skipped = read - kept.num_rows
+        if skipped:
+            batch = kept
+            seconds = None if seconds is None else seconds.filter(keep)
     if terms.time_column is None:
         pieces, untimed = {terms.fixed_start: batch}, 0
     else:
-        pieces, untimed = split_by_window(batch, terms.time_column, terms.window)
-    part = BatchParts({}, {}, batch.num_rows, untimed)
+        pieces, untimed = split_by_window(batch, terms.time_column, terms.window, seconds)
+    part = BatchParts({}, {}, read, untimed, span=span, skipped=skipped)
     for start, piece in pieces.items():
         if piece.num_rows == 0:
             continue
@@ -128,6 +182,28 @@ def profile_batch(terms: WindowTerms, batch: pa.Table) -> BatchParts:
         if terms.keep_pieces:
             part.pieces.append((start, piece, values))
     return part
+
+
+def _span(seconds: pa.Array, earliest: int | None, latest: int | None) -> TimeSpan:
+    values = integers(seconds)
+    valid = valid_mask(seconds)
+    if not valid.any():
+        return TimeSpan()
+    timed = values[valid]
+    span = TimeSpan(int(timed.min()), int(timed.max()))
+    outside = np.zeros(len(values), dtype=bool)
+    if earliest is not None:
+        early = valid & (values < earliest)
+        span.early = int(early.sum())
+        outside |= early
+    if latest is not None:
+        late = valid & (values > latest)
+        span.late = int(late.sum())
+        outside |= late
+    if outside.any():
+        index = int(np.argmax(outside))
+        span.offending = (index, int(values[index]))
+    return span
 
 
 def profile_stream(
@@ -238,7 +314,9 @@ def _joined(reference: Profile, results: Sequence[WindowTotals]) -> WindowTotals
         columns = {name: found[name] for name in reference.columns if name in found}
         profiles[start] = Profile(profile.rows, columns, profile.max_categories)
     batches = sum(result.batches for result in results)
-    return WindowTotals(profiles, lead.sums, lead.rows, lead.untimed, batches)
+    return WindowTotals(
+        profiles, lead.sums, lead.rows, lead.untimed, batches, lead.span, lead.skipped
+    )
 
 
 def score_values(column: pa.ChunkedArray | pa.Array) -> Floats:
@@ -292,6 +370,7 @@ __all__ = [
     "DEFAULT_WORKERS",
     "BatchParts",
     "ScoreTerms",
+    "TimeSpan",
     "WindowTerms",
     "WindowTotals",
     "profile_batch",

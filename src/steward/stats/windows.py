@@ -60,11 +60,13 @@ def _parse_text(column: pa.Array) -> pa.Array:
 
 
 def split_by_window(
-    table: pa.Table, time_column: str, window: Window
+    table: pa.Table, time_column: str, window: Window, seconds: pa.Array | None = None
 ) -> tuple[dict[int, pa.Table], int]:
     """The rows of each window (keyed by the window's start in epoch seconds, ascending) and
-    the number of rows whose time is missing, which belong to no window."""
-    seconds = epoch_seconds(table, time_column)
+    the number of rows whose time is missing, which belong to no window. `seconds`: the time
+    column as `epoch_seconds` gives it, when the caller has it already."""
+    if seconds is None:
+        seconds = epoch_seconds(table, time_column)
     valid = valid_mask(seconds)
     starts = integers(seconds)
     starts = (starts - window.offset) // window.seconds * window.seconds + window.offset

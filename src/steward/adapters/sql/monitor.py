@@ -10,7 +10,7 @@ from sqlalchemy import and_, insert, select, update
 
 from steward.adapters.sql import governance_rows as rows
 from steward.adapters.sql import tables as t
-from steward.adapters.sql.part import SqlPart
+from steward.adapters.sql.monitor_ingests import SqlIngestReads, SqlIngestWrites, replaced_seqs
 from steward.domain.audit import canonical_json
 from steward.domain.monitoring import (
     Alert,
@@ -28,7 +28,7 @@ def _json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-class SqlMonitoringReads(SqlPart):
+class SqlMonitoringReads(SqlIngestReads):
     """Monitoring queries, on both the read and the write session."""
 
     def monitor_reference(self, version_id: int) -> MonitorReference | None:
@@ -58,7 +58,11 @@ class SqlMonitoringReads(SqlPart):
     ) -> list[WindowPart]:
         """Partial profiles of the version's windows, oldest window first, in ingest order."""
         w = t.monitor_windows
-        stmt = rows.with_names(select(w), w.c.version_id).where(w.c.version_id == version_id)
+        stmt = (
+            rows.with_names(select(w), w.c.version_id)
+            .where(w.c.version_id == version_id)
+            .where(w.c.audit_seq.not_in(replaced_seqs()))
+        )
         if starts is not None:
             stmt = stmt.where(w.c.window_start.in_(starts))
         if since is not None:
@@ -79,16 +83,18 @@ class SqlMonitoringReads(SqlPart):
             for row in self._conn.execute(stmt.order_by(w.c.window_start, w.c.id))
         ]
 
-    def monitor_logs(self, version_id: int, kind: str) -> list[tuple[str, int]]:
+    def monitor_logs(
+        self, version_id: int, kind: str, exclude_seq: int | None = None
+    ) -> list[tuple[str, int]]:
         p = t.monitor_logs
-        return [
-            (row.digest, row.rows)
-            for row in self._conn.execute(
-                select(p.c.digest, p.c.rows)
-                .where(p.c.version_id == version_id, p.c.kind == kind)
-                .order_by(p.c.id)
-            )
-        ]
+        stmt = (
+            select(p.c.digest, p.c.rows)
+            .where(p.c.version_id == version_id, p.c.kind == kind)
+            .where(p.c.audit_seq.not_in(replaced_seqs()))
+        )
+        if exclude_seq is not None:
+            stmt = stmt.where(p.c.audit_seq != exclude_seq)
+        return [(row.digest, row.rows) for row in self._conn.execute(stmt.order_by(p.c.id))]
 
     def window_results(self, version_id: int, kind: str | None = None) -> list[WindowResult]:
         """Every result recorded for the version, oldest window first, newest result last."""
@@ -142,7 +148,7 @@ class SqlMonitoringReads(SqlPart):
             stmt = stmt.where(a.c.version_id == version_id)
         if project is not None:
             stmt = stmt.where(_p.c.name == project)
-        return [_alert(row) for row in self._conn.execute(stmt.order_by(a.c.id))]
+        return self._folded([_alert(row) for row in self._conn.execute(stmt.order_by(a.c.id))])
 
     def reviews(self, status: str | None = None, version_id: int | None = None) -> list[Review]:
         r = t.reviews
@@ -189,7 +195,7 @@ class SqlMonitoringReads(SqlPart):
         return {row.vid: rows.ref_of(row) for row in self._conn.execute(stmt)}
 
 
-class SqlMonitoringWrites(SqlMonitoringReads):
+class SqlMonitoringWrites(SqlMonitoringReads, SqlIngestWrites):
     """Appends and review status changes inside the write transaction."""
 
     def add_monitor_reference(

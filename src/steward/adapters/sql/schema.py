@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_401_355_210
 # The newest migration. Kept as a constant so that opening a store does not load Alembic and
 # every migration script; a test checks that it matches Alembic's own view of the head.
-HEAD_REVISION = "0009_evidence_provenance"
+HEAD_REVISION = "0010_alert_lifecycle"
 
 
 def _config(connection: Connection | None = None) -> Config:

@@ -19,11 +19,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-metadata = MetaData()
+metadata: MetaData = MetaData()
 
-TS = String(27)
+TS: String = String(27)
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
-PERSON = String(200)
+PERSON: String = String(200)
 
 projects = Table(
     "projects",
@@ -489,3 +489,7 @@ person_aliases = Table(
     Column("added_at", TS, nullable=False),
     Column("audit_seq", BigInteger, nullable=False),
 )
+
+# The later monitoring tables live in their own module, on this module's metadata; they are
+# imported here so that `metadata` describes every table.
+from steward.adapters.sql import tables_monitoring  # noqa: E402, F401

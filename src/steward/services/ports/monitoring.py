@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from steward.domain.monitoring import (
         Alert,
+        Ingest,
         MonitorReference,
         Review,
         SeriesPoint,
@@ -26,11 +27,22 @@ class MonitoringReads(Protocol):
     def window_parts(
         self, version_id: int, starts: list[str] | None = None, since: str | None = None
     ) -> list[WindowPart]:
-        """Oldest first."""
+        """Oldest first; parts of an ingest that a later one replaced are left out."""
         ...
 
-    def monitor_logs(self, version_id: int, kind: str) -> list[tuple[str, int]]:
-        """(artifact digest, rows) of the version's logs of `kind`, oldest first."""
+    def monitor_logs(
+        self, version_id: int, kind: str, exclude_seq: int | None = None
+    ) -> list[tuple[str, int]]:
+        """(artifact digest, rows) of the version's logs of `kind`, oldest first; logs of a
+        replaced ingest, and of the ingest recorded at `exclude_seq`, are left out."""
+        ...
+
+    def ingests(self, version_id: int) -> list[Ingest]:
+        """Every ingest of the version, oldest first, replaced ones included."""
+        ...
+
+    def ingest_by_digest(self, version_id: int, digest: str) -> Ingest | None:
+        """The ingest of the version with this digest that still counts, if any."""
         ...
 
     def window_results(self, version_id: int, kind: str | None = None) -> list[WindowResult]:
@@ -43,7 +55,10 @@ class MonitoringReads(Protocol):
         """By name, then time, then when they were recorded."""
         ...
 
-    def alerts(self, version_id: int | None = None, project: str | None = None) -> list[Alert]: ...
+    def alerts(self, version_id: int | None = None, project: str | None = None) -> list[Alert]:
+        """Oldest first, each as its updates leave it (windows, last value, closed)."""
+        ...
+
     def reviews(self, status: str | None = None, version_id: int | None = None) -> list[Review]: ...
     def review(self, review_id: int) -> Review | None: ...
     def monitored_versions(self) -> list[tuple[int, str, str]]:
@@ -100,6 +115,33 @@ class MonitoringWrites(MonitoringReads, Protocol):
         audit_seq: int,
     ) -> int:
         """ConflictError (from the store) when the dedup key is taken."""
+        ...
+
+    def add_alert_update(
+        self,
+        alert_id: int,
+        kind: str,
+        window_start: str | None,
+        value: float | None,
+        reason: str,
+        audit_seq: int,
+    ) -> None:
+        """`updated` or `closed`, by this transaction's actor, now."""
+        ...
+
+    def add_ingest(
+        self,
+        version_id: int,
+        digest: str,
+        source: str,
+        row_count: int,
+        first_at: str | None,
+        last_at: str | None,
+        windows: list[str],
+        replaces: int | None,
+        audit_seq: int,
+    ) -> int:
+        """ConflictError (from the store) when `replaces` was replaced already."""
         ...
 
     def add_review(self, version_id: int, alert_id: int | None, reason: str) -> int:

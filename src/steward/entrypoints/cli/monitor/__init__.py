@@ -19,6 +19,7 @@ app = typer.Typer(
 app.command("drift")(drift.drift)
 app.command("reference")(production.reference)
 app.command("ingest")(production.ingest)
+app.command("ingests")(production.ingests)
 app.command("labels")(production.labels)
 app.command("kpi")(production.kpi)
 app.command("status")(health.status)

@@ -89,10 +89,16 @@ def ingest(
     ),
     threshold: float = typer.Option(0.5, "--threshold", help="Score at which a row is positive."),
     batch_rows: int = typer.Option(BATCH_ROWS, "--batch-rows", help="Rows read at a time."),
+    replace: int | None = typer.Option(
+        None, "--replace", help="Swap out the earlier ingest of this number (see `ingests`)."
+    ),
+    allow_backfill: bool = typer.Option(
+        False, "--allow-backfill", help="Admit rows stamped before the version was deployed."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Profile production rows into windows, compare each with the reference and raise the
-    alerts the policy's monitoring rules call for."""
+    alerts the policy's monitoring rules call for. The same data is never counted twice."""
     steward = client(ctx)
     # Loaded here, not at start-up: most commands draw no progress bar.
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -116,9 +122,15 @@ def ingest(
             threshold=threshold,
             batch_rows=batch_rows,
             progress=lambda rows: bar.update(task, completed=rows),
+            replace=replace,
+            allow_backfill=allow_backfill,
         )
     if as_json:
         print_json(result.as_dict())
+        return
+    if result.already is not None or not result.windows:
+        for note in result.notes:
+            console.print(f"note: {escape(note)}")
         return
     rows = []
     for r in result.results:
@@ -131,16 +143,50 @@ def ingest(
                 short_number(s.get("drift.psi_max")),
                 short_number(s.get("prediction.psi")),
                 short_number(s.get("estimated.accuracy")),
+                "insufficient data" if r.detail.get("insufficient") else "",
             ]
         )
     table(
         f"{result.version}: {result.rows:,} rows into {len(result.windows)} window(s)",
-        ["window", "rows", "drift share", "PSI max", "prediction PSI", "est. accuracy"],
+        ["window", "rows", "drift share", "PSI max", "prediction PSI", "est. accuracy", ""],
         rows,
+    )
+    span = f", {result.first_at} to {result.last_at}" if result.first_at else ""
+    swapped = f", replacing ingest {result.replaced}" if result.replaced else ""
+    console.print(
+        f"ingest {result.ingest}: {result.rows:,} rows, {len(result.results)} window(s) "
+        f"touched{span}, {len(result.alerts)} alert(s) raised{swapped}"
     )
     for note in result.notes:
         console.print(f"note: {escape(note)}")
     _print_alerts(steward, result.alerts)
+
+
+def ingests(ctx: typer.Context, target: str = TARGET, as_json: bool = JSON_OPTION) -> None:
+    """Every ingest of a version: its number, digest, rows, time span and windows, and the
+    ingest that replaced it."""
+    found = client(ctx).ingests(target)
+    if as_json:
+        print_json([i.as_dict() for i in found])
+        return
+    table(
+        f"ingests of {target}",
+        ["ingest", "rows", "from", "to", "windows", "source", "by", "at", "replaced by"],
+        [
+            [
+                i.id,
+                f"{i.rows:,}",
+                i.first_at or "",
+                i.last_at or "",
+                len(i.windows),
+                i.source,
+                i.ingested_by,
+                i.ingested_at,
+                i.replaced_by or "",
+            ]
+            for i in found
+        ],
+    )
 
 
 def labels(
