@@ -122,6 +122,32 @@ def production_weeks(valid: pd.DataFrame, model: object, weeks: int = 4) -> list
     return files
 
 
+def ingest_weeks(valid: pd.DataFrame, model: object, prod: str, env: dict[str, str]) -> None:
+    """The nightly job: each week's rows, then the labels that arrived for it."""
+    # The weeks are replayed history, older than the promotion a moment ago: a backfill,
+    # which Steward refuses unless it is admitted explicitly.
+    weeks = production_weeks(valid, model)
+    for week, path in enumerate(weeks, start=1):
+        console.print(f"[bold]week {week}[/bold]: the nightly job ingests what production saw")
+        steward_cli(
+            "monitor", "ingest", prod, str(path), "--time-column", "ts",
+            "--prediction-column", "score", "--id-column", "request_id", "--allow-backfill",
+            env=env,
+        )  # fmt: skip
+        if week == 1:
+            console.print("the job runs twice by mistake: nothing is counted again")
+            steward_cli(
+                "monitor", "ingest", prod, str(path), "--time-column", "ts",
+                "--prediction-column", "score", "--id-column", "request_id",
+                "--allow-backfill", env=env,
+            )  # fmt: skip
+        if week <= 3:
+            steward_cli(
+                "monitor", "labels", prod, str(HOME / f"labels-week-{week}.csv"),
+                "--id-column", "request_id", "--target", "target", env=env,
+            )  # fmt: skip
+
+
 def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
     console.print(Rule("14. Production monitoring: weeks of traffic, drift mid-way, alert, review"))
     secret = "demo-signing-secret"
@@ -152,28 +178,7 @@ def monitor_production(valid: pd.DataFrame, client: steward.Client) -> None:
                     "--target", "target")  # fmt: skip
         model = client.load(client.deployment(prod))
         ops_env = {**os.environ, "STEWARD_ACTOR": "otto.ops"}
-        # The weeks are replayed history, older than the promotion a moment ago: a backfill,
-        # which Steward refuses unless it is admitted explicitly.
-        weeks = production_weeks(valid, model)
-        for week, path in enumerate(weeks, start=1):
-            console.print(f"[bold]week {week}[/bold]: the nightly job ingests what production saw")
-            steward_cli(
-                "monitor", "ingest", prod, str(path), "--time-column", "ts",
-                "--prediction-column", "score", "--id-column", "request_id", "--allow-backfill",
-                env=ops_env,
-            )  # fmt: skip
-            if week == 1:
-                console.print("the job runs twice by mistake: nothing is counted again")
-                steward_cli(
-                    "monitor", "ingest", prod, str(path), "--time-column", "ts",
-                    "--prediction-column", "score", "--id-column", "request_id",
-                    "--allow-backfill", env=ops_env,
-                )  # fmt: skip
-            if week <= 3:
-                steward_cli(
-                    "monitor", "labels", prod, str(HOME / f"labels-week-{week}.csv"),
-                    "--id-column", "request_id", "--target", "target", env=ops_env,
-                )  # fmt: skip
+        ingest_weeks(valid, model, prod, ops_env)
         rng = np.random.default_rng(2)  # a seed whose first 25 days stay in control
         kpi = HOME / "approval-rate.csv"
         days = pd.date_range("2026-10-05", periods=28, freq="D", tz="UTC")

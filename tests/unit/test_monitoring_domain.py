@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from steward.domain.alerting import read
 from steward.domain.errors import InvalidInputError
-from steward.domain.monitoring import breaches, dedup_key
+from steward.domain.monitoring import WindowResult, dedup_key
 from steward.domain.policy import Monitoring, MonitoringRule
 from steward.domain.windows import parse_window, window_epoch, window_text
 from steward.stats.estimate import estimate_performance
@@ -63,15 +64,21 @@ RULES = (
 )
 
 
+def _window(signals: dict[str, float], kind: str = "drift") -> WindowResult:
+    return WindowResult("credit/scorer/1", "2026-11-02T00:00:00Z", kind, signals, {}, "")
+
+
 def test_only_measured_signals_that_cross_their_threshold_are_breaches() -> None:
-    found = breaches(RULES, {"drift.psi_max": 0.35, "performance.auc": 0.9})
-    assert [(b.rule.signal, b.value) for b in found] == [("drift.psi_max", 0.35)]
+    drift, _, errors = RULES
+    assert read(drift, _window({"rows": 600, "drift.psi_max": 0.35})).state == "breach"
     # Not measured (no labels yet), or not a number: absence is not a breach.
-    assert breaches(RULES, {"drift.psi_max": float("nan")}) == []
-    assert breaches(RULES, {}) == []
+    assert read(drift, _window({"rows": 600, "drift.psi_max": float("nan")})).state == (
+        "unmeasured"
+    )
+    assert read(drift, _window({"rows": 600})).state == "unmeasured"
     # The threshold itself: strict and non-strict comparisons as written.
-    assert breaches(RULES, {"drift.psi_max": 0.2}) == []
-    assert [b.rule.signal for b in breaches(RULES, {"errors.rate": 0.05})] == ["errors.rate"]
+    assert read(drift, _window({"rows": 600, "drift.psi_max": 0.2})).state == "clear"
+    assert read(errors, _window({"errors.rate": 0.05}, "series")).state == "breach"
 
 
 def test_one_alert_per_version_window_and_rule() -> None:

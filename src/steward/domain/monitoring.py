@@ -8,7 +8,6 @@ status that moves forward (open to closed, pending to delivered or failed).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -264,28 +263,9 @@ class Delivery:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Breach:
-    rule: MonitoringRule
-    value: float
-
-
-def breaches(rules: tuple[MonitoringRule, ...], signals: dict[str, float]) -> list[Breach]:
-    """The rules whose signal was measured and crosses its threshold, in rule order. A signal
-    that was not measured (no labels yet, no series) raises nothing: absence is not a breach."""
-    found: list[Breach] = []
-    for rule in rules:
-        value = signals.get(rule.signal)
-        if value is None or not math.isfinite(value):
-            continue
-        if rule.holds(value):
-            found.append(Breach(rule, value))
-    return found
-
-
 def dedup_key(version_ref: str, window_start: str | None, rule: MonitoringRule) -> str:
-    """One alert per version, window and rule: ingesting more rows into a window, or checking
-    it again, does not raise the same alert twice."""
+    """An alert is named by its version, the window that raised it and its rule: ingesting more
+    rows into that window, or checking it again, does not raise it twice."""
     return f"{version_ref}|{window_start or '-'}|{rule.key}"
 
 

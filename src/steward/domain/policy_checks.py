@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 
+from steward.domain.alerting import BOUNDED_METRICS, unboundable
 from steward.domain.errors import InvalidInputError
 from steward.domain.evidence_kinds import known_kinds, metric_names, metric_range
 from steward.domain.naming import check_role, check_tag_key
@@ -346,6 +347,15 @@ def _monitoring(policy: Policy) -> list[Problem]:
             where: Location = ("monitoring", tier, "rules", ri)
             if not math.isfinite(rule.value):
                 found.append(((*where, "value"), "the value must be a finite number"))
+            if unboundable(rule):
+                found.append(
+                    (
+                        (*where, "signal"),
+                        f"a {rule.action} rule reads the confidence bound of its metric, and "
+                        f"{rule.signal} has none: use performance."
+                        f"{', performance.'.join(BOUNDED_METRICS)}",
+                    )
+                )
             for index, route in enumerate(rule.routes):
                 if route not in policy.routes:
                     found.append(

@@ -170,7 +170,14 @@ def _as_strict(candidate: CheckRequirement, required: CheckRequirement) -> bool:
 
 def _fires_as_soon(candidate: MonitoringRule, rule: MonitoringRule) -> bool:
     """An alert rule `signal > 0.2` fires at least as soon as another when its threshold is no
-    further from the healthy side."""
+    further from the healthy side, it reads windows with no more rows, waits for no more
+    breaching windows in a row and cools down for no longer."""
+    from steward.domain.alerting import min_rows
+
+    if min_rows(candidate) > min_rows(rule) or candidate.cooldown > rule.cooldown:
+        return False
+    if candidate.windows_needed > rule.windows_needed:
+        return False
     if rule.op in (">=", ">"):
         return candidate.value <= rule.value
     if rule.op in ("<=", "<"):
