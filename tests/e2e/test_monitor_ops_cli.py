@@ -18,7 +18,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests.e2e.conftest import Run, run_as
-from tests.policy_samples import MONITORED_ANSWERS
+from tests.policy_samples import ADHOC_ANSWERS, MONITORED_ANSWERS
 
 VERSION = "credit/scorer/1"
 
@@ -34,7 +34,7 @@ def registered(cli: Run, tmp_path: Path) -> Path:
     valid.to_parquet(tmp_path / "valid.parquet", index=False)
     rng = np.random.default_rng(0)
     for day in range(4):
-        rows = valid.iloc[rng.integers(0, len(valid), 300)].reset_index(drop=True)
+        rows = valid.iloc[rng.integers(0, len(valid), 600)].reset_index(drop=True)
         if day == 3:
             rows["worst radius"] += 2 * valid["worst radius"].std()
         rows["score"] = model.predict_proba(rows.drop(columns="target"))[:, 1]
@@ -85,7 +85,7 @@ def test_windows_drift_alert_review_labels_kpi_and_report(cli: Run, registered: 
         "--target", "target",
     )  # fmt: skip
     assert labelled.code == 0, labelled.err
-    assert "300 of 300 labels matched" in labelled.out
+    assert "600 of 600 labels matched" in labelled.out
 
     kpi = cli("monitor", "kpi", VERSION, "approval_rate", "--value", "0.61", "--at", "2026-11-05")
     assert kpi.code == 0, kpi.err and "not charted yet" in kpi.out
@@ -141,3 +141,60 @@ def test_bad_input_gets_one_line_and_leaves_nothing(cli: Run, registered: Path) 
         assert len(ran.err.strip().splitlines()) == 1
     status = json.loads(cli("monitor", "status", "--json").out)
     assert status[0]["windows"] == 0 and status[0]["alerts"] == 0
+
+
+def test_an_ingest_run_twice_or_replayed_into_production_is_not_counted_twice(
+    cli: Run, registered: Path
+) -> None:
+    """The nightly job runs twice: the second run names the first and counts nothing. A corrected
+    file replaces the first in one step. Once the version serves in production, the old days
+    are a backfill: refused in one line with their count, admitted with --allow-backfill."""
+    assert cli("monitor", "reference", VERSION, "valid.parquet", "--target", "target").code == 0
+    first = _ingest(cli, 0)
+    assert first["ingest"] == 1 and first["rows"] == 600 and first["skipped_rows"] == 0
+    again = cli(
+        "monitor", "ingest", VERSION, "day-0.parquet", "--time-column", "ts", "--window", "1d",
+    )  # fmt: skip
+    assert again.code == 0, again.err
+    assert "already ingested into credit/scorer/1 as ingest 1" in again.out
+    summary = cli(
+        "monitor", "ingest", VERSION, "day-1.parquet", "--time-column", "ts", "--window", "1d",
+        "--replace", "1",
+    )  # fmt: skip
+    assert summary.code == 0, summary.err
+    assert "ingest 2: 600 rows, 1 window(s) touched" in summary.out
+    assert "window 2026-11-02T00:00:00Z holds no rows once the replaced ingest is out" in (
+        summary.out
+    )
+    assert "replacing ingest 1" in summary.out
+    listed = json.loads(cli("monitor", "ingests", VERSION, "--json").out)
+    assert [(i["id"], i["replaced_by"]) for i in listed] == [(1, 2), (2, None)]
+    assert "ingests of" in cli("monitor", "ingests", VERSION).out
+
+    # In a project of the lowest tier (no gates) the version reaches production at once.
+    assert cli("project", "create", "lab").code == 0
+    answers = [a for k, v in ADHOC_ANSWERS.items() for a in ("--answer", f"{k}={v}")]
+    assert cli("project", "classify", "lab", *answers, "--reason", "test").code == 0
+    done = cli(
+        "version", "register", "lab/scorer", "--artifact", "scorer.skops",
+        "--training-data", "train.parquet", "--target", "target",
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    assert (
+        cli("monitor", "reference", "lab/scorer/1", "valid.parquet", "--target", "target").code == 0
+    )
+    for stage in ("staging", "production"):
+        moved = cli("version", "move", "lab/scorer/1", stage, "--reason", "test")
+        assert moved.code == 0, moved.err
+    refused = cli(
+        "monitor", "ingest", "lab/scorer@production", "day-2.parquet", "--time-column", "ts"
+    )
+    assert refused.code == 2 and len(refused.err.strip().splitlines()) == 1
+    assert "600 row(s) are stamped before lab/scorer/1 entered production" in refused.err
+    assert "--allow-backfill" in refused.err and "Traceback" not in refused.err
+    assert json.loads(cli("monitor", "ingests", "lab/scorer/1", "--json").out) == []
+    admitted = cli(
+        "monitor", "ingest", "lab/scorer@production", "day-2.parquet", "--time-column", "ts",
+        "--allow-backfill", "--json",
+    )  # fmt: skip
+    assert admitted.code == 0 and json.loads(admitted.out)["rows"] == 600

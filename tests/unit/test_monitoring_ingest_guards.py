@@ -137,3 +137,17 @@ def test_an_open_alert_is_updated_closes_on_recovery_and_cools_down() -> None:
         assert _ingest(monitor, day, 3.0).alerts == []
     assert len(monitor.alerts(DANA, REF)) == 1
     assert len(_ingest(monitor, 7, 3.0).alerts) == 1
+
+
+def test_a_window_with_too_few_rows_reads_insufficient_data_everywhere() -> None:
+    """Status, the ingest's result and the report say so; a shift that would breach raises
+    nothing."""
+    monitor = _monitor()
+    few = monitor.ingest(DANA, REF, _rows(1, 3.0, n=120), time_column="ts", window="1d")
+    assert few.alerts == []
+    notes = few.results[0].detail["insufficient"]
+    assert any("120 of the 500 rows it needs" in note for note in notes)
+    (health,) = monitor.status(DANA)
+    assert health.health == "insufficient data" and health.insufficient == notes
+    page = monitor.report(DANA, REF)
+    assert "insufficient data" in page and "too few rows for a rule" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,9 @@ class MonitorHealth:
 
     version: str
     stage: str
-    health: str  # "ok", "alert" or "no data"
+    # "alert" (an open alert or review), "insufficient data" (the newest window has too few
+    # rows for a rule to read it), "ok", or "no data".
+    health: str
     windows: int
     latest_window: str | None
     signals: dict[str, float]
@@ -49,6 +51,8 @@ class MonitorHealth:
     open_reviews: list[int]
     pending_deliveries: int
     failed_deliveries: int
+    open_alerts: int = 0
+    insufficient: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,8 @@ class MonitorHealth:
             "open_reviews": list(self.open_reviews),
             "pending_deliveries": self.pending_deliveries,
             "failed_deliveries": self.failed_deliveries,
+            "open_alerts": self.open_alerts,
+            "insufficient": list(self.insufficient),
         }
 
 
@@ -209,8 +215,11 @@ def _health(
     drift = [r for r in results if r.kind == "drift"]
     latest = drift[-1] if drift else None
     window_alerts = [a for a in alerts if latest and a.window_start == latest.window_start]
-    health = "no data" if latest is None else "ok"
-    if window_alerts or reviews:
+    open_alerts = [a for a in alerts if a.status == "open"]
+    newest = [r for r in results if latest and r.window_start == latest.window_start]
+    short = [note for r in newest for note in r.detail.get("insufficient", [])]
+    health = "no data" if latest is None else "insufficient data" if short else "ok"
+    if open_alerts or reviews:
         health = "alert"
     alert_ids = {a.id for a in alerts}
     return MonitorHealth(
@@ -226,6 +235,8 @@ def _health(
         open_reviews=[r.id for r in reviews],
         pending_deliveries=sum(1 for d in pending if d.alert_id in alert_ids),
         failed_deliveries=sum(1 for d in failed if d.alert_id in alert_ids),
+        open_alerts=len(open_alerts),
+        insufficient=short,
     )
 
 

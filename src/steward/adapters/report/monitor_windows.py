@@ -9,7 +9,7 @@ shown, since it covers every row of the window seen so far.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,12 +180,33 @@ def _drift_table(windows: Windows) -> str:
                 num(esc(number(signals.get("prediction.psi")))),
                 num(esc(percent(signals.get("data.missing_share_max")))),
                 esc(", ".join(str(a.id) for a in raised)),
+                _reading(result),
             ]
         )
         classes.append("failed" if raised else "")
     header = ["Window", "Rows", "Drifted share", "Drifted columns", "Dataset drift"]
-    header += ["Largest PSI", "Prediction PSI", "Most missing", "Alerts"]
-    return table(header, rows, row_classes=classes)
+    header += ["Largest PSI", "Prediction PSI", "Most missing", "Alerts", "Read by the rules"]
+    return _short_note(windows.drift.values()) + table(header, rows, row_classes=classes)
+
+
+def _reading(result: WindowResult | None) -> str:
+    """Whether the rules could read the window: below a rule's floor it is insufficient data."""
+    if result is None:
+        return NA
+    notes = result.detail.get("insufficient") or []
+    if not notes:
+        return "yes"
+    return f'<span title="{esc("; ".join(notes))}">insufficient data</span>'
+
+
+def _short_note(results: Iterable[WindowResult]) -> str:
+    short = sum(1 for r in results if r.detail.get("insufficient"))
+    if not short:
+        return ""
+    return (
+        f'<p class="notice">{short} window(s) had too few rows for a rule to read them '
+        "(insufficient data): they are charted, but raised nothing.</p>"
+    )
 
 
 # ---- columns ---------------------------------------------------------------------------------
@@ -338,9 +359,11 @@ def _performance_table(windows: Windows) -> str:
         for metric in ("auc", "accuracy"):
             row.append(num(text(measured.get(f"performance.{metric}"))))
             row.append(num(text(estimated.get(f"estimated.{metric}"))))
+        row.append(_reading(labelled))
         rows.append(row)
     header = ["Window", "Labelled rows", "AUC measured", "AUC estimated"]
-    return table([*header, "Accuracy measured", "Accuracy estimated"], rows)
+    header += ["Accuracy measured", "Accuracy estimated", "Read by the rules"]
+    return _short_note(windows.performance.values()) + table(header, rows)
 
 
 # ---- shared --------------------------------------------------------------------------------

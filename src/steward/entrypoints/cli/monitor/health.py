@@ -80,7 +80,7 @@ def alerts(
         return
     table(
         "alerts",
-        ["id", "version", "window", "signal", "value", "rule", "outcome"],
+        ["id", "version", "window", "signal", "value", "rule", "outcome", "status", "windows"],
         [
             [
                 a.id,
@@ -90,6 +90,8 @@ def alerts(
                 short_number(a.value),
                 a.rule,
                 a.detail.get("outcome"),
+                a.status if a.closed_reason is None else f"closed: {a.closed_reason}",
+                f"{a.windows} (to {a.last_window})" if a.windows > 1 else "1",
             ]
             for a in found
         ],
