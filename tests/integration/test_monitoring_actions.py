@@ -184,3 +184,34 @@ def test_an_ingest_whose_windows_all_breach_demotes_once(
     assert [(e.payload["from"], e.payload["to"]) for e in moves] == [("production", "retired")]
     assert steward.version(REF).stage == "retired"
     assert [i.rows for i in steward.ingests(REF)] == [len(rows)]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE alert_updates SET reason = 'nothing happened'",
+        "DELETE FROM alert_updates",
+        "UPDATE monitor_ingests SET rows = 0",
+        "DELETE FROM monitor_ingests",
+    ],
+)
+def test_alert_updates_and_ingest_records_cannot_be_edited(
+    steward: Client, frame: pd.DataFrame, database_url: str, statement: str
+) -> None:
+    """What later windows did to an alert, and which ingests count, are facts: the database
+    refuses to change them behind Steward's back."""
+    import sqlalchemy
+
+    steward.ingest(REF, _days(frame, 2), time_column="ts", allow_backfill=True)
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            counted = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM alert_updates")).scalar()
+            assert counted
+        with (
+            pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only"),
+            engine.begin() as conn,
+        ):
+            conn.execute(sqlalchemy.text(statement))
+    finally:
+        engine.dispose()
