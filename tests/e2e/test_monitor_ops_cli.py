@@ -131,7 +131,7 @@ def test_bad_input_gets_one_line_and_leaves_nothing(cli: Run, registered: Path) 
         (("monitor", "ingest", "credit/scorer@production", "day-0.parquet"), "no version"),
         (("monitor", "labels", VERSION, "labels-0.csv", "--id-column", "request_id",
           "--target", "target"), "no logged predictions"),
-        (("monitor", "kpi", VERSION, "approval rate", "--value", "1"), "malformed series"),
+        (("monitor", "kpi", VERSION, "approval rate!", "--value", "1"), "malformed series"),
         (("monitor", "close-review", "99", "--reason", "x"), "unknown review"),
     ]  # fmt: skip
     for args, message in cases:

@@ -151,3 +151,16 @@ def test_a_window_with_too_few_rows_reads_insufficient_data_everywhere() -> None
     assert health.health == "insufficient data" and health.insufficient == notes
     page = monitor.report(DANA, REF)
     assert "insufficient data" in page and "too few rows for a rule" in page
+
+
+def test_a_kpi_named_with_spaces_is_recorded_and_charted() -> None:
+    """A project's KPIs are named as people name them; their series and signals keep the name."""
+    monitor = _monitor()
+    points = [(f"2026-11-{day:02d}", 0.6 + 0.001 * day) for day in range(1, 11)]
+    results, alerts = monitor.series(DANA, REF, "approval rate", points)
+    assert alerts == []
+    assert results[-1].signals["approval rate"] == pytest.approx(0.61)
+    assert "kpi.approval rate.out_of_control" in results[-1].signals
+    for bad in ("approval  rate", " approval", "approval rate!"):
+        with pytest.raises(InvalidInputError, match="malformed series name"):
+            monitor.series(DANA, REF, bad, points)

@@ -274,7 +274,8 @@ MonitoringAction = Literal["notify", "open_review", "retrain", "demote"]
 
 
 class MonitoringRule(_Strict):
-    signal: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
+    # A series may be named with spaces between words, as a project's KPIs are.
+    signal: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*(?: [A-Za-z0-9_.]+)*$")
     op: Comparison
     value: float
     action: MonitoringAction = "notify"

@@ -20,7 +20,8 @@ from steward.domain.times import to_utc_text
 from steward.services.monitor_actions import Reactor
 from steward.services.ports import ArtifactStore, WriteSession
 
-SERIES_NAME = r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$"
+# A project's KPIs are named as people name them ("approval rate"): single spaces between words.
+SERIES_NAME = r"^(?=.{1,100}$)[A-Za-z_][A-Za-z0-9_.]*(?: [A-Za-z0-9_.]+)*$"
 # Points a control chart needs before its limits mean anything.
 MIN_BASELINE = 8
 
@@ -126,8 +127,8 @@ def series_points(values: Sequence[tuple[str, float]], name: str) -> list[tuple[
 
     if not re.match(SERIES_NAME, name):
         raise InvalidInputError(
-            f"malformed series name {name!r}: letters, digits, '_' and '.', starting with a "
-            "letter or '_', at most 100 characters"
+            f"malformed series name {name!r}: letters, digits, '_', '.' and single spaces "
+            "between words, starting with a letter or '_', at most 100 characters"
         )
     checked = []
     for at, value in values:
