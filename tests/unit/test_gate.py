@@ -636,19 +636,27 @@ def test_a_valid_rejection_fails_the_requirement() -> None:
     assert status(bare, "signoff:validator")[1].startswith("rejected by erin; ")
 
 
-def test_invalid_and_stale_rejections_do_not_fail() -> None:
+def test_an_invalid_rejection_does_not_fail_and_a_rejection_never_goes_stale() -> None:
+    """The author's own rejection does not count. A validator's rejection stays in force when
+    evidence is added after it, however alike (the hostile walk's `--config seed=7`): only her
+    own later decision, or a new version, lifts it."""
     by_author = decide(signoffs=[*GOOD_SIGNOFFS, so("alice", decision="reject")])
     assert status(by_author, "signoff:validator") == (
         "met",
         "2 of 2 validator approvals (bob, carol); "
         "alice's rejection does not count: alice is the author of the version",
     )
-    stale = decide(signoffs=[*GOOD_SIGNOFFS, so("erin", decision="reject", digest="0" * 64)])
-    assert status(stale, "signoff:validator") == (
-        "met",
-        "2 of 2 validator approvals (bob, carol); "
-        "erin's rejection is stale: signed before new evidence",
+    earlier = decide(signoffs=[*GOOD_SIGNOFFS, so("erin", decision="reject", digest="0" * 64)])
+    assert status(earlier, "signoff:validator") == (
+        "failed",
+        "rejected by erin; 2 of 2 validator approvals (bob, carol)",
     )
+    lifted = [
+        *GOOD_SIGNOFFS,
+        so("erin", id=8, decision="reject", digest="0" * 64, signed_at=ts(20)),
+        so("erin", id=9, signed_at=ts(21)),
+    ]
+    assert status(decide(signoffs=lifted), "signoff:validator")[0] == "met"
 
 
 def test_only_the_latest_decision_of_a_person_in_a_role_counts() -> None:

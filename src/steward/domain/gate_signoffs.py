@@ -138,8 +138,6 @@ class _Tally:
             elif (signer, r) in self.stale:
                 notes.append(f"{signer}'s {what} is stale: {self.stale[(signer, r)]}")
             elif signoff.decision == "reject":
-                # Only a current rejection fails; a stale one judged what is no longer there,
-                # so, like a stale approval, it is reported above and does not count.
                 because = f": {signoff.reason}" if signoff.reason else ""
                 rejections.append(f"rejected by {signer}{because}")
             elif signer not in names and signer in self.counted_for:
@@ -201,6 +199,8 @@ def why_stale(
     if moment is None:
         raise InvalidInputError(f"malformed time {now!r}: expected 2026-11-23T14:30:00.000000Z")
     if tier is None:
+        if signoff.decision == "reject":
+            return None
         return None if signoff.evidence_digest == digest else "signed before new evidence"
     return stale_reason(policy, policy_version, tier, signoff, digest, moment)
 
@@ -213,6 +213,11 @@ def stale_reason(
     digest: str,
     now: datetime,
 ) -> str | None:
+    # A rejection stays in force until its signer decides again in that role (only the latest
+    # decision counts) or a new version is registered: evidence added after it, however alike,
+    # a new policy version or the passing of time do not lift it.
+    if signoff.decision == "reject":
+        return None
     if signoff.evidence_digest != digest:
         return "signed before new evidence"
     if (signoff.policy_name, signoff.policy_version) != (policy.name, policy_version):
