@@ -591,10 +591,17 @@ def test_approvals_signed_before_new_evidence_are_stale() -> None:
     decision = decide(evidence=newer)
     assert status(decision, "signoff:validator") == (
         "stale",
-        "0 of 2 validator approvals; bob's approval is stale: signed before new evidence; "
-        "carol's approval is stale: signed before new evidence",
+        "0 of 2 validator approvals; bob's approval is stale: signed before new evidence; bob "
+        "must sign again as validator; carol's approval is stale: signed before new evidence; "
+        "carol must sign again as validator",
     )
     assert status(decision, "signoff:risk_officer")[0] == "stale"
+    # Evidence recorded after the signature is named: what the signer has not seen.
+    later = [*GOOD_EVIDENCE, ev(id=7, metrics={"auc": 0.83}, created_at=ts(30))]
+    assert (
+        "signed before new evidence (performance #7 added since); bob must sign again"
+        in (status(decide(evidence=later), "signoff:validator")[1])
+    )
 
 
 def test_rerunning_a_check_with_the_same_result_keeps_approvals() -> None:
@@ -606,7 +613,8 @@ def test_approvals_under_another_policy_version_are_stale() -> None:
     decision = decide(signoffs=[so("bob", policy_version=2), so("carol")])
     assert status(decision, "signoff:validator") == (
         "stale",
-        "1 of 2 validator approvals (carol); bob's approval is stale: signed under policy bank v2",
+        "1 of 2 validator approvals (carol); bob's approval is stale: signed under policy bank v2; "
+        "bob must sign again as validator",
     )
     other = decide(signoffs=[so("bob", policy_name="other"), so("carol")])
     assert "signed under policy other v3" in status(other, "signoff:validator")[1]
@@ -618,7 +626,8 @@ def test_approvals_expire_after_the_recertification_period() -> None:
     assert status(decision, "signoff:validator") == (
         "stale",
         "1 of 2 validator approvals (carol); bob's approval is stale: expired on "
-        "2026-06-01T12:00:00.000000Z (tier high is recertified every 30 days)",
+        "2026-06-01T12:00:00.000000Z (tier high is recertified every 30 days); bob must sign "
+        "again as validator",
     )
     fresh = decide(signoffs=[so("bob", signed_at=ts(2, 13)), so("carol")])
     assert status(fresh, "signoff:validator")[0] == "met"
@@ -726,7 +735,8 @@ def test_stale_only_when_fresh_signatures_would_fill_more() -> None:
     assert status(decision, "signoff:validator")[0] == "met"
     assert status(decision, "signoff:risk_officer") == (
         "missing",
-        "0 of 1 risk_officer approval; erin's approval is stale: signed under policy bank v1",
+        "0 of 1 risk_officer approval; erin's approval is stale: signed under policy bank v1; "
+        "erin must sign again as risk_officer",
     )
     # With carol on board erin is free to re-sign as risk officer: now it is stale.
     more = decide(signoffs=[*signoffs, so("carol")])

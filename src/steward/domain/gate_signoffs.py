@@ -56,6 +56,8 @@ def signoff_results(
             continue
         why_stale = stale_reason(policy, policy_version, tier, signoff, digest, moment)
         if why_stale is not None:
+            if why_stale == NEW_EVIDENCE:
+                why_stale += _what_changed(signoff, evidence)
             tally.stale[(signer, role)] = why_stale
     tally.assign()
     return [tally.result(index) for index in range(len(requirements))]
@@ -136,7 +138,10 @@ class _Tally:
             if (signer, r) in self.invalid:
                 notes.append(f"{signer}'s {what} does not count: {self.invalid[(signer, r)]}")
             elif (signer, r) in self.stale:
-                notes.append(f"{signer}'s {what} is stale: {self.stale[(signer, r)]}")
+                notes.append(
+                    f"{signer}'s {what} is stale: {self.stale[(signer, r)]}; {signer} must sign "
+                    f"again as {r}"
+                )
             elif signoff.decision == "reject":
                 because = f": {signoff.reason}" if signoff.reason else ""
                 rejections.append(f"rejected by {signer}{because}")
@@ -154,6 +159,22 @@ class _Tally:
         widened = list(self.fresh)
         widened[index] = self.approvers(requirement.role, stale_too=True)
         return "stale" if len(_match(self.counts, widened)) > self.best else "missing"
+
+
+NEW_EVIDENCE = "signed before new evidence"
+
+
+def _what_changed(signoff: SignOff, evidence: Sequence[Evidence]) -> str:
+    """The evidence recorded after a sign-off that new evidence made stale: what its signer
+    has not seen."""
+    if signoff.decision != "approve":
+        return ""
+    newer = [e for e in evidence if e.created_at > signoff.signed_at]
+    if not newer:
+        return ""
+    shown = ", ".join(f"{e.kind} #{e.id}" for e in newer[:5])
+    more = f" and {len(newer) - 5} more" if len(newer) > 5 else ""
+    return f" ({shown}{more} added since)"
 
 
 def _description(requirement: SignoffRequirement) -> str:
@@ -201,7 +222,7 @@ def why_stale(
     if tier is None:
         if signoff.decision == "reject":
             return None
-        return None if signoff.evidence_digest == digest else "signed before new evidence"
+        return None if signoff.evidence_digest == digest else NEW_EVIDENCE
     return stale_reason(policy, policy_version, tier, signoff, digest, moment)
 
 
@@ -219,7 +240,7 @@ def stale_reason(
     if signoff.decision == "reject":
         return None
     if signoff.evidence_digest != digest:
-        return "signed before new evidence"
+        return NEW_EVIDENCE
     if (signoff.policy_name, signoff.policy_version) != (policy.name, policy_version):
         return f"signed under policy {signoff.policy_name} v{signoff.policy_version}"
     if tier.recertify_days is not None:
