@@ -74,3 +74,32 @@ MONITORED_ANSWERS = {
     "affects_money": "no",
     "automation": "reviewed",
 }
+
+# Answers of the shipped EU AI Act questionnaire that meet no rule: the lowest tier.
+EU_NONE = {
+    "manipulative_techniques": "no",
+    "exploits_vulnerabilities": "no",
+    "social_scoring": "no",
+    "crime_prediction_by_profiling": "no",
+    "facial_image_scraping": "no",
+    "emotion_recognition_work_education": "no",
+    "sensitive_biometric_categorisation": "no",
+    "realtime_remote_biometric_identification": "no",
+    "annex_iii_area": "none",
+    "annex_i_safety_component": "no",
+    "art_6_3_exception": "none",
+    "profiling": "no",
+    "interacts_with_people": "no",
+    "generates_synthetic_content": "no",
+    "emotion_recognition_or_biometric_categorisation": "no",
+}
+
+# Answers of the shipped SR 11-7 questionnaire that put a model in its lowest tier.
+SR_LOW = {
+    "materiality": "low",
+    "complexity": "simple",
+    "regulatory_use": "none",
+    "upstream_models": "none",
+    "customer_impact": "none",
+    "vendor_model": "no",
+}

@@ -43,15 +43,20 @@ def registered(cli: Run, tmp_path: Path) -> Path:
         rows[["request_id", "target"]].to_csv(tmp_path / f"labels-{day}.csv", index=False)
         rows.drop(columns="target").to_parquet(tmp_path / f"day-{day}.parquet", index=False)
 
-    assert cli("project", "create", "credit").code == 0
-    answers = [a for k, v in MONITORED_ANSWERS.items() for a in ("--answer", f"{k}={v}")]
-    assert cli("project", "classify", "credit", *answers, "--reason", "test").code == 0
+    _project_with_scorer(cli, "credit", MONITORED_ANSWERS)
+    return tmp_path
+
+
+def _project_with_scorer(cli: Run, project: str, answers: dict[str, str]) -> None:
+    """A classified project with the scorer registered as its version 1."""
+    assert cli("project", "create", project).code == 0
+    given = [a for k, v in answers.items() for a in ("--answer", f"{k}={v}")]
+    assert cli("project", "classify", project, *given, "--reason", "test").code == 0
     done = cli(
-        "version", "register", "credit/scorer", "--artifact", "scorer.skops",
+        "version", "register", f"{project}/scorer", "--artifact", "scorer.skops",
         "--training-data", "train.parquet", "--target", "target",
     )  # fmt: skip
     assert done.code == 0, done.err
-    return tmp_path
 
 
 def _ingest(cli: Run, day: int) -> dict[str, object]:
@@ -172,14 +177,7 @@ def test_an_ingest_run_twice_or_replayed_into_production_is_not_counted_twice(
     assert "ingests of" in cli("monitor", "ingests", VERSION).out
 
     # In a project of the lowest tier (no gates) the version reaches production at once.
-    assert cli("project", "create", "lab").code == 0
-    answers = [a for k, v in ADHOC_ANSWERS.items() for a in ("--answer", f"{k}={v}")]
-    assert cli("project", "classify", "lab", *answers, "--reason", "test").code == 0
-    done = cli(
-        "version", "register", "lab/scorer", "--artifact", "scorer.skops",
-        "--training-data", "train.parquet", "--target", "target",
-    )  # fmt: skip
-    assert done.code == 0, done.err
+    _project_with_scorer(cli, "lab", ADHOC_ANSWERS)
     assert (
         cli("monitor", "reference", "lab/scorer/1", "valid.parquet", "--target", "target").code == 0
     )

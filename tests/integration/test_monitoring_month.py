@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from steward.sdk import Client
+from tests.policy_samples import EU_NONE, SR_LOW
 from tests.support.containers import container_of
 from tests.support.principals import who
 from tests.support.stages import force_stage
@@ -29,31 +30,8 @@ OPERATIONAL = {
     "affects_money": "no",
     "automation": "reviewed",
 }
-SR_TIER1 = {
-    "materiality": "low",
-    "complexity": "simple",
-    "regulatory_use": "capital_or_stress_testing",
-    "upstream_models": "none",
-    "customer_impact": "none",
-    "vendor_model": "no",
-}
-EU_HIGH = {
-    "manipulative_techniques": "no",
-    "exploits_vulnerabilities": "no",
-    "social_scoring": "no",
-    "crime_prediction_by_profiling": "no",
-    "facial_image_scraping": "no",
-    "emotion_recognition_work_education": "no",
-    "sensitive_biometric_categorisation": "no",
-    "realtime_remote_biometric_identification": "no",
-    "annex_iii_area": "none",
-    "annex_i_safety_component": "yes",
-    "art_6_3_exception": "none",
-    "profiling": "no",
-    "interacts_with_people": "no",
-    "generates_synthetic_content": "no",
-    "emotion_recognition_or_biometric_categorisation": "no",
-}
+SR_TIER1 = {**SR_LOW, "regulatory_use": "capital_or_stress_testing"}
+EU_HIGH = {**EU_NONE, "annex_i_safety_component": "yes"}
 
 
 @pytest.fixture(scope="module")

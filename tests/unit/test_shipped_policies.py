@@ -9,6 +9,7 @@ import pytest
 from steward.adapters.policy_yaml import YamlPolicyLoader
 from steward.domain.classify import classify
 from steward.domain.policy import Policy
+from tests.policy_samples import EU_NONE, SR_LOW
 
 
 @cache
@@ -76,23 +77,6 @@ def test_default_policy_scales_sign_offs_with_the_tier() -> None:
     assert policy.separation_of_duties.evidence_producers_may_sign is False
 
 
-EU_NONE = {
-    "manipulative_techniques": "no",
-    "exploits_vulnerabilities": "no",
-    "social_scoring": "no",
-    "crime_prediction_by_profiling": "no",
-    "facial_image_scraping": "no",
-    "emotion_recognition_work_education": "no",
-    "sensitive_biometric_categorisation": "no",
-    "realtime_remote_biometric_identification": "no",
-    "annex_iii_area": "none",
-    "annex_i_safety_component": "no",
-    "art_6_3_exception": "none",
-    "profiling": "no",
-    "interacts_with_people": "no",
-    "generates_synthetic_content": "no",
-    "emotion_recognition_or_biometric_categorisation": "no",
-}
 PROHIBITED_PRACTICES = list(EU_NONE)[:8]
 
 
@@ -160,16 +144,6 @@ def test_eu_high_risk_production_needs_annex_iv_documentation() -> None:
     assert annex_iv <= required
     assert policy.tier("prohibited").prohibited
     assert "transparency_notice" in policy.gate("limited", "production").documentation
-
-
-SR_LOW = {
-    "materiality": "low",
-    "complexity": "simple",
-    "regulatory_use": "none",
-    "upstream_models": "none",
-    "customer_impact": "none",
-    "vendor_model": "no",
-}
 
 
 @pytest.mark.parametrize(
