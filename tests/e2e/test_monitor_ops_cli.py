@@ -167,7 +167,7 @@ def test_an_ingest_run_twice_or_replayed_into_production_is_not_counted_twice(
         "--replace", "1",
     )  # fmt: skip
     assert summary.code == 0, summary.err
-    assert "ingest 2: 600 rows, 1 window(s) touched" in summary.out
+    assert "ingest 2: 600 rows, 2 window(s) touched" in summary.out
     assert "window 2026-11-02T00:00:00Z holds no rows once the replaced ingest is out" in (
         summary.out
     )

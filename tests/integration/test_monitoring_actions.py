@@ -99,11 +99,19 @@ def test_retrain_calls_the_hook_and_demote_moves_the_version_out_of_production(
     steward: Client, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
     """Retraining fires on the first breaching window; demotion waits for its third in a row.
-    The month of rows predates the promotion, so it is a backfill the caller admits."""
-    result = steward.ingest(
-        "lab/scorer@production", _days(frame, 3), time_column="ts", allow_backfill=True
-    )
-    assert len(result.alerts) == 2
+    The days predate the promotion, so they are a backfill the caller admits; each arrives in
+    its own ingest, as a day's traffic would."""
+    days = _days(frame, 3)
+    raised = []
+    for day in sorted(days["ts"].unique()):
+        result = steward.ingest(
+            "lab/scorer@production",
+            days[days["ts"] == day],
+            time_column="ts",
+            allow_backfill=True,
+        )
+        raised.append(len(result.alerts))
+    assert raised == [1, 0, 1]
     alerts = {a.action: a for a in steward.alerts(REF)}
     assert alerts["retrain"].detail["outcome"] == "retraining hook called"
     assert alerts["retrain"].window_start == "2026-11-03T00:00:00Z"
@@ -120,6 +128,21 @@ def test_retrain_calls_the_hook_and_demote_moves_the_version_out_of_production(
     actions = [e.action for e in steward.audit_log(limit=500).items]
     assert "retrain.requested" in actions and "version.stage_changed" in actions
     assert actions.count("alert.updated") == 2
+
+
+def test_a_backfilled_run_acts_only_where_it_reaches_the_newest_window(
+    steward: Client, frame: pd.DataFrame
+) -> None:
+    """Three breaching days in one backfill: the destructive rules act once, on the newest
+    day, not on the first day of a run that later windows might have ended."""
+    result = steward.ingest(
+        "lab/scorer@production", _days(frame, 3), time_column="ts", allow_backfill=True
+    )
+    alerts = {a.action: a for a in steward.alerts(REF)}
+    assert len(result.alerts) == 2
+    assert alerts["retrain"].window_start == "2026-11-05T00:00:00Z"
+    assert alerts["demote"].window_start == "2026-11-05T00:00:00Z"
+    assert steward.version(REF).stage == "retired"
 
 
 def test_rows_from_before_the_promotion_are_refused_unless_admitted(
@@ -162,9 +185,9 @@ def test_a_webhook_that_keeps_failing_is_retried_then_recorded_as_failed(
 def test_an_ingest_whose_windows_all_breach_demotes_once(
     steward: Client, frame: pd.DataFrame
 ) -> None:
-    """Five breaching days in one file: the demote rule fires once, on the third, and the
-    later windows update its alert; the version leaves production once, with one stage
-    event. Ingesting the same file again counts nothing and moves nothing."""
+    """Five breaching days in one file: the demote rule fires once, on the newest day (the run
+    reaches it), and the version leaves production once, with one stage event. Ingesting the
+    same file again counts nothing and moves nothing."""
     rows = _days(frame, 5)
     before = [e.seq for e in steward.audit_log(limit=500).items]
 
@@ -175,7 +198,7 @@ def test_an_ingest_whose_windows_all_breach_demotes_once(
     demotions = [a for a in steward.alerts(REF) if a.action == "demote"]
     assert len(demotions) == 1
     assert demotions[0].detail["outcome"] == "demoted from production to retired"
-    assert demotions[0].windows == 3 and demotions[0].last_window == "2026-11-07T00:00:00Z"
+    assert demotions[0].window_start == "2026-11-07T00:00:00Z" and demotions[0].windows == 1
     moves = [
         e
         for e in steward.audit_log(limit=500).items
@@ -202,7 +225,9 @@ def test_alert_updates_and_ingest_records_cannot_be_edited(
     refuses to change them behind Steward's back."""
     import sqlalchemy
 
-    steward.ingest(REF, _days(frame, 2), time_column="ts", allow_backfill=True)
+    days = _days(frame, 2)
+    for day in sorted(days["ts"].unique()):  # the second day updates the first day's alert
+        steward.ingest(REF, days[days["ts"] == day], time_column="ts", allow_backfill=True)
     engine = sqlalchemy.create_engine(database_url)
     try:
         with engine.connect() as conn:

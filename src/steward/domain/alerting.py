@@ -139,6 +139,11 @@ class RuleHistory:
             run = run + 1 if breached else 0
             self._runs[start] = run
 
+    @property
+    def newest(self) -> str | None:
+        """The start of the newest qualifying window."""
+        return self._starts[-1] if self._starts else None
+
     def run_at(self, window: str) -> int:
         """Breaching qualifying windows in a row, ending with `window`."""
         return self._runs.get(window, 0)

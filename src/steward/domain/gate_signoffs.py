@@ -121,14 +121,14 @@ class _Tally:
         tally = f"{len(names)} of {requirement.count} {role} approval{plural}"
         if names:
             tally += f" ({', '.join(names)})"
-        rejections, notes = self._remarks(role, names)
+        rejections, notes = self._remarks(role, names, met=len(names) == requirement.count)
         detail = "; ".join([*rejections, tally, *notes])
         status = self._status(index, names, rejections=bool(rejections))
         return requirement_result(
             requirement.key, "signoff", _description(requirement), status, detail
         )
 
-    def _remarks(self, role: str, names: list[str]) -> tuple[list[str], list[str]]:
+    def _remarks(self, role: str, names: list[str], *, met: bool) -> tuple[list[str], list[str]]:
         rejections: list[str] = []
         notes: list[str] = []
         for (signer, r), signoff in sorted(self.latest.items()):
@@ -138,10 +138,13 @@ class _Tally:
             if (signer, r) in self.invalid:
                 notes.append(f"{signer}'s {what} does not count: {self.invalid[(signer, r)]}")
             elif (signer, r) in self.stale:
-                notes.append(
-                    f"{signer}'s {what} is stale: {self.stale[(signer, r)]}; {signer} must sign "
-                    f"again as {r}"
+                # Once fresh approvals fill the requirement, nobody needs to sign again.
+                then = (
+                    "not needed: the requirement is met"
+                    if met
+                    else f"{signer} must sign again as {r}"
                 )
+                notes.append(f"{signer}'s {what} is stale: {self.stale[(signer, r)]}; {then}")
             elif signoff.decision == "reject":
                 because = f": {signoff.reason}" if signoff.reason else ""
                 rejections.append(f"rejected by {signer}{because}")

@@ -99,11 +99,17 @@ class MonitorMethods(ClientBase):
         *,
         time_column: str | None = None,
         window: str | None = None,
+        allow_backfill: bool = False,
     ) -> IngestResult:
         """Profile a Spark DataFrame where it lives and store the windows as `ingest` does.
         Needs the `spark` extra; scores and ids are not read on this path."""
         return self._s.monitor.ingest_spark(
-            self._p, target, frame, time_column=time_column, window=window
+            self._p,
+            target,
+            frame,
+            time_column=time_column,
+            window=window,
+            allow_backfill=allow_backfill,
         )
 
     def reference_profile(self, target: str) -> Profile:

@@ -52,27 +52,44 @@ class Reactor:
         # again (one demotion, one stage event).
         demoted: list[str] = []
         book = _AlertBook(tx, governed)
+        book.close_orphans({rule.key for rule in rules})
         for result in sorted(results, key=lambda r: r.window_start):
             for rule in rules:
-                reading = read(rule, result)
-                if reading.state in ("unmeasured", "insufficient"):
-                    continue
-                assert reading.value is not None
-                current = book.open.get(rule.key)
-                if reading.state == "clear":
-                    if current is not None and _last(current) <= result.window_start:
-                        book.close(current, result.window_start, reading.value, rule)
-                    continue
-                if current is not None:
-                    book.update(current, result.window_start, reading.value, rule)
-                    continue
-                if not book.may_raise(rule, result):
-                    continue
-                alert = self._raise(tx, governed, result, rule, reading.value, demoted)
+                alert = self._step(tx, governed, book, rule, result, demoted)
                 if alert is not None:
                     raised.append(alert)
-                    book.opened(rule.key, alert)
         return raised
+
+    def _step(
+        self,
+        tx: WriteSession,
+        governed: Governed,
+        book: _AlertBook,
+        rule: MonitoringRule,
+        result: WindowResult,
+        demoted: list[str],
+    ) -> int | None:
+        """What one rule does with one window: close, update or raise an alert, or nothing."""
+        reading = read(rule, result)
+        if reading.state in ("unmeasured", "insufficient"):
+            return None
+        assert reading.value is not None
+        current = book.newest_open(rule.key)
+        if reading.state == "clear":
+            if current is not None and _last(current) <= result.window_start:
+                book.close(rule, result.window_start, reading.value)
+            return None
+        if current is not None:
+            # A window read again (more rows merged into it) is not a further window.
+            if result.window_start > _last(current):
+                book.update(current, result.window_start, reading.value, rule)
+            return None
+        if not book.may_raise(rule, result):
+            return None
+        alert = self._raise(tx, governed, result, rule, reading.value, demoted)
+        if alert is not None:
+            book.opened(alert)
+        return alert
 
     def _raise(
         self,
@@ -186,42 +203,60 @@ class Reactor:
 
 
 class _AlertBook:
-    """The version's alerts as this transaction leaves them: which are open, when each rule's
-    last one closed, and each rule's history of qualifying windows."""
+    """The version's alerts as this transaction leaves them: which are open (by rule, oldest
+    first), when each rule's last one closed, and each rule's history of qualifying windows."""
 
     def __init__(self, tx: WriteSession, governed: Governed) -> None:
         self._tx = tx
         self._governed = governed
-        self.open: dict[str, Alert] = {}
+        self._open: dict[str, list[Alert]] = {}
         self._closed: dict[str, Alert] = {}
         for alert in tx.monitoring.alerts(governed.handle.id):
             self._file(alert)
-        self._latest: dict[tuple[str, str], WindowResult] | None = None
+        self._results: list[WindowResult] | None = None
         self._histories: dict[tuple[str, str], RuleHistory] = {}
 
     def _file(self, alert: Alert) -> None:
+        mine = [a for a in self._open.get(alert.rule, []) if a.id != alert.id]
         if alert.status == "open":
-            self.open[alert.rule] = alert
+            mine.append(alert)
         else:
-            self.open.pop(alert.rule, None)
             self._closed[alert.rule] = alert
+        self._open[alert.rule] = mine
 
-    def opened(self, rule_key: str, alert_id: int) -> None:
+    def newest_open(self, rule_key: str) -> Alert | None:
+        mine = self._open.get(rule_key)
+        return mine[-1] if mine else None
+
+    def opened(self, alert_id: int) -> None:
         for alert in self._tx.monitoring.alerts(self._governed.handle.id):
             if alert.id == alert_id:
                 self._file(alert)
 
+    def close_orphans(self, rule_keys: set[str]) -> None:
+        """Close the open alerts of rules the policy no longer has: nothing would ever read a
+        window for them again, and they would hold the version's health at "alert"."""
+        for key, alerts in list(self._open.items()):
+            if key in rule_keys:
+                continue
+            for alert in list(alerts):
+                window = _last(alert)
+                why = f"closed: its rule ({key}) is no longer in the policy"
+                self._note(alert, "closed", window, None, why)
+
     def history(self, rule: MonitoringRule, kind: str) -> RuleHistory:
         key = (rule.key, kind)
         if key not in self._histories:
-            if self._latest is None:
-                # Results are stored oldest first: the newest result of a window wins.
-                self._latest = {
-                    (r.kind, r.window_start): r
-                    for r in self._tx.monitoring.window_results(self._governed.handle.id)
-                }
-            mine = [r for (k, _), r in self._latest.items() if k == kind]
-            self._histories[key] = RuleHistory(rule, mine)
+            if self._results is None:
+                self._results = self._tx.monitoring.window_results(self._governed.handle.id)
+            # Results are stored oldest first: the newest result of a window wins. Only those
+            # that measure the rule's signal count (two series share a kind and a timestamp).
+            latest = {
+                r.window_start: r
+                for r in self._results
+                if r.kind == kind and rule.signal in r.signals
+            }
+            self._histories[key] = RuleHistory(rule, latest.values())
         return self._histories[key]
 
     def may_raise(self, rule: MonitoringRule, result: WindowResult) -> bool:
@@ -231,18 +266,30 @@ class _AlertBook:
             since = last.closed_window or _last(last)
             if history.windows_after(since, result.window_start) <= rule.cooldown:
                 return False
+        if rule.destructive and history.newest != result.window_start:
+            # A run of old windows (a backfill) must not demote or retrain a version whose
+            # newer windows are healthy: a destructive action needs the run to be current.
+            return False
         return history.run_at(result.window_start) >= rule.windows_needed
 
     def update(self, alert: Alert, window: str, value: float, rule: MonitoringRule) -> None:
         why = f"{rule.signal} = {value:.4g} still breaches {rule.op} {rule.value:g}"
         self._note(alert, "updated", window, value, why)
 
-    def close(self, alert: Alert, window: str, value: float, rule: MonitoringRule) -> None:
+    def close(self, rule: MonitoringRule, window: str, value: float) -> None:
+        """Close every open alert of the rule (alerts raised before alerts were updated in
+        place may be several)."""
         why = f"recovered: {rule.signal} = {value:.4g} in window {window}"
-        self._note(alert, "closed", window, value, why)
+        for alert in list(self._open.get(rule.key, [])):
+            self._note(alert, "closed", window, value, why)
 
     def _note(
-        self, alert: Alert, kind: Literal["updated", "closed"], window: str, value: float, why: str
+        self,
+        alert: Alert,
+        kind: Literal["updated", "closed"],
+        window: str,
+        value: float | None,
+        why: str,
     ) -> None:
         event = self._tx.record(
             PendingEvent(

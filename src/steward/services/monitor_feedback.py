@@ -216,3 +216,38 @@ def version_project_id(tx: WriteSession, ref: VersionRef) -> int:
     if found is None:
         raise NotFoundError(f"unknown project {ref.project!r}")
     return found
+
+
+def remeasured_performance(
+    tx: WriteSession, artifacts: ArtifactStore, version_id: int, version_ref: str, windows: set[str]
+) -> list[WindowResult]:
+    """The performance of `windows` measured again from the predictions that still count (after
+    an ingest replaced others) and every label known, for the windows that were measured
+    before; a window left with no labelled prediction is recorded as empty. Each keeps the
+    threshold it was measured with."""
+    import pyarrow.parquet as pq
+
+    measured = {
+        r.window_start: r
+        for r in tx.monitoring.window_results(version_id)
+        if r.kind == "performance" and r.window_start in windows
+    }
+    if not measured:
+        return []
+    predictions = [d for d, _ in tx.monitoring.monitor_logs(version_id, "predictions")]
+    label_logs = [d for d, _ in tx.monitoring.monitor_logs(version_id, "labels")]
+    scores = logged(artifacts, predictions)
+    every = [pq.read_table(io.BytesIO(artifacts.get(d))) for d in label_logs]
+    labels = one_per_id(pa.concat_tables(every), keep="last")
+    joined = labels.join(scores, "id", join_type="inner")
+    results = []
+    for window, before in sorted(measured.items()):
+        rows = joined.filter(pc.equal(joined.column("window"), window))
+        threshold = float(before.detail.get("threshold", 0.5))
+        if rows.num_rows:
+            results.extend(performance_results(version_ref, rows, threshold, tx.now))
+            continue
+        detail = {"labelled_rows": 0, "threshold": threshold, "emptied": True, "notes": []}
+        signals = {"labelled_rows": 0.0}
+        results.append(WindowResult(version_ref, window, "performance", signals, detail, tx.now))
+    return results

@@ -57,17 +57,18 @@ def bounds(q: ReadSession, governed: Governed, ref: VersionRef, now: int, backfi
 
 def refuse_out_of_range(span: TimeSpan, limits: Bounds, ref: VersionRef, column: str) -> None:
     """InvalidInputError naming how many rows fall outside the bounds and the first of them."""
-    if not (span.early or span.late):
-        return
-    assert span.offending is not None
-    row, at = span.offending
-    first = f"first: row {row + 1:,}, at {window_text(at)}"
-    if span.late:
+    if span.first_late is not None:
+        row, at = span.first_late
         raise InvalidInputError(
             f"{span.late:,} row(s) are stamped in the future (after "
             f"{window_text(limits.latest)}, now plus {CLOCK_SKEW // 60} minutes of clock skew) "
-            f"in {column!r}; {first}: fix the clock or the time column"
+            f"in {column!r}; first: row {row + 1:,}, at {window_text(at)}: fix the clock or "
+            "the time column"
         )
+    if span.first_early is None:
+        return
+    row, at = span.first_early
+    first = f"first: row {row + 1:,}, at {window_text(at)}"
     raise InvalidInputError(
         f"{span.early:,} row(s) are stamped before {ref} entered {limits.since} in "
         f"{column!r}; {first}: pass --allow-backfill (allow_backfill=True) to admit them"

@@ -212,7 +212,9 @@ def _health(
     results = q.monitoring.window_results(version_id)
     alerts = q.monitoring.alerts(version_id)
     reviews = q.monitoring.reviews("open", version_id)
-    drift = [r for r in results if r.kind == "drift"]
+    # The newest result of each window wins; a window emptied by a replaced ingest holds none.
+    by_window = {r.window_start: r for r in results if r.kind == "drift"}
+    drift = [r for r in by_window.values() if not r.detail.get("emptied")]
     latest = drift[-1] if drift else None
     window_alerts = [a for a in alerts if latest and a.window_start == latest.window_start]
     open_alerts = [a for a in alerts if a.status == "open"]

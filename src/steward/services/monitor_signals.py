@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from steward.domain.errors import InvalidInputError
 from steward.domain.monitoring import PREDICTION, WindowPart, WindowResult
 from steward.domain.policy import DriftSettings, Monitoring, MonitoringRule
 from steward.services.governed import Governed
@@ -18,10 +17,11 @@ from steward.stats.score_sums import ScoreSums
 
 def merged_window(
     reference: Profile, parts: Sequence[WindowPart], width: int
-) -> tuple[Profile, ScoreSums | None, int]:
-    """The profile of every row ingested into one window of `width` seconds, its score sums if
-    any part had scores, and how many parts were left out: only parts of this width made on
-    the reference's terms add up (an earlier reference had other bins)."""
+) -> tuple[Profile | None, ScoreSums | None, int]:
+    """The profile of every row ingested into one window of `width` seconds (None when no part
+    counts), its score sums if any part had scores, and how many parts were left out: only
+    parts of this width made on the reference's terms add up (an earlier reference had other
+    bins)."""
     profile: Profile | None = None
     sums: ScoreSums | None = None
     left_out = 0
@@ -36,8 +36,6 @@ def merged_window(
         if part.scores:
             more = ScoreSums.from_dict(part.scores)
             sums = more if sums is None else sums.merge(more)
-    if profile is None:
-        raise InvalidInputError("no part of the window was profiled on the current reference")
     return profile, sums, left_out
 
 

@@ -14,6 +14,7 @@ from steward.domain.naming import VersionRef
 from steward.domain.policy import Monitoring
 from steward.domain.principal import Principal
 from steward.domain.windows import Window, window_text
+from steward.services.monitor_feedback import remeasured_performance
 from steward.services.monitor_guard import Bounds
 from steward.services.monitor_intake import FeedbackIntake
 from steward.services.monitor_signals import merged_window, noted, tier_monitoring, window_result
@@ -76,6 +77,9 @@ class IngestBatch:
     replaces: Ingest | None = None
     skipped: int = 0
     prediction_log: tuple[str | None, int] | None = None
+    # The prediction logs that decided which ids were skipped: another ingest that logs
+    # predictions between that decision and this one's transaction makes it run again.
+    logs_seen: tuple[str, ...] | None = None
 
 
 class WindowStore(FeedbackIntake):
@@ -97,18 +101,21 @@ class WindowStore(FeedbackIntake):
             limits = bounds(q, governed, ref, now_epoch, allow_backfill)
             replaced = None if replace is None else replaced_ingest(q, version_id, ref, replace)
             earlier = q.monitoring.ingest_by_digest(version_id, digest)
-        if earlier is not None and replaced is not None and earlier.id == replaced.id:
+        if earlier is not None and replaced is not None and earlier.id != replaced.id:
             raise InvalidInputError(
-                f"ingest {replace} of {ref} holds this very data: there is nothing to replace"
+                f"this data is already ingest {earlier.id} of {ref}: replacing ingest "
+                f"{replace} with it would count it twice (replace ingest {earlier.id} instead)"
             )
-        return earlier, limits, version_id, replaced
+        # The same data replacing its own ingest is a redo, with other options (a time
+        # column, a window, a threshold): the earlier counting is swapped out.
+        return None if replaced is not None else earlier, limits, version_id, replaced
 
     @staticmethod
     def _already(ref: VersionRef, earlier: Ingest) -> IngestResult:
         note = (
             f"this data was already ingested into {ref} as ingest {earlier.id}, by "
             f"{earlier.ingested_by} at {earlier.ingested_at} ({earlier.rows:,} rows): nothing "
-            "was counted again; --replace ID swaps an earlier ingest for new data"
+            f"was counted again; --replace {earlier.id} ingests it again with other options"
         )
         return IngestResult(
             str(ref), 0, 0, [], [], [], 0, [note], digest=earlier.digest, already=earlier
@@ -135,8 +142,7 @@ class WindowStore(FeedbackIntake):
             governed = self._ctx.governed_for_write(tx, ref)
             tier_rules = tier_monitoring(governed)
             handle = governed.handle
-            if tx.monitoring.ingest_by_digest(handle.id, batch.digest) is not None:
-                raise ConflictError(f"this data was ingested into {ref} meanwhile: run again")
+            _refuse_if_overtaken(tx, handle.id, ref, batch)
             event = tx.record(
                 PendingEvent(
                     "monitor.ingested",
@@ -184,21 +190,21 @@ class WindowStore(FeedbackIntake):
                     handle.id, "predictions", batch.prediction_log[0], logged, event.seq
                 )
             touched = sorted(set(starts) | set(replaced.windows if replaced else ()))
-            results = []
-            for name in touched:
-                result = self._evaluate_window(
+            results = [
+                self._evaluate_window(
                     tx, handle.id, str(ref), reference, name, width, tier_rules, event.seq
                 )
-                if result is None:
-                    notes.append(f"window {name} holds no rows once the replaced ingest is out")
-                    continue
-                results.append(result)
-                skipped = result.detail.get("older_parts")
-                if skipped:
-                    notes.append(
-                        f"window {result.window_start}: {skipped} part(s) ingested under an "
-                        "earlier reference were left out of its profile"
-                    )
+                for name in touched
+            ]
+            notes.extend(_window_notes(results))
+            if replaced is not None:
+                # Labels joined to the replaced predictions no longer count.
+                for result in remeasured_performance(
+                    tx, self._artifacts, handle.id, str(ref), set(touched)
+                ):
+                    noted(result, tier_rules.rules)
+                    tx.monitoring.add_window_result(handle.id, result, event.seq)
+                    results.append(result)
             alerts = self._reactor.react(tx, governed, results, tier_rules.rules)
             tx.commit()
         if deliver:
@@ -239,14 +245,53 @@ class WindowStore(FeedbackIntake):
         width: Window,
         settings: Monitoring,
         seq: int,
-    ) -> WindowResult | None:
+    ) -> WindowResult:
         parts = tx.monitoring.window_parts(version_id, starts=[start])
-        if not parts:
-            return None
         profile, sums, left_out = merged_window(reference, parts, width.seconds)
-        result = window_result(version_ref, start, reference, profile, sums, settings.drift, tx.now)
+        if profile is None:
+            # Its rows were replaced away (or were all profiled on an earlier reference): the
+            # window is recorded as empty, so that its earlier result no longer stands.
+            result = WindowResult(
+                version_ref, start, "drift", {"rows": 0.0}, {"rows": 0, "emptied": True}, tx.now
+            )
+        else:
+            result = window_result(
+                version_ref, start, reference, profile, sums, settings.drift, tx.now
+            )
         noted(result, settings.rules)
         if left_out:
             result.detail["older_parts"] = left_out
         tx.monitoring.add_window_result(version_id, result, seq)
         return result
+
+
+def _refuse_if_overtaken(
+    tx: WriteSession, version_id: int, ref: VersionRef, batch: IngestBatch
+) -> None:
+    """ConflictError when another ingest stored the same data, or logged predictions, between
+    this ingest's checks and its transaction: its decisions may no longer hold."""
+    replaced = batch.replaces
+    same = tx.monitoring.ingest_by_digest(version_id, batch.digest)
+    if same is not None and (replaced is None or same.id != replaced.id):
+        raise ConflictError(f"this data was ingested into {ref} meanwhile: run again")
+    if batch.logs_seen is None:
+        return
+    exclude = None if replaced is None else replaced.audit_seq
+    now_logged = tx.monitoring.monitor_logs(version_id, "predictions", exclude)
+    if tuple(d for d, _ in now_logged) != batch.logs_seen:
+        raise ConflictError(f"another ingest logged predictions of {ref} meanwhile: run again")
+
+
+def _window_notes(results: list[WindowResult]) -> list[str]:
+    notes = []
+    for result in results:
+        if result.detail.get("emptied"):
+            notes.append(
+                f"window {result.window_start} holds no rows once the replaced ingest is out"
+            )
+        elif skipped := result.detail.get("older_parts"):
+            notes.append(
+                f"window {result.window_start}: {skipped} part(s) ingested under an earlier "
+                "reference were left out of its profile"
+            )
+    return notes

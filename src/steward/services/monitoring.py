@@ -121,7 +121,7 @@ class Monitor(WindowStore):
         )
         if earlier is not None:
             return self._already(ref, earlier)
-        skip = self._logged_ids(source, id_column, batch_rows, version_id, replaced)
+        skip, logs_seen = self._logged_ids(source, id_column, batch_rows, version_id, replaced)
         wanted = [name for name in reference.columns if name != PREDICTION]
         extras = [c for c in (time_column, prediction_column, id_column) if c is not None]
         logger = PredictionLog() if id_column is not None else None
@@ -162,6 +162,11 @@ class Monitor(WindowStore):
         if time_column is not None:
             refuse_out_of_range(totals.span, limits, ref, time_column)
         notes = _profiled_notes(totals, time_column)
+        if not totals.profiles and replaced is not None:
+            raise InvalidInputError(
+                f"every row of the data carries a prediction id another ingest logged: ingest "
+                f"{replaced.id} was not replaced"
+            )
         if not totals.profiles:
             return IngestResult(str(ref), 0, 0, [], [], [], 0, notes, skipped=totals.skipped)
         log_digest = None
@@ -182,6 +187,7 @@ class Monitor(WindowStore):
             replaces=replaced,
             skipped=totals.skipped,
             prediction_log=None if logger is None else (log_digest, logger.rows),
+            logs_seen=logs_seen,
         )
         return self._store_windows(principal, ref, reference, batch, deliver=deliver)
 
@@ -192,18 +198,22 @@ class Monitor(WindowStore):
         batch_rows: int,
         version_id: int,
         replaced: Ingest | None,
-    ) -> pa.Array | None:
+    ) -> tuple[pa.Array | None, tuple[str, ...] | None]:
         """Ids of the incoming rows that an earlier ingest (other than the one replaced)
-        logged; a source that repeats an id of its own is refused."""
+        logged, and the prediction logs read to decide it; a source that repeats an id of its
+        own is refused."""
         from steward.services.monitor_guard import repeated_ids
         from steward.stats.stream import read_column
 
         if id_column is None:
-            return None
+            return None, None
         ids = read_column(source, id_column, batch_rows)
         with self._ctx.store.read() as q:
             exclude = None if replaced is None else replaced.audit_seq
-            return repeated_ids(ids, self._artifacts, q, version_id, exclude)
+            logs = tuple(
+                d for d, _ in q.monitoring.monitor_logs(version_id, "predictions", exclude)
+            )
+            return repeated_ids(ids, self._artifacts, q, version_id, exclude), logs
 
     @use_case("monitor.ingest")
     def ingest_spark(
@@ -215,10 +225,12 @@ class Monitor(WindowStore):
         time_column: str | None = None,
         window: str | None = None,
         deliver: bool = True,
+        allow_backfill: bool = False,
     ) -> IngestResult:
         """Profile a Spark DataFrame where it lives (each partition profiled with mapInArrow,
         merged on the driver) and store the windows as `ingest` does. Needs the `spark`
-        extra; scores and ids are not read on this path."""
+        extra; scores and ids are not read on this path. Windows that end before the version
+        entered its serving stage are refused unless `allow_backfill`."""
         if self._spark is None:
             raise MissingExtraError("spark", "profiling Spark DataFrames")
         ref = self._target(target)
@@ -232,7 +244,14 @@ class Monitor(WindowStore):
             now_epoch=int(datetime.now(UTC).timestamp()),
         )
         return self._ingest_profiles(
-            principal, ref, profiles, width, untimed, source_name="spark", deliver=deliver
+            principal,
+            ref,
+            profiles,
+            width,
+            untimed,
+            source_name="spark",
+            deliver=deliver,
+            allow_backfill=allow_backfill,
         )
 
     @use_case("monitor.ingest")
@@ -246,15 +265,24 @@ class Monitor(WindowStore):
         untimed: int = 0,
         source_name: str = "profiles",
         deliver: bool = True,
+        allow_backfill: bool = False,
     ) -> IngestResult:
         """Store window profiles computed elsewhere (on Spark where the data lives, or in
         another process) as the version's windows, keyed by window start in epoch seconds,
         and evaluate them as `ingest` does. Each profile must have been made on the version's
-        reference. The same profiles handed in again are not counted twice."""
+        reference. The same profiles handed in again are not counted twice; windows that end
+        before the version entered its serving stage are refused unless `allow_backfill`."""
         ref = self._target(target)
         width = self._window_for(ref, window)
         return self._ingest_profiles(
-            principal, ref, profiles, width, untimed, source_name=source_name, deliver=deliver
+            principal,
+            ref,
+            profiles,
+            width,
+            untimed,
+            source_name=source_name,
+            deliver=deliver,
+            allow_backfill=allow_backfill,
         )
 
     def _ingest_profiles(
@@ -267,6 +295,7 @@ class Monitor(WindowStore):
         *,
         source_name: str,
         deliver: bool,
+        allow_backfill: bool,
     ) -> IngestResult:
         import hashlib
 
@@ -285,7 +314,7 @@ class Monitor(WindowStore):
         content = {str(start): profiles[start].to_dict() for start in sorted(profiles)}
         body = canonical_json({"width": width.seconds, "windows": content})
         digest = "profiles:" + hashlib.sha256(body.encode()).hexdigest()
-        earlier, limits, _, _ = self._guard(ref, digest, None, now_epoch, True)
+        earlier, limits, _, _ = self._guard(ref, digest, None, now_epoch, allow_backfill)
         if earlier is not None:
             return self._already(ref, earlier)
         future = [s for s in profiles if s > limits.latest]
@@ -294,6 +323,15 @@ class Monitor(WindowStore):
                 f"{len(future)} window(s) start in the future (first: "
                 f"{window_text(min(future))}): fix the clock or the time column"
             )
+        if limits.earliest is not None:
+            # Only whole windows are known here: one that ends before the version served holds
+            # no row of its service.
+            early = [s for s in profiles if s + width.seconds <= limits.earliest]
+            if early:
+                raise InvalidInputError(
+                    f"{len(early)} window(s) end before {ref} entered {limits.since} (first: "
+                    f"{window_text(min(early))}): pass allow_backfill=True to admit them"
+                )
         notes = [f"{untimed} row(s) had no time and were left out"] if untimed else []
         pairs: dict[int, tuple[Profile, ScoreSums | None]] = {
             start: (profile, None) for start, profile in profiles.items()

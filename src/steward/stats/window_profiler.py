@@ -70,14 +70,16 @@ class WindowTerms:
 
 @dataclass(slots=True)
 class TimeSpan:
-    """The times of the rows read: first and last, and the rows before `earliest` or after
-    `latest`, with the first such row's number (from 0, in reading order) and time."""
+    """The times of the rows counted: first and last, and the rows before `earliest` and
+    after `latest`, each with the first such row's number (from 0, in reading order) and
+    time."""
 
     first: int | None = None
     last: int | None = None
     early: int = 0
     late: int = 0
-    offending: tuple[int, int] | None = None
+    first_early: tuple[int, int] | None = None
+    first_late: tuple[int, int] | None = None
 
     def add(self, other: TimeSpan, offset: int) -> None:
         if other.first is not None:
@@ -86,8 +88,10 @@ class TimeSpan:
             self.last = other.last if self.last is None else max(self.last, other.last)
         self.early += other.early
         self.late += other.late
-        if self.offending is None and other.offending is not None:
-            self.offending = (other.offending[0] + offset, other.offending[1])
+        if self.first_early is None and other.first_early is not None:
+            self.first_early = (other.first_early[0] + offset, other.first_early[1])
+        if self.first_late is None and other.first_late is not None:
+            self.first_late = (other.first_late[0] + offset, other.first_late[1])
 
 
 @dataclass(slots=True)
@@ -150,20 +154,23 @@ def profile_batch(terms: WindowTerms, batch: pa.Table) -> BatchParts:
     read = batch.num_rows
     span = TimeSpan()
     seconds = None
-    if terms.time_column is not None:
-        seconds = epoch_seconds(batch, terms.time_column)
-        span = _span(seconds, terms.earliest, terms.latest)
+    keep = None
     skipped = 0
     if terms.skip_column is not None and terms.skip_values is not None:
         keep = pc.invert(
             pc.is_in(pc.cast(batch.column(terms.skip_column), pa.string()), terms.skip_values)
         )
         keep = pc.fill_null(keep, True)
-        kept = batch.filter(keep)
-        skipped = read - kept.num_rows
-        if skipped:
-            batch = kept
-            seconds = None if seconds is None else seconds.filter(keep)
+        skipped = read - int(pc.sum(keep).as_py() or 0)
+    if terms.time_column is not None:
+        seconds = epoch_seconds(batch, terms.time_column)
+        # Rows left out (ids already ingested) neither bound the span nor count as out of
+        # range; row numbers stay those of the data as read.
+        counted = None if keep is None else keep.to_numpy(zero_copy_only=False)
+        span = _span(seconds, terms.earliest, terms.latest, counted)
+    if keep is not None and skipped:
+        batch = batch.filter(keep)
+        seconds = None if seconds is None else seconds.filter(keep)
     if terms.time_column is None:
         pieces, untimed = {terms.fixed_start: batch}, 0
     else:
@@ -184,25 +191,32 @@ def profile_batch(terms: WindowTerms, batch: pa.Table) -> BatchParts:
     return part
 
 
-def _span(seconds: pa.Array, earliest: int | None, latest: int | None) -> TimeSpan:
+def _span(
+    seconds: pa.Array,
+    earliest: int | None,
+    latest: int | None,
+    counted: np.ndarray[Any, np.dtype[np.bool_]] | None = None,
+) -> TimeSpan:
     values = integers(seconds)
     valid = valid_mask(seconds)
+    if counted is not None:
+        valid = valid & counted
     if not valid.any():
         return TimeSpan()
     timed = values[valid]
     span = TimeSpan(int(timed.min()), int(timed.max()))
-    outside = np.zeros(len(values), dtype=bool)
     if earliest is not None:
         early = valid & (values < earliest)
         span.early = int(early.sum())
-        outside |= early
+        if span.early:
+            index = int(np.argmax(early))
+            span.first_early = (index, int(values[index]))
     if latest is not None:
         late = valid & (values > latest)
         span.late = int(late.sum())
-        outside |= late
-    if outside.any():
-        index = int(np.argmax(outside))
-        span.offending = (index, int(values[index]))
+        if span.late:
+            index = int(np.argmax(late))
+            span.first_late = (index, int(values[index]))
     return span
 
 

@@ -154,7 +154,7 @@ def ingest(
     span = f", {result.first_at} to {result.last_at}" if result.first_at else ""
     swapped = f", replacing ingest {result.replaced}" if result.replaced else ""
     console.print(
-        f"ingest {result.ingest}: {result.rows:,} rows, {len(result.results)} window(s) "
+        f"ingest {result.ingest}: {result.rows:,} rows, {len({r.window_start for r in result.results})} window(s) "
         f"touched{span}, {len(result.alerts)} alert(s) raised{swapped}"
     )
     for note in result.notes:
