@@ -79,6 +79,22 @@ def _day(c: Client, traffic: Traffic, number: int, **change: float | bool) -> li
     return [*ingested.alerts, *labelled.alerts]
 
 
+def _hourly(c: Client, traffic: Traffic, number: int, **change: float | bool) -> None:
+    """One day's traffic and labels, each hour ingested as it would arrive in production."""
+    rows, labels = traffic.day(number, **change)  # type: ignore[arg-type]
+    for _, hour in rows.groupby(rows["ts"].dt.floor("h")):
+        c.ingest(
+            REF,
+            hour,
+            time_column="ts",
+            prediction_column="score",
+            id_column="request_id",
+            allow_backfill=True,
+        )
+        mine = labels[labels["request_id"].isin(hour["request_id"])]
+        c.labels(REF, mine, id_column="request_id", target_column="target")
+
+
 @pytest.fixture
 def operational(database_url: str, steward_home: Path, traffic: Traffic) -> Iterator[Client]:
     c = _deployed(steward_home, database_url, traffic, "default", OPERATIONAL, "operational")
@@ -101,10 +117,11 @@ def test_a_stable_month_is_quiet_and_a_drift_and_a_performance_drop_are_caught_o
     assert drift.window_start == "2026-10-31T00:00:00Z" and drift.windows == 24
     assert drift.detail["outcome"] == "review opened"
 
-    # The drift ends and the labels stop agreeing with the scores: the drift alert closes on
-    # recovery; retraining is asked for on the first bad window, demotion on the third.
+    # The drift ends and the labels stop agreeing with the scores, arriving hour by hour: the
+    # drift alert closes on recovery; retraining is asked for on the first bad window, demotion
+    # on the third.
     before = [e.seq for e in c.audit_log(action="version.stage_changed", limit=1000).items]
-    _day(c, traffic, MONTH + 1, noise_labels=True)
+    _hourly(c, traffic, MONTH + 1, noise_labels=True)
     alerts = {a.action: a for a in c.alerts(REF)}
     assert alerts["open_review"].status == "closed"
     assert alerts["open_review"].closed_window == "2026-11-01T00:00:00Z"

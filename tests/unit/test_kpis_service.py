@@ -60,6 +60,8 @@ def _report(w: World, project: str | None = None) -> KpiReport:
     return w.kpis.report(READER, project)
 
 
+# beta's production gate: both checks and the documentation, each met by attestation.
+BETA_ATTESTED = 3
 ALPHA: dict[str, Any] = {
     "team": "alpha",
     "production_versions": 1,
@@ -73,6 +75,11 @@ ALPHA: dict[str, Any] = {
     "overdue_recertifications": 0,
     "open_waivers": 1,
     "open_requests": 0,
+    # Both checks were met on evidence a person typed in, and the documentation was waived.
+    "requirements_computed": 0,
+    "requirements_attested": 2,
+    "requirements_waived": 1,
+    "gates_met_on_attestation": 1,
     "score": 0.5,  # (0 met share + 0.5 first-time + 1 on-time) / 3
 }
 BETA: dict[str, Any] = {
@@ -88,6 +95,10 @@ BETA: dict[str, Any] = {
     "overdue_recertifications": 0,
     "open_waivers": 0,
     "open_requests": 1,
+    "requirements_computed": 0,
+    "requirements_attested": BETA_ATTESTED,
+    "requirements_waived": 0,
+    "gates_met_on_attestation": 1,
     "score": 1.0,
 }
 GAMMA: dict[str, Any] = {
@@ -103,6 +114,10 @@ GAMMA: dict[str, Any] = {
     "overdue_recertifications": 0,
     "open_waivers": 0,
     "open_requests": 0,
+    "requirements_computed": 0,
+    "requirements_attested": 0,
+    "requirements_waived": 0,
+    "gates_met_on_attestation": 0,
     "score": 0.0,
 }
 
@@ -124,6 +139,10 @@ def test_the_report_gives_every_figure_per_team_and_overall(world: World) -> Non
         "overdue_recertifications": 0,
         "open_waivers": 1,
         "open_requests": 1,
+        "requirements_computed": 0,
+        "requirements_attested": 2 + BETA_ATTESTED,
+        "requirements_waived": 1,
+        "gates_met_on_attestation": 2,
         "score": 0.75,  # (0.5 + 0.75 + 1) / 3
     }
     assert report.overall.approval_p90_hours == OVERALL_P90
@@ -168,3 +187,17 @@ def test_a_year_later_recertifications_are_overdue_and_the_waiver_has_expired(
 def test_a_report_for_an_unknown_project_is_not_found(world: World) -> None:
     with pytest.raises(NotFoundError, match="unknown project 'unknown'"):
         _report(world, "unknown")
+
+
+def test_a_stored_requirement_says_how_it_was_met_even_before_provenance_was_recorded() -> None:
+    """Decisions stored before requirements carried their provenance name it in the detail."""
+    from steward.services.kpis import _basis
+
+    computed = {"kind": "check", "status": "met", "provenance": "computed", "detail": ""}
+    legacy = {"kind": "check", "status": "met", "detail": "auc = 0.9 (attested evidence #3)"}
+    legacy_computed = {"kind": "check", "status": "met", "detail": "(computed evidence #4)"}
+    waived = {"kind": "documentation", "status": "waived", "detail": ""}
+    failed = {"kind": "check", "status": "failed", "provenance": "computed", "detail": ""}
+    signoff = {"kind": "signoff", "status": "met", "detail": "1 of 1"}
+    found = [_basis(r) for r in (computed, legacy, legacy_computed, waived, failed, signoff)]
+    assert found == ["computed", "attested", "computed", "waived", None, None]

@@ -190,6 +190,14 @@ def evaluate_check(
             "missing", f"evidence {newest.kind} #{newest.id} does not count: {refused[newest.id]}"
         )
     latest = max(counted, key=evidence_order)
+    return replace(_judged(check, latest, result), provenance=latest.provenance)
+
+
+def _judged(
+    check: CheckRequirement,
+    latest: Evidence,
+    result: Callable[[RequirementStatus, str], RequirementResult],
+) -> RequirementResult:
     name = f"{latest.provenance} evidence {latest.kind} #{latest.id}"
     if check.metric is None:
         status, detail = _verdict(latest, name)
@@ -266,7 +274,9 @@ def _documentation(policy: Policy, name: str, subject: GateSubject) -> Requireme
     if not str(text).strip():
         return requirement_result(key, "documentation", description, "missing", f"{name} is blank")
     detail = f"{name} is filled in ({len(str(text).strip())} characters)"
-    return requirement_result(key, "documentation", description, "met", detail)
+    # A version's documentation is what its authors state: it is met by attestation.
+    met = requirement_result(key, "documentation", description, "met", detail)
+    return replace(met, provenance="attested")
 
 
 _LINEAGE_DESCRIPTIONS: dict[str, str] = {

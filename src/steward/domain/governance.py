@@ -288,6 +288,9 @@ class RequirementResult:
     status: RequirementStatus
     detail: str
     waiver_id: int | None = None
+    # How the evidence behind a check was made (computed, attested), so that governance KPIs
+    # tell a gate met by Steward's checks from one met by a person's statement.
+    provenance: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -297,6 +300,7 @@ class RequirementResult:
             "status": self.status,
             "detail": self.detail,
             "waiver": self.waiver_id,
+            "provenance": self.provenance,
         }
 
 

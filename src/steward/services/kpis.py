@@ -46,6 +46,13 @@ class TeamKpis:
     overdue_recertifications: int
     open_waivers: int
     open_requests: int
+    # How the requirements of the production versions' last promotions were met: by Steward's
+    # computed checks, by a person's statement (attested evidence, documentation), or waived;
+    # and how many of those gates had a check met only on attested evidence.
+    requirements_computed: int = 0
+    requirements_attested: int = 0
+    requirements_waived: int = 0
+    gates_met_on_attestation: int = 0
 
     @property
     def gates_fully_met_share(self) -> float | None:
@@ -89,6 +96,10 @@ class TeamKpis:
             "overdue_recertifications": self.overdue_recertifications,
             "open_waivers": self.open_waivers,
             "open_requests": self.open_requests,
+            "requirements_computed": self.requirements_computed,
+            "requirements_attested": self.requirements_attested,
+            "requirements_waived": self.requirements_waived,
+            "gates_met_on_attestation": self.gates_met_on_attestation,
             "score": round(self.score, 4),
         }
 
@@ -164,6 +175,10 @@ def _new_counts() -> dict[str, Any]:
         "overdue": 0,
         "waivers": 0,
         "open": 0,
+        "computed": 0,
+        "attested": 0,
+        "waived": 0,
+        "on_attestation": 0,
     }
 
 
@@ -174,27 +189,56 @@ def _team_counts(
     firsts: Iterable[tuple[str, Any, Any, bool | None]],
     overdue: Iterable[Any],
 ) -> defaultdict[str, dict[str, Any]]:
-    last_promotion: dict[str, str] = {}
+    last_promotion: dict[str, Any] = {}
     for record in decisions:
         if record.purpose == "promotion" and record.to_stage == _PRODUCTION:
-            last_promotion[record.version_ref] = record.outcome
+            last_promotion[record.version_ref] = record
     counts: defaultdict[str, dict[str, Any]] = defaultdict(_new_counts)
     for summary in in_production:
         team = counts[summary.project]
         team["production"] += 1
-        team["met"] += last_promotion.get(summary.ref) == "met"
+        record = last_promotion.get(summary.ref)
+        if record is not None:
+            _count_promotion(team, record)
     for request in requests:
         if request.status == "promoted" and request.closed_at:
             counts[request.project]["hours"].append(_hours(request.requested_at, request.closed_at))
         elif request.status == "open":
             counts[request.project]["open"] += 1
-    for team_name, _ref, _kind, passed in firsts:
-        if passed is not None:
-            counts[team_name]["first"] += 1
-            counts[team_name]["first_passed"] += bool(passed)
+    for team_name, _ref, _kind, passed in (f for f in firsts if f[3] is not None):
+        counts[team_name]["first"] += 1
+        counts[team_name]["first_passed"] += bool(passed)
     for item in overdue:
         counts[item.project]["overdue"] += 1
     return counts
+
+
+def _count_promotion(team: dict[str, Any], record: Any) -> None:
+    """What the production promotion of one version adds to its team's figures."""
+    team["met"] += record.outcome == "met"
+    bases = [_basis(r) for r in record.requirements]
+    for basis in ("computed", "attested", "waived"):
+        team[basis] += bases.count(basis)
+    team["on_attestation"] += record.outcome != "blocked" and any(
+        r.get("kind") == "check" and _basis(r) == "attested" for r in record.requirements
+    )
+
+
+def _basis(requirement: dict[str, Any]) -> str | None:
+    """How a stored requirement was met: computed, attested, waived (None: not met, or not
+    by evidence). Decisions stored before provenance was recorded name it in the detail."""
+    status, kind = requirement.get("status"), requirement.get("kind")
+    if status == "waived":
+        return "waived"
+    if status != "met" or kind not in ("check", "documentation"):
+        return None
+    provenance = requirement.get("provenance")
+    if provenance is None:
+        detail = str(requirement.get("detail", ""))
+        if kind == "documentation" or "attested evidence" in detail:
+            return "attested"
+        return "computed" if "computed evidence" in detail else None
+    return str(provenance)
 
 
 def _team_kpis(name: str, c: dict[str, Any]) -> TeamKpis:
@@ -208,6 +252,10 @@ def _team_kpis(name: str, c: dict[str, Any]) -> TeamKpis:
         c["overdue"],
         c["waivers"],
         c["open"],
+        c["computed"],
+        c["attested"],
+        c["waived"],
+        c["on_attestation"],
     )
 
 
@@ -221,4 +269,8 @@ def _total(per_team: tuple[TeamKpis, ...]) -> dict[str, Any]:
         "overdue": sum(t.overdue_recertifications for t in per_team),
         "waivers": sum(t.open_waivers for t in per_team),
         "open": sum(t.open_requests for t in per_team),
+        "computed": sum(t.requirements_computed for t in per_team),
+        "attested": sum(t.requirements_attested for t in per_team),
+        "waived": sum(t.requirements_waived for t in per_team),
+        "on_attestation": sum(t.gates_met_on_attestation for t in per_team),
     }
