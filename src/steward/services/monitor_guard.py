@@ -89,14 +89,10 @@ def replaced_ingest(q: ReadSession, version_id: int, ref: VersionRef, ingest: in
 
 
 def repeated_ids(
-    ids: pa.Array,
-    artifacts: ArtifactStore,
-    q: ReadSession,
-    version_id: int,
-    exclude_seq: int | None,
+    ids: pa.Array, artifacts: ArtifactStore, digests: tuple[str, ...]
 ) -> pa.Array | None:
-    """The ids of the incoming rows that an earlier ingest logged (those rows are left out),
-    or None; a file that repeats an id of its own is refused."""
+    """The ids of the incoming rows that the prediction logs `digests` hold (those rows are
+    left out), or None; a file that repeats an id of its own is refused."""
     from steward.services.monitor_feedback import logged
 
     text = pc.cast(ids, pa.string())
@@ -110,7 +106,6 @@ def repeated_ids(
             f"{len(present) - len(distinct):,} row(s) repeat a prediction id of the same data "
             f"(first: {first!r}): each prediction must have its own id"
         )
-    digests = [d for d, _ in q.monitoring.monitor_logs(version_id, "predictions", exclude_seq)]
     if not digests:
         return None
     earlier = logged(artifacts, digests).column("id").combine_chunks()

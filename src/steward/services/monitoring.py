@@ -213,7 +213,7 @@ class Monitor(WindowStore):
             logs = tuple(
                 d for d, _ in q.monitoring.monitor_logs(version_id, "predictions", exclude)
             )
-            return repeated_ids(ids, self._artifacts, q, version_id, exclude), logs
+        return repeated_ids(ids, self._artifacts, logs), logs
 
     @use_case("monitor.ingest")
     def ingest_spark(
